@@ -1,0 +1,45 @@
+"""What every reader hands back, and the errors ingest raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, empty
+
+
+class IngestError(Exception):
+    """Input that cannot be read at all. The CLI prints the message and exits 2."""
+
+
+class NotAISError(IngestError):
+    """The input is readable but holds no AIS in any supported format."""
+
+
+class UndatedError(IngestError):
+    """The input has AIS but no time at all to date it from."""
+
+
+def _empty_positions() -> pd.DataFrame:
+    return empty(POSITION_DTYPES)
+
+
+def _empty_base_stations() -> pd.DataFrame:
+    return empty(BASE_STATION_DTYPES)
+
+
+@dataclass
+class Batch:
+    """One chunk of decoded input.
+
+    ``positions`` and ``base_stations`` follow :mod:`gnss_watch.schema`.
+    ``static`` holds one row per static report (type 5, 19, 24 or a CSV row's
+    static columns): ``time, mmsi`` and whichever of the VESSELS columns the
+    report carries (NaN/None where it does not); ingest folds them into the
+    vessels table.
+    """
+
+    positions: pd.DataFrame = field(default_factory=_empty_positions)
+    static: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base_stations: pd.DataFrame = field(default_factory=_empty_base_stations)

@@ -1,0 +1,124 @@
+"""Opening inputs: files, globs, stdin, gzip/bz2/zip, and telling formats apart."""
+
+from __future__ import annotations
+
+import bz2
+import glob
+import gzip
+import io
+import os
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .base import IngestError, NotAISError
+
+FORMATS = ("nmea", "dma", "noaa", "digitraffic")
+SNIFF_BYTES = 256 * 1024
+
+_VDM = re.compile(rb"![A-Z]{2}VD[MO],")
+_GZIP, _BZ2, _ZIP = b"\x1f\x8b", b"BZh", b"PK\x03\x04"
+
+
+@dataclass
+class Source:
+    """One readable input stream and the format it holds."""
+
+    name: str
+    stream: BinaryIO
+    format: str
+
+
+def expand(paths: list[str] | tuple[str, ...] | str) -> list[str]:
+    """Expand globs; keep '-' (stdin). A pattern or path that matches nothing is an error."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out: list[str] = []
+    for p in paths:
+        p = os.fspath(p)
+        if p == "-":
+            out.append(p)
+            continue
+        if glob.has_magic(p):
+            hits = sorted(glob.glob(p, recursive=True))
+            if not hits:
+                raise IngestError(f"{p}: no file matches this pattern")
+            out.extend(h for h in hits if os.path.isfile(h))
+        elif os.path.isdir(p):
+            raise IngestError(f"{p}: is a directory; pass the files in it, e.g. '{p}/*'")
+        elif not os.path.exists(p):
+            raise IngestError(f"{p}: no such file")
+        else:
+            out.append(p)
+    return out
+
+
+def _decompressed(name: str, raw: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:
+    """Yield (name, stream) for the content, looking through gzip/bz2/zip by magic bytes."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    head = buffered.peek(4)[:4]
+    if head.startswith(_GZIP):
+        yield name, gzip.GzipFile(fileobj=buffered)  # type: ignore[arg-type]
+    elif head.startswith(_BZ2):
+        yield name, bz2.BZ2File(buffered)
+    elif head.startswith(_ZIP):
+        try:
+            zf = zipfile.ZipFile(buffered if buffered.seekable() else io.BytesIO(buffered.read()))
+        except zipfile.BadZipFile as exc:
+            raise IngestError(f"{name}: damaged zip archive ({exc})") from None
+        for member in zf.infolist():
+            if not member.is_dir():
+                yield f"{name}:{member.filename}", zf.open(member)
+    else:
+        yield name, buffered
+
+
+def sniff(head: bytes) -> str | None:
+    """Guess the format from the first bytes of (decompressed) content, or None."""
+    text = head.lstrip(b"\xef\xbb\xbf")
+    first = text.split(b"\n", 1)[0].strip().lower()
+    if first.startswith(b"# timestamp") or (b"type of mobile" in first and b"mmsi" in first):
+        return "dma"
+    if b"mmsi" in first and b"basedatetime" in first:
+        return "noaa"
+    if b"timestampexternal" in text.lower() or (b'"mmsi"' in text and b'"features"' in text):
+        return "digitraffic"
+    if _VDM.search(text):
+        return "nmea"
+    return None
+
+
+def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Source]:
+    """Open every input and tell its format. Files are opened one at a time, lazily."""
+    if format != "auto" and format not in FORMATS:
+        raise IngestError(f"unknown format {format!r} (choose auto, {', '.join(FORMATS)})")
+    for path in expand(paths):
+        if path == "-":
+            raw: BinaryIO = sys.stdin.buffer
+            name = "<stdin>"
+        else:
+            try:
+                raw = open(path, "rb")
+            except OSError as exc:
+                raise IngestError(f"{path}: cannot open ({exc.strerror})") from None
+            name = path
+        try:
+            for member, stream in _decompressed(name, raw):
+                buffered = io.BufferedReader(stream, buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
+                try:
+                    head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise IngestError(f"{member}: cannot decompress ({exc})") from None
+                fmt = format if format != "auto" else sniff(head)
+                if fmt is None:
+                    raise NotAISError(
+                        f"{member}: not AIS data (no !AIVDM/!AIVDO sentences, DMA/NOAA CSV header or "
+                        "Digitraffic JSON found in its first 256 KiB)"
+                    )
+                yield Source(member, buffered, fmt)
+        finally:
+            if raw is not sys.stdin.buffer:
+                raw.close()
