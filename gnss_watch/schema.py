@@ -30,8 +30,8 @@ second        int8                 raw UTC-second field 0..63: 60 not available,
                                    61 manual input, 62 dead reckoning, 63 positioning
                                    system inoperative; -1 when the source does not
                                    carry it (CSV exports)
-nav_status    int8                 navigational status 0..15 (15 = not defined, also
-                                   used for Class B which does not send one)
+nav_status    int8                 navigational status 0..15 (15 = not defined; Class B
+                                   does not send one: 15); -1 when the source lacks it
 msg_type      int8                 AIS message type (0 for decoded CSV/JSON sources)
 device        category             'A' (1/2/3), 'B' (18/19), 'A-LR' (27), 'SAR' (9),
                                    'AtoN' (21), or '?' (CSV/JSON without a class)
@@ -53,7 +53,8 @@ controlled): escape them wherever they are rendered.
 
 ``BASE_STATIONS`` -- one row per type 4 report: ``time`` (receive time),
 ``mmsi``, ``lat``, ``lon``, ``utc`` (the UTC the station reported, NaT when
-any of its fields is 'not available'), ``utc_valid`` (bool), ``utc_offset_s``
+any of its fields is 'not available'), ``utc_valid`` (nullable boolean: NA
+when the source carries no type 4 UTC fields, e.g. a CSV export), ``utc_offset_s``
 (reported UTC minus receive time, seconds; NaN without both), ``accuracy``,
 ``raim``, ``epfd``, ``station``.
 """
@@ -109,7 +110,7 @@ BASE_STATION_DTYPES: dict[str, str] = {
     "lat": "float64",
     "lon": "float64",
     "utc": "datetime64[ns, UTC]",
-    "utc_valid": "bool",
+    "utc_valid": "boolean",
     "utc_offset_s": "float64",
     "accuracy": "int8",
     "raim": "int8",
@@ -157,6 +158,8 @@ def conform(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
             s = pd.Series([""] * n, index=df.index, dtype="object")
         elif dtype == "bool":
             s = pd.Series(np.zeros(n, dtype=bool), index=df.index)
+        elif dtype == "boolean":
+            s = pd.Series(pd.NA, index=df.index, dtype="boolean")
         elif dtype.startswith("datetime"):
             s = pd.Series(pd.NaT, index=df.index, dtype=dtype)
         else:
