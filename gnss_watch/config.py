@@ -36,8 +36,8 @@ class IngestConfig:
     #: input lines is given up as incomplete (real feeds send parts back to back;
     #: busy multiplexed feeds interleave a few dozen lines at most).
     max_fragment_distance_lines: int = 200
-    #: Lines handled per batch: bounds memory for multi-GB inputs.
-    chunk_lines: int = 200_000
+    #: Lines handled per batch: bounds the memory of work in progress for multi-GB inputs.
+    chunk_lines: int = 50_000
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,850 @@
+"""Readers for decoded (table) AIS sources: DMA aisdk CSV, NOAA MarineCadastre CSV, Digitraffic JSON.
+
+Every reader is a generator of :class:`~gnss_watch.ingest.base.Batch` objects, one per
+chunk of ``cfg.chunk_lines`` lines (CSV, JSON lines) or records (a JSON document), so
+memory stays bounded for multi-GB CSV exports. Positions follow
+:data:`~gnss_watch.schema.POSITION_DTYPES` with ``msg_type`` 0 and ``time_source``
+'csv' or 'json'; ``static`` holds ``time, mmsi`` plus the VESSELS columns the source
+carries; ``base_stations`` the DMA 'Base Station' rows (no type 4 UTC fields: ``utc``
+NaT, ``utc_valid`` NA).
+
+Accounting: every physical CSV line lands in one bucket ('header', 'blank', 'comment',
+'too_long', 'malformed' for a line whose field count or quoting is broken,
+'invalid_field' for a row with an unparsable time or an out-of-range MMSI, latitude or
+longitude, else ``used``). ``by_type`` counts the rows handed over per table under the
+keys 'position', 'static' and 'base_station'; a CSV row that carries both kinematics
+and static columns adds to 'position' and (once per distinct static tuple and MMSI in
+the chunk) to 'static'. ``decoded`` counts used records.
+
+Text fields (names, call signs, destinations) are attacker controlled: they are kept
+as given apart from stripping '@' padding and surrounding whitespace, never evaluated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from ..config import IngestConfig
+from ..schema import (
+    BASE_STATION_DTYPES,
+    COG_NA,
+    HEADING_NA,
+    LAT_NA,
+    LON_NA,
+    POSITION_DTYPES,
+    SOG_NA,
+    VESSEL_DTYPES,
+    conform,
+)
+from .accounting import Accounting
+from .base import Batch, IngestError
+
+#: Columns of a ``Batch.static`` frame from these readers.
+STATIC_DTYPES: dict[str, str] = {
+    "time": "datetime64[ns, UTC]",
+    **{c: d for c, d in VESSEL_DTYPES.items() if c != "n_static"},
+}
+
+#: A JSON line can hold a whole FeatureCollection: Digitraffic's full snapshot of
+#: about 20,000 vessels is ~5 MB minified, so lines are allowed far beyond
+#: ``ingest.max_line_length`` (which is sized for NMEA) but still bounded.
+MAX_JSON_LINE_BYTES = 64 * 1024 * 1024
+
+# Navigational status as the DMA aisdk CSV spells it (ITU-R M.1371-5 table 45), plus the
+# other spellings of code 3; matched case-insensitively.
+NAV_STATUS_TEXT: dict[str, int] = {
+    "under way using engine": 0,
+    "at anchor": 1,
+    "not under command": 2,
+    "restricted maneuverability": 3,
+    "restricted manoeuvrability": 3,
+    "restricted manoeuverability": 3,
+    "constrained by her draught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engaged in fishing": 7,
+    "under way sailing": 8,
+    "reserved for future amendment [hsc]": 9,
+    "reserved for future amendment [wig]": 10,
+    "power-driven vessel towing astern": 11,
+    "power-driven vessel pushing ahead or towing alongside": 12,
+    "reserved for future use": 13,
+    "ais-sart (active)": 14,
+    "unknown value": 15,
+}
+
+# aisdk 'Ship type' labels -> ITU-R M.1371-5 table 53 code. A label that stands for a
+# whole decade (Cargo 70-79, Tanker 80-89, ...) gets the decade's 'all ships of this
+# type' code; 'Reserved' (1-19) and 'Undefined' are ambiguous and become NA.
+SHIP_TYPE_TEXT: dict[str, int] = {
+    "wig": 20,
+    "fishing": 30,
+    "towing": 31,
+    "towing long/wide": 32,
+    "dredging": 33,
+    "diving": 34,
+    "military": 35,
+    "sailing": 36,
+    "pleasure": 37,
+    "hsc": 40,
+    "pilot": 50,
+    "sar": 51,
+    "tug": 52,
+    "port tender": 53,
+    "anti-pollution": 54,
+    "law enforcement": 55,
+    "spare 1": 56,
+    "spare 2": 57,
+    "medical": 58,
+    "not party to conflict": 59,
+    "passenger": 60,
+    "cargo": 70,
+    "tanker": 80,
+    "other": 90,
+}
+
+# aisdk 'Type of position fixing device' -> EPFD code (ITU-R M.1371-5 table 50).
+# 'Undefined' is also what aisdk writes when no static report was seen, so it is NA.
+EPFD_TEXT: dict[str, int] = {
+    "gps": 1,
+    "glonass": 2,
+    "combined gps/glonass": 3,
+    "loran-c": 4,
+    "chayka": 5,
+    "integrated navigation system": 6,
+    "surveyed": 7,
+    "galileo": 8,
+    "internal gnss": 15,
+}
+
+# aisdk 'Type of mobile' -> POSITIONS.device ('Base Station' rows go to base_stations).
+DEVICE_TEXT: dict[str, str] = {"class a": "A", "class b": "B", "sar airborne": "SAR", "aton": "AtoN"}
+BASE_STATION_TEXT = "base station"
+
+# aisdk writes these placeholders in mixed case; AIS 6-bit text is upper case only, so
+# they can never be a transmitted name, call sign or destination.
+DMA_PLACEHOLDERS = ("Unknown", "Undefined")
+
+# Header label (lower case, leading '#' removed) -> canonical column.
+DMA_COLUMNS: dict[str, str] = {
+    "timestamp": "time",
+    "type of mobile": "mobile",
+    "mmsi": "mmsi",
+    "latitude": "lat",
+    "longitude": "lon",
+    "navigational status": "nav_status",
+    "rot": "rot",
+    "sog": "sog",
+    "cog": "cog",
+    "heading": "heading",
+    "imo": "imo",
+    "callsign": "callsign",
+    "name": "name",
+    "ship type": "ship_type",
+    "type of position fixing device": "epfd",
+    "draught": "draught",
+    "destination": "destination",
+    "data source type": "station",
+    "a": "to_bow",
+    "b": "to_stern",
+    "c": "to_port",
+    "d": "to_starboard",
+}
+DMA_REQUIRED = ("time", "mobile", "mmsi", "lat", "lon")
+
+NOAA_COLUMNS: dict[str, str] = {
+    "mmsi": "mmsi",
+    "basedatetime": "time",
+    "lat": "lat",
+    "lon": "lon",
+    "sog": "sog",
+    "cog": "cog",
+    "heading": "heading",
+    "vesselname": "name",
+    "imo": "imo",
+    "callsign": "callsign",
+    "vesseltype": "ship_type",
+    "status": "nav_status",
+    "draft": "draught",
+    "transceiverclass": "device",
+}
+NOAA_REQUIRED = ("mmsi", "time", "lat", "lon")
+
+# Digitraffic keys (REST v1 GeoJSON properties, MQTT vessels-v2 payloads, metadata).
+_DT_POSITION_KEYS = ("lon", "lat")
+_DT_STATIC_KEYS = (
+    "name", "callSign", "imo", "shipType", "destination", "draught", "posType",
+    "referencePointA", "referencePointB", "referencePointC", "referencePointD",
+    "refA", "refB", "refC", "refD",
+)  # fmt: skip
+_DT_KEYS = frozenset(
+    ("mmsi", "sog", "cog", "navStat", "rot", "posAcc", "raim", "heading", "timestamp", "timestampExternal", "time")
+    + _DT_POSITION_KEYS
+    + _DT_STATIC_KEYS
+    + ("type",)
+)
+_JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*")
+
+# Epoch values above this are milliseconds, below it seconds (1e11 s is the year 5138,
+# 1e11 ms is 1973).
+_EPOCH_MS_THRESHOLD = 1e11
+# datetime64[ns] ends in 2262.
+_EPOCH_MS_MAX = 9.2e12
+
+_WS = np.zeros(256, dtype=bool)
+_WS[[9, 10, 11, 12, 13, 32]] = True
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, head: bytes = b"") -> Iterator[bytes]:
+    """Yield blocks of at most ``chunk_lines`` complete lines, each ending in '\\n'.
+
+    A line longer than ``max_len`` is cut to ``max_len + 1`` bytes and the rest of it
+    discarded while reading, so one endless line cannot exhaust memory; callers see
+    it as one line longer than ``max_len``. ``head`` is content already read.
+    """
+    block = max(1 << 16, chunk_lines * 128)
+    buf, eof, skipping = head, False, False
+    tail = len(buf) - (buf.rfind(b"\n") + 1)
+    if tail > max_len + 1:
+        buf, skipping = buf[: len(buf) - tail + max_len + 1], True
+    while True:
+        while not eof and buf.count(b"\n") < chunk_lines:
+            data = stream.read(block)
+            if not data:
+                eof = True
+                break
+            if skipping:
+                nl = data.find(b"\n")
+                if nl < 0:
+                    continue
+                data, skipping = data[nl:], False
+            buf += data
+            tail = len(buf) - (buf.rfind(b"\n") + 1)
+            if tail > max_len + 1:
+                buf, skipping = buf[: len(buf) - tail + max_len + 1], True
+        if not buf:
+            return
+        if eof and not buf.endswith(b"\n"):
+            buf += b"\n"
+        ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+        cut = int(ends[min(chunk_lines, len(ends)) - 1]) + 1
+        chunk, buf = buf[:cut], buf[cut:]
+        yield chunk
+
+
+class _Lines:
+    """The lines of one chunk as offsets into its bytes (ends exclude '\\r\\n')."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self.chunk = chunk
+        self.arr = np.frombuffer(chunk, np.uint8)
+        nl = np.flatnonzero(self.arr == 10)
+        self.starts = np.concatenate(([0], nl[:-1] + 1))
+        cr = (nl > self.starts) & (self.arr[nl - 1] == 13)
+        self.ends = nl - cr
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Per line, how many bytes inside it have ``mask`` set."""
+        c = np.concatenate(([0], np.cumsum(mask)))
+        return c[self.ends] - c[self.starts]
+
+    def text(self, i: int) -> str:
+        return self.chunk[self.starts[i] : self.ends[i]].decode("utf-8", "replace")
+
+    def gather(self, idx: np.ndarray) -> bytes:
+        """The selected lines joined, each ended by '\\n'."""
+        lens = self.ends[idx] - self.starts[idx] + 1
+        if not len(lens):
+            return b""
+        first = np.cumsum(lens) - lens
+        pos = np.arange(lens.sum()) - np.repeat(first, lens) + np.repeat(self.starts[idx], lens)
+        out = self.arr[pos].copy()
+        out[first + lens - 1] = 10
+        return out.tobytes()
+
+
+# ----------------------------------------------------------------------- CSV driver
+
+
+def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...], fmt: str, source: str) -> dict[int, str]:
+    """Map field index -> canonical column; IngestError when a required one is missing."""
+    labels = next(csv.reader([line.lstrip("\ufeff")]), [])
+    found: dict[int, str] = {}
+    for i, label in enumerate(labels):
+        key = label.strip().lstrip("#").strip().lower()
+        if key in columns and columns[key] not in found.values():
+            found[i] = columns[key]
+    missing = [c for c in required if c not in found.values()]
+    if missing:
+        want = {v: k for k, v in columns.items()}
+        raise IngestError(
+            f"{source}: not a {fmt} CSV: header lacks {', '.join(repr(want[c]) for c in missing)} "
+            f"(first line: {line[:80]!r})"
+        )
+    return found
+
+
+def _read_csv_table(
+    stream: BinaryIO,
+    source: str,
+    cfg: IngestConfig,
+    acct: Accounting,
+    fmt: str,
+    columns: dict[str, str],
+    required: tuple[str, ...],
+    convert: Callable[[pd.DataFrame, str], tuple[Batch, np.ndarray]],
+) -> Iterator[Batch]:
+    """Shared CSV reader: line accounting here, field conversion in ``convert``.
+
+    ``convert(rows, source)`` gets the well-formed rows (canonical columns, str with
+    NaN for empty fields) and returns the batch and a boolean mask of the rows it used;
+    the others count as 'invalid_field'.
+    """
+    header_line: bytes | None = None
+    fields: dict[int, str] = {}
+    n_fields = 0
+    for chunk in _line_chunks(stream, cfg.chunk_lines, cfg.max_line_length):
+        lines = _Lines(chunk)
+        n = len(lines)
+        acct.read += n
+        length = lines.ends - lines.starts
+        too_long = length > cfg.max_line_length
+        blank = ~too_long & (lines.count(~_WS[lines.arr]) == 0)
+        _skip(acct, "too_long", int(too_long.sum()))
+        _skip(acct, "blank", int(blank.sum()))
+        rest = ~too_long & ~blank
+        if header_line is None:
+            candidates = np.flatnonzero(rest)
+            if not len(candidates):
+                continue
+            h = int(candidates[0])
+            header_line = chunk[lines.starts[h] : lines.ends[h]]
+            fields = _parse_header(lines.text(h), columns, required, fmt, source)
+            n_fields = len(next(csv.reader([lines.text(h)])))
+            acct.skip("header")
+            rest[h] = False
+        is_header = np.zeros(n, dtype=bool)
+        same_len = np.flatnonzero(rest & (length == len(header_line)))
+        for i in same_len:  # only lines exactly as long as the header are compared
+            is_header[i] = chunk[lines.starts[i] : lines.ends[i]] == header_line
+        rest &= ~is_header
+        comment = rest & (lines.arr[lines.starts] == ord("#"))
+        rest &= ~comment
+        quotes = lines.count(lines.arr == ord('"'))
+        # NUL and a lone '\r' would make the C parser split or merge rows.
+        broken = (lines.count(lines.arr == 0) > 0) | (lines.count(lines.arr == 13) > 0) | (quotes % 2 == 1)
+        plain = rest & ~broken & (quotes == 0)
+        malformed = rest & (broken | (plain & (lines.count(lines.arr == ord(",")) != n_fields - 1)))
+        plain &= ~malformed
+        quoted_idx = np.flatnonzero(rest & ~malformed & (quotes > 0))
+        quoted_rows, quoted_ok = [], []
+        for i in quoted_idx:  # rare: fields with quotes go through the csv module
+            row = next(csv.reader([lines.text(i)]), [])
+            if len(row) == n_fields:
+                quoted_rows.append([row[j] or np.nan for j in fields])
+                quoted_ok.append(i)
+            else:
+                malformed[i] = True
+        rows = _frame(lines, np.flatnonzero(plain), fields, quoted_rows, np.asarray(quoted_ok, dtype=np.int64))
+        _skip(acct, "header", int(is_header.sum()))
+        _skip(acct, "comment", int(comment.sum()))
+        _skip(acct, "malformed", int(malformed.sum()))
+        if not len(rows):
+            continue
+        batch, used = convert(rows, source)
+        n_used = int(used.sum())
+        acct.used += n_used
+        acct.decoded += n_used
+        _skip(acct, "invalid_field", len(rows) - n_used)
+        _count_tables(acct, batch)
+        yield batch
+    if header_line is None:
+        raise IngestError(f"{source}: no {fmt} CSV header (the input is empty or blank)")
+
+
+def _frame(
+    lines: _Lines, plain_idx: np.ndarray, fields: dict[int, str], quoted_rows: list[list[Any]], quoted_idx: np.ndarray
+) -> pd.DataFrame:
+    """The well-formed rows, in file order, as str columns (NaN for empty fields)."""
+    names = list(fields.values())
+    parts = []
+    if len(plain_idx):
+        df = pd.read_csv(
+            io.BytesIO(lines.gather(plain_idx)),
+            header=None,
+            usecols=list(fields),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            engine="c",
+            encoding="utf-8",
+            encoding_errors="replace",
+        )
+        df = df[list(fields)]
+        df.columns = names
+        if len(df) != len(plain_idx):  # the line filter above guarantees one row per line
+            raise RuntimeError(f"CSV row count {len(df)} != {len(plain_idx)} lines")
+        df.index = plain_idx
+        parts.append(df)
+    if quoted_rows:
+        parts.append(pd.DataFrame(quoted_rows, columns=names, index=quoted_idx, dtype=object))
+    if not parts:
+        return pd.DataFrame(columns=names)
+    return (pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]).reset_index(drop=True)
+
+
+def _skip(acct: Accounting, reason: str, n: int) -> None:
+    """Count ``n`` skipped lines, leaving no zero entries in the report."""
+    if n:
+        acct.skip(reason, n)
+
+
+def _count_tables(acct: Accounting, batch: Batch) -> None:
+    for key, table in (("position", batch.positions), ("static", batch.static), ("base_station", batch.base_stations)):
+        if len(table):
+            acct.by_type[key] += len(table)
+
+
+# -------------------------------------------------------------------- conversions
+
+
+def _col(rows: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or all-NaN when the source lacks it."""
+    if name in rows.columns:
+        return rows[name]
+    return pd.Series(np.nan, index=rows.index, dtype=object)
+
+
+def _num(s: pd.Series) -> pd.Series:
+    """Float values; NaN where empty or unparsable."""
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _int_in(s: pd.Series, lo: float, hi: float) -> pd.Series:
+    """Integral values within [lo, hi] as float; NaN otherwise (castable to Int*)."""
+    v = _num(s)
+    return v.where((v >= lo) & (v <= hi) & (v == np.floor(v)))
+
+
+def _text(s: pd.Series, placeholders: tuple[str, ...] = ()) -> pd.Series:
+    """Text as given minus '@' padding and surrounding whitespace; NA when empty."""
+    t = s.astype(object)
+    t = t.where(t.isna(), t.astype(str).str.rstrip("@ \t").str.strip())
+    return t.where(t.notna() & (t != "") & ~t.isin(placeholders)).astype(object)
+
+
+def _code(s: pd.Series, table: dict[str, Any]) -> pd.Series:
+    """Look text labels up case-insensitively; NaN when not in ``table``."""
+    return s.astype(object).where(s.notna(), "").astype(str).str.strip().str.lower().map(table)
+
+
+def _mmsi(s: pd.Series) -> pd.Series:
+    """MMSI as float; NaN unless an integer in 1..999,999,999."""
+    return _int_in(s, 1, 999_999_999)
+
+
+def _coordinates(raw_lat: pd.Series, raw_lon: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """lat, lon with 'not available' (91 / 181) as NaN, and the mask of invalid rows.
+
+    A coordinate that is present but unparsable or out of range invalidates the row;
+    an absent one is simply unknown (NaN).
+    """
+    lat, lon = _num(raw_lat), _num(raw_lon)
+    lat_na, lon_na = lat == LAT_NA, lon == LON_NA
+    bad = (raw_lat.notna() & lat.isna()) | (raw_lon.notna() & lon.isna())
+    bad |= ((lat.abs() > 90) & ~lat_na) | ((lon.abs() > 180) & ~lon_na)
+    return lat.mask(lat_na), lon.mask(lon_na), bad
+
+
+def _kinematics(sog: pd.Series, cog: pd.Series, heading: pd.Series) -> dict[str, pd.Series]:
+    """SOG (knots), COG and heading (degrees) with sentinels and out-of-range values NaN.
+
+    SOG 102.3 is 'not available' (102.2 means 102.2 kn or more); COG 360 and heading
+    511 are 'not available'; heading beyond 359 and COG beyond 360 are invalid.
+    """
+    sog = sog.where((sog >= 0) & (sog < SOG_NA - 0.05))
+    cog = cog.where((cog >= 0) & (cog < COG_NA))
+    heading = heading.where((heading >= 0) & (heading < 360) & (heading != HEADING_NA))
+    return {"sog": sog, "cog": cog, "heading": heading}
+
+
+def _positions(rows: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    """A POSITIONS frame for ``rows`` from the given columns (the rest: unknown)."""
+    df = pd.DataFrame(columns, index=rows.index)
+    df["msg_type"] = 0
+    return conform(df, POSITION_DTYPES)
+
+
+def _static(rows: pd.DataFrame, dedupe: bool, **columns: Any) -> pd.DataFrame:
+    """Static rows for the ``rows`` that carry any static field.
+
+    With ``dedupe`` (CSV exports repeat a vessel's static columns on every position
+    row) only the last row of each distinct (MMSI, static fields) in the chunk is kept.
+    """
+    df = pd.DataFrame(columns, index=rows.index)
+    info = [c for c in df.columns if c not in ("time", "mmsi")]
+    df = df[df[info].notna().any(axis=1)] if info else df.iloc[:0]
+    if dedupe and len(df):
+        df = df.drop_duplicates(subset=["mmsi", *info], keep="last")
+    return conform(df, STATIC_DTYPES).reset_index(drop=True)
+
+
+def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
+    time = pd.to_datetime(_col(rows, "time"), format="%d/%m/%Y %H:%M:%S", utc=True, errors="coerce")
+    mmsi = _mmsi(_col(rows, "mmsi"))
+    lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
+    ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
+    mobile = _col(rows, "mobile").astype(object).where(_col(rows, "mobile").notna(), "").astype(str).str.strip().str.lower()
+    base = (mobile == BASE_STATION_TEXT).to_numpy()
+    station = _text(_col(rows, "station"))
+    epfd = _int_in(_code(_col(rows, "epfd"), EPFD_TEXT), 0, 15)
+    pos = ok & ~base
+    p = rows[pos]
+    positions = _positions(
+        p,
+        time=time[pos],
+        mmsi=mmsi[pos],
+        lat=lat[pos],
+        lon=lon[pos],
+        **{k: v[pos] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        rot=_num(_col(rows, "rot"))[pos],
+        nav_status=_code(_col(rows, "nav_status"), NAV_STATUS_TEXT)[pos].fillna(-1),
+        device=mobile[pos].map(DEVICE_TEXT).fillna("?"),
+        station=station[pos],
+        time_source="csv",
+    )
+    static = _static(
+        p,
+        dedupe=True,
+        time=time[pos],
+        mmsi=mmsi[pos],
+        name=_text(_col(rows, "name"), DMA_PLACEHOLDERS)[pos],
+        callsign=_text(_col(rows, "callsign"), DMA_PLACEHOLDERS)[pos],
+        imo=_int_in(_col(rows, "imo"), 1, 2**30 - 1)[pos],
+        ship_type=_code(_col(rows, "ship_type"), SHIP_TYPE_TEXT)[pos],
+        to_bow=_int_in(_col(rows, "to_bow"), 0, 511)[pos],
+        to_stern=_int_in(_col(rows, "to_stern"), 0, 511)[pos],
+        to_port=_int_in(_col(rows, "to_port"), 0, 63)[pos],
+        to_starboard=_int_in(_col(rows, "to_starboard"), 0, 63)[pos],
+        epfd=epfd[pos],
+        destination=_text(_col(rows, "destination"), DMA_PLACEHOLDERS)[pos],
+        draught=_num(_col(rows, "draught"))[pos].where(lambda d: d > 0),
+    )
+    bs = ok & base
+    b = rows[bs]
+    base_stations = conform(
+        pd.DataFrame(
+            {"time": time[bs], "mmsi": mmsi[bs], "lat": lat[bs], "lon": lon[bs], "epfd": epfd[bs].fillna(-1), "station": station[bs]},
+            index=b.index,
+        ),
+        BASE_STATION_DTYPES,
+    )
+    return Batch(positions.reset_index(drop=True), static, base_stations.reset_index(drop=True)), ok
+
+
+def _noaa(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
+    time = pd.to_datetime(_col(rows, "time"), format="ISO8601", utc=True, errors="coerce")
+    mmsi = _mmsi(_col(rows, "mmsi"))
+    lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
+    ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
+    p = rows[ok]
+    device = _text(_col(rows, "device"))
+    positions = _positions(
+        p,
+        time=time[ok],
+        mmsi=mmsi[ok],
+        lat=lat[ok],
+        lon=lon[ok],
+        **{k: v[ok] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        nav_status=_int_in(_col(rows, "nav_status"), 0, 15)[ok].fillna(-1),
+        device=device[ok].where(device[ok].isin(("A", "B")), "?"),
+        station="",
+        time_source="csv",
+    )
+    imo = _col(rows, "imo").astype(object).where(_col(rows, "imo").notna(), "").astype(str)
+    static = _static(
+        p,
+        dedupe=True,
+        time=time[ok],
+        mmsi=mmsi[ok],
+        name=_text(_col(rows, "name"))[ok],
+        callsign=_text(_col(rows, "callsign"))[ok],
+        imo=_int_in(imo.str.strip().str.removeprefix("IMO"), 1, 2**30 - 1)[ok],
+        # ITU codes 1..255; pre-2015 NAIS codes (1001..1025) are not ITU codes.
+        ship_type=_int_in(_col(rows, "ship_type"), 1, 255)[ok],
+        draught=_num(_col(rows, "draught"))[ok].where(lambda d: d > 0),
+    )
+    return Batch(positions.reset_index(drop=True), static), ok
+
+
+def read_dma(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    """Read a Danish Maritime Authority 'aisdk' CSV export.
+
+    Header ``# Timestamp,Type of mobile,MMSI,Latitude,Longitude,...`` (the leading
+    '# ' is optional; an unnamed leading index column, as pandas writes it, and
+    unknown columns are ignored; A..D are optional). Timestamps are day-first UTC
+    (``08/02/2018 00:00:00`` is 8 February). SOG knots, COG/heading degrees, ROT
+    deg/min as DMA decoded it, draught and A..D metres. Navigational status, ship type
+    and fixing device arrive as text and become ITU codes. 'Base Station' rows go to
+    ``base_stations``; other types of mobile are positions (device 'A', 'B', 'SAR',
+    'AtoN', else '?'). The 'Data source type' column becomes ``station``.
+    Accounting unit: a physical line. Raises IngestError when the header lacks
+    Timestamp, Type of mobile, MMSI, Latitude or Longitude.
+    """
+    acct.sources[source] = "dma"
+    yield from _read_csv_table(stream, source, cfg, acct, "DMA aisdk", DMA_COLUMNS, DMA_REQUIRED, _dma)
+
+
+def read_noaa(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    """Read a NOAA MarineCadastre (AccessAIS) CSV export.
+
+    Header ``MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,
+    VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass``; BaseDateTime is ISO
+    8601 UTC. SOG knots, COG/Heading degrees (511 -> NaN), Status is the navigational
+    status code, Draft metres, IMO as 'IMO1234567', TransceiverClass 'A'/'B' becomes
+    the device. Length/Width are not split into A..D, so the static rows leave
+    ``to_bow``.. NA. Accounting unit: a physical line. Raises IngestError when the
+    header lacks MMSI, BaseDateTime, LAT or LON.
+    """
+    acct.sources[source] = "noaa"
+    yield from _read_csv_table(stream, source, cfg, acct, "NOAA MarineCadastre", NOAA_COLUMNS, NOAA_REQUIRED, _noaa)
+
+
+# ---------------------------------------------------------------------- Digitraffic
+
+
+def _expand(value: Any, depth: int = 0) -> list[Any]:
+    """The records in a JSON value: a FeatureCollection's features, a list's items."""
+    if isinstance(value, list) and depth < 2:
+        return [r for v in value for r in _expand(v, depth + 1)]
+    if isinstance(value, dict) and value.get("type") == "FeatureCollection":
+        feats = value.get("features")
+        return list(feats) if isinstance(feats, list) else [None]
+    return [value]
+
+
+def _flatten(rec: Any) -> dict[str, Any] | None:
+    """One record as a flat dict of known scalar keys; None when it is not a record.
+
+    A GeoJSON Feature brings its properties, ``mmsi`` (from the properties or, as in
+    older snapshots, the feature itself) and lon/lat from a Point geometry.
+    """
+    if not isinstance(rec, dict):
+        return None
+    out = rec
+    if rec.get("type") == "Feature":
+        props = rec.get("properties")
+        out = dict(props) if isinstance(props, dict) else {}
+        out.setdefault("mmsi", rec.get("mmsi"))
+        out.pop("type", None)
+        geom = rec.get("geometry")
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if isinstance(coords, list) and len(coords) >= 2:
+            out["lon"], out["lat"] = coords[0], coords[1]
+    flat = {k: v for k, v in out.items() if k in _DT_KEYS and (v is None or isinstance(v, (int, float, str, bool)))}
+    return flat or None
+
+
+def _epoch(s: pd.Series) -> pd.Series:
+    """Epoch seconds or milliseconds (told apart by size) -> UTC time; NaT if invalid."""
+    v = _num(s)
+    ms = v.where(v > _EPOCH_MS_THRESHOLD, v * 1000.0)
+    ms = ms.where((ms >= 0) & (ms <= _EPOCH_MS_MAX))
+    return pd.to_datetime(ms, unit="ms", utc=True)
+
+
+def _rot_from_ais(raw: pd.Series) -> pd.Series:
+    """Digitraffic's raw ROT_AIS (-128..127) -> deg/min the way pyais decodes it.
+
+    ROT = sign * (ROT_AIS / 4.733)^2 rounded; +-127 (turning faster than 5 deg/30 s
+    without a turn indicator) stays +-127 as pyais's TurnRate does; -128 (and 128,
+    which some snapshots carry) is 'not available'.
+    """
+    r = _int_in(raw, -127, 127)
+    return pd.Series(np.where(r.abs() == 127, r, np.copysign(np.round((r / 4.733) ** 2), r)), index=r.index)
+
+
+def _bool_flag(s: pd.Series) -> pd.Series:
+    """JSON true/false (or 1/0) -> 1/0; -1 when absent."""
+    v = _int_in(s, 0, 1)
+    return v.fillna(-1)
+
+
+def _digitraffic_batch(records: list[Any], acct: Accounting) -> Batch | None:
+    """Convert one chunk of records; account each as used, malformed or invalid_field."""
+    flat = [_flatten(r) for r in records]
+    good = [f for f in flat if f is not None]
+    _skip(acct, "malformed", len(flat) - len(good))
+    if not good:
+        return None
+    rows = pd.DataFrame.from_records(good)
+    mmsi = _mmsi(_col(rows, "mmsi"))
+    lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
+    ext = _col(rows, "timestampExternal")
+    pos_time = _epoch(ext.where(ext.notna(), _col(rows, "time")))
+    meta_time = _epoch(_col(rows, "timestamp"))
+
+    def ref(v1: str, v2: str, hi: int) -> pd.Series:
+        a = _col(rows, v1)
+        return _int_in(a.where(a.notna(), _col(rows, v2)), 0, hi)
+
+    ship = _col(rows, "shipType")
+    static_fields = {
+        "name": _text(_col(rows, "name")),
+        "callsign": _text(_col(rows, "callSign")),
+        "imo": _int_in(_col(rows, "imo"), 1, 2**30 - 1),
+        # v1 'shipType', v2 'type' (a Feature's own 'type' was dropped in _flatten).
+        "ship_type": _int_in(ship.where(ship.notna(), _col(rows, "type")), 1, 255),
+        "to_bow": ref("referencePointA", "refA", 511),
+        "to_stern": ref("referencePointB", "refB", 511),
+        "to_port": ref("referencePointC", "refC", 63),
+        "to_starboard": ref("referencePointD", "refD", 63),
+        "epfd": _int_in(_col(rows, "posType"), 0, 15),
+        "destination": _text(_col(rows, "destination")),
+        # Digitraffic draught is in 1/10 m, 0 = not available.
+        "draught": _int_in(_col(rows, "draught"), 1, 255) / 10.0,
+    }
+    is_pos = lat.notna() | lon.notna() | bad
+    is_static = ~is_pos & pd.DataFrame(static_fields).notna().any(axis=1)
+    _skip(acct, "malformed", int((~is_pos & ~is_static).sum()))
+    pos_ok = is_pos & pos_time.notna() & mmsi.notna() & ~bad
+    st_ok = is_static & meta_time.notna() & mmsi.notna()
+    n_used = int((pos_ok | st_ok).sum())
+    acct.used += n_used
+    acct.decoded += n_used
+    _skip(acct, "invalid_field", int((is_pos | is_static).sum()) - n_used)
+
+    positions = _positions(
+        rows[pos_ok],
+        time=pos_time[pos_ok],
+        mmsi=mmsi[pos_ok],
+        lat=lat[pos_ok],
+        lon=lon[pos_ok],
+        **{k: v[pos_ok] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        rot=_rot_from_ais(_col(rows, "rot"))[pos_ok],
+        accuracy=_bool_flag(_col(rows, "posAcc"))[pos_ok],
+        raim=_bool_flag(_col(rows, "raim"))[pos_ok],
+        # In a location 'timestamp' is the AIS UTC-second field.
+        second=_int_in(_col(rows, "timestamp"), 0, 63)[pos_ok].fillna(-1),
+        nav_status=_int_in(_col(rows, "navStat"), 0, 15)[pos_ok].fillna(-1),
+        device="?",
+        station="",
+        time_source="json",
+    )
+    static = _static(
+        rows[st_ok],
+        dedupe=False,
+        time=meta_time[st_ok],
+        mmsi=mmsi[st_ok],
+        **{k: v[st_ok] for k, v in static_fields.items()},
+    )
+    batch = Batch(positions=positions.reset_index(drop=True), static=static)
+    _count_tables(acct, batch)
+    return batch
+
+
+def read_digitraffic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    """Read Finnish Digitraffic (Fintraffic) AIS JSON.
+
+    Accepted layouts: a GeoJSON FeatureCollection of vessel locations (REST
+    ``/api/ais/v1/locations``), a list of FeatureCollections or records, the same
+    behind a JavaScript ``var x = ...;`` wrapper, and JSON lines, each a record or a
+    FeatureCollection. Records are locations (Feature with a Point [lon, lat] and
+    properties, or the MQTT vessels-v2 location payload with ``lon``/``lat``/``time``
+    plus an ``mmsi`` key) or metadata (``name, callSign, imo, shipType``/``type``,
+    ``destination, draught, posType, referencePointA..D``/``refA..D, timestamp``).
+
+    Units as Digitraffic documents them: ``sog`` knots (102.3 n/a), ``cog`` degrees
+    (360 n/a), ``heading`` degrees (511 n/a), ``rot`` the raw ROT_AIS -128..127
+    (converted to deg/min), ``timestamp`` in a location the AIS UTC-second field 0..63
+    (-> ``second``), ``timestampExternal`` ms since the epoch, v2 ``time`` seconds,
+    metadata ``timestamp`` ms, ``draught`` 1/10 m.
+
+    Accounting unit: a record (a feature, a list item, or a JSON line holding one
+    record), since a whole file may be one line; a blank or unparsable JSON line counts
+    as one. A single JSON document is parsed whole (Digitraffic snapshots are a few
+    MB); JSON lines stream in chunks. Raises IngestError when the input holds no JSON.
+    """
+    acct.sources[source] = "digitraffic"
+    head = stream.read(1 << 16)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = text.split(b"\n", 1)[0]
+    lines_mode = text.startswith(b"{") and b"\n" in text and _loads(first_line) is not None
+    if lines_mode:
+        for chunk in _line_chunks(stream, cfg.chunk_lines, MAX_JSON_LINE_BYTES, head):
+            records: list[Any] = []
+            for line in chunk[:-1].split(b"\n"):
+                acct.read += 1
+                if not line.strip():
+                    acct.skip("blank")
+                elif len(line) > MAX_JSON_LINE_BYTES:
+                    acct.skip("too_long")
+                else:
+                    value = _loads(line)
+                    if value is None:
+                        acct.skip("malformed")
+                    else:
+                        recs = _expand(value)
+                        acct.read += len(recs) - 1
+                        records.extend(recs)
+            batch = _digitraffic_batch(records, acct)
+            if batch is not None:
+                yield batch
+        return
+    yield from _digitraffic_document(head + stream.read(), source, cfg, acct)
+
+
+def _loads(data: bytes) -> Any:
+    """Parse JSON; None when it is not JSON (or nests too deep)."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _digitraffic_document(data: bytes, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    text = data.decode("utf-8", "replace").lstrip("\ufeff")
+    m = _JS_PREFIX.match(text)
+    pos = m.end() if m else 0
+    decoder = json.JSONDecoder()
+    records: list[Any] = []
+    n_values = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n;,":
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError) as exc:
+            if n_values == 0:
+                raise IngestError(f"{source}: not Digitraffic JSON ({str(exc).splitlines()[0][:100]})") from None
+            acct.read += 1
+            acct.skip("malformed")  # trailing garbage after the last JSON value
+            break
+        n_values += 1
+        records.extend(_expand(value))
+    if n_values == 0:
+        raise IngestError(f"{source}: no JSON value (the input is empty or blank)")
+    acct.read += len(records)
+    step = max(1, cfg.chunk_lines)
+    for i in range(0, len(records), step):
+        batch = _digitraffic_batch(records[i : i + step], acct)
+        if batch is not None:
+            yield batch
