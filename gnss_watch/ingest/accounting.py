@@ -44,6 +44,8 @@ class Accounting:
     by_type: Counter = field(default_factory=Counter)
     #: Inputs with what format each was read as.
     sources: dict[str, str] = field(default_factory=dict)
+    #: Things the user should know that are not a line's fate (an input that broke off early).
+    warnings: list[str] = field(default_factory=list)
 
     def skip(self, reason: str, n: int = 1) -> None:
         if reason not in SKIP_REASONS:
@@ -57,6 +59,7 @@ class Accounting:
         self.decoded += other.decoded
         self.by_type.update(other.by_type)
         self.sources.update(other.sources)
+        self.warnings.extend(other.warnings)
 
     @property
     def balanced(self) -> bool:
@@ -71,6 +74,7 @@ class Accounting:
             },
             "messages": {
                 "decoded": self.decoded,
-                "by_type": {str(k): int(v) for k, v in sorted(self.by_type.items())},
+                "by_type": {str(k): int(v) for k, v in sorted(self.by_type.items(), key=lambda kv: str(kv[0]))},
             },
+            "warnings": list(self.warnings),
         }

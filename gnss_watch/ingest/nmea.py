@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from functools import reduce
 from operator import xor
@@ -126,16 +127,24 @@ def _trailing(rest: bytes) -> tuple[float, str | None]:
     return t, station
 
 
-def iter_line_blocks(stream: BinaryIO, max_line_length: int, block_bytes: int = 4 << 20) -> Iterator[list[bytes]]:
+def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[[Exception], None],
+                     block_bytes: int = 1 << 16) -> Iterator[list[bytes]]:
     """Split a byte stream into lists of lines without ever holding an unbounded line.
 
     A line longer than ``max_line_length`` is cut to ``max_line_length + 1``
     bytes (so it is still recognised as too long) and the rest of it dropped.
+    A stream that breaks off (truncated gzip, I/O error) ends there: what was
+    read is kept and ``on_error`` is told why.
     """
     carry = b""
     overlong = False
     while True:
-        block = stream.read(block_bytes)
+        try:
+            # read1: one underlying read at a time, so a stream that breaks loses only its last block
+            block = stream.read1(block_bytes) if hasattr(stream, "read1") else stream.read(block_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            on_error(exc)
+            break
         if not block:
             break
         lines = (carry + block).split(b"\n")
@@ -236,6 +245,7 @@ class NmeaDecoder:
     def feed(self, lines: list[bytes]) -> Batch:
         acct = self.acct
         maxlen = self.cfg.max_line_length
+        maxdist = self.cfg.max_fragment_distance_lines
         skipped = acct.skipped
         n_read = 0
         used = 0
@@ -282,7 +292,9 @@ class NmeaDecoder:
                 if line.startswith(b"$PGHP"):
                     pt, pst = _pghp(line)
                     if pt == pt:
-                        self.pending_time, self.pending_station, self.pending_kind = pt, pst, "pghp"
+                        # no base station in the $PGHP: keep the network named by a '\\si:' line, if any
+                        self.pending_time, self.pending_kind = pt, "pghp"
+                        self.pending_station = pst or self.pending_station
                         used += 1
                     else:
                         skipped["malformed"] += 1
@@ -383,7 +395,7 @@ class NmeaDecoder:
             else:  # no group, or one that contradicts the sentence's own part numbers
                 key = (b"s", station, chan, seq, cnt_i)
             buf = self.fragments.get(key)
-            if buf is not None and (num_i in buf[0] or buf[1] != cnt_i):
+            if buf is not None and (num_i in buf[0] or buf[1] != cnt_i or self.line_no - buf[2] > maxdist):
                 skipped["incomplete_multipart"] += len(buf[0])
                 del self.fragments[key]
                 buf = None
@@ -423,7 +435,8 @@ class NmeaDecoder:
             return 0
         self.seen[payload] = t
         mtype = _SIXBIT[payload[0]]
-        cls = MSG_CLASS.get(mtype)
+        # ITU-R M.1371 defines types 1-27; pyais maps 0 and 28 onto other classes, so filter first
+        cls = MSG_CLASS.get(mtype) if 1 <= mtype <= 27 else None
         if cls is None:
             skipped["unsupported_type"] += nlines
             return 0
@@ -539,7 +552,7 @@ class NmeaDecoder:
         if len(bs):
             utc = _bs_utc(bs)
             ok = utc.notna().to_numpy()
-            anchors = pd.DataFrame({"line": bs["_line"].to_numpy()[ok], "t": utc[ok].astype("int64").to_numpy() / 1e9})
+            anchors = pd.DataFrame({"line": bs["_line"].to_numpy()[ok], "t": _unix(utc[ok])})
         if len(anchors):
             kind = "basestation"
             xs, ys = anchors["line"].to_numpy(float), anchors["t"].to_numpy()
@@ -588,7 +601,7 @@ class NmeaDecoder:
             na = (pos["lat"] == 91) | (pos["lon"] == 181)
             pos = pos.assign(lat=pos["lat"].mask(na), lon=pos["lon"].mask(na))
             pos["device"] = pos["msg_type"].map(DEVICE_BY_TYPE)
-            pos["time"] = pd.to_datetime(pos["time"].to_numpy(float) * 1e9, utc=True)
+            pos["time"] = _to_utc(pos["time"])
         positions = conform(pos, POSITION_DTYPES)
 
         bs = batch.base_stations
@@ -597,7 +610,7 @@ class NmeaDecoder:
             if bad.any():
                 self._drop_invalid(bs, bad.to_numpy())
                 bs = bs[~bad]
-            bs = bs.assign(time=pd.to_datetime(bs["time"].to_numpy(float) * 1e9, utc=True))
+            bs = bs.assign(time=_to_utc(bs["time"]))
             utc = _bs_utc(bs)
             na = (bs["lat"] == 91) | (bs["lon"] == 181)
             bs = bs.assign(lat=bs["lat"].mask(na), lon=bs["lon"].mask(na), utc=utc,
@@ -611,7 +624,7 @@ class NmeaDecoder:
             if bad.any():
                 self._drop_invalid(st, bad.to_numpy())
                 st = st[~bad]
-            st = st.drop(columns=["_nlines", "_line"]).assign(time=pd.to_datetime(st["time"].to_numpy(float) * 1e9, utc=True))
+            st = st.drop(columns=["_nlines", "_line"]).assign(time=_to_utc(st["time"]))
         return Batch(positions, st, base_stations)
 
     def _drop_invalid(self, df: pd.DataFrame, bad: np.ndarray) -> None:
@@ -623,6 +636,16 @@ class NmeaDecoder:
         self.acct.decoded -= len(counted)
         for t, k in counted.value_counts().items():
             self.acct.by_type[int(t)] -= int(k)
+
+
+def _unix(times: pd.Series) -> np.ndarray:
+    """UTC timestamps to unix seconds (float), whatever the datetime resolution."""
+    return (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
+
+
+def _to_utc(unix_s: pd.Series) -> pd.DatetimeIndex:
+    """Unix seconds (float) to UTC timestamps, rounded to the microsecond float64 can carry."""
+    return pd.to_datetime(np.round(unix_s.to_numpy(float) * 1e6), unit="us", utc=True)
 
 
 def _position_sentinels(pos: pd.DataFrame) -> pd.DataFrame:
@@ -690,7 +713,12 @@ def read_nmea(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting
     """Decode an NMEA log stream chunk by chunk (memory bounded by ``cfg.chunk_lines``)."""
     dec = NmeaDecoder(source, cfg, acct, start, seen)
     pending: list[bytes] = []
-    for lines in iter_line_blocks(stream, cfg.max_line_length):
+
+    def broken(exc: Exception) -> None:
+        acct.warnings.append(f"{source}: input ends early ({type(exc).__name__}: {exc}); "
+                             f"kept the {acct.read + len(pending):,} lines before the break")
+
+    for lines in iter_line_blocks(stream, cfg.max_line_length, broken):
         pending.extend(lines)
         if len(pending) >= cfg.chunk_lines:
             yield dec.feed(pending)

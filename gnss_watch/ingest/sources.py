@@ -17,7 +17,7 @@ from typing import BinaryIO
 from .base import IngestError, NotAISError
 
 FORMATS = ("nmea", "dma", "noaa", "digitraffic")
-SNIFF_BYTES = 256 * 1024
+SNIFF_BYTES = 64 * 1024
 
 _VDM = re.compile(rb"![A-Z]{2}VD[MO],")
 _GZIP, _BZ2, _ZIP = b"\x1f\x8b", b"BZh", b"PK\x03\x04"
@@ -116,7 +116,7 @@ def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Sourc
                 if fmt is None:
                     raise NotAISError(
                         f"{member}: not AIS data (no !AIVDM/!AIVDO sentences, DMA/NOAA CSV header or "
-                        "Digitraffic JSON found in its first 256 KiB)"
+                        "Digitraffic JSON found in its first 64 KiB)"
                     )
                 yield Source(member, buffered, fmt)
         finally:

@@ -133,6 +133,12 @@ BASE_STATION_TEXT = "base station"
 # they can never be a transmitted name, call sign or destination.
 DMA_PLACEHOLDERS = ("Unknown", "Undefined")
 
+# Canonical columns read as text: free text must not be turned into numbers ('1E5' is a
+# valid call sign) and the rest is matched or parsed as text.
+TEXT_COLUMNS = frozenset(
+    ("time", "mobile", "name", "callsign", "destination", "station", "device", "epfd", "ship_type", "nav_status", "imo")
+)
+
 # Header label (lower case, leading '#' removed) -> canonical column.
 DMA_COLUMNS: dict[str, str] = {
     "timestamp": "time",
@@ -191,6 +197,7 @@ _DT_KEYS = frozenset(
     + _DT_STATIC_KEYS
     + ("type",)
 )
+_DT_FLAGS = ("posAcc", "raim")
 _JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*")
 
 # Epoch values above this are milliseconds, below it seconds (1e11 s is the year 5138,
@@ -198,6 +205,8 @@ _JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*"
 _EPOCH_MS_THRESHOLD = 1e11
 # datetime64[ns] ends in 2262.
 _EPOCH_MS_MAX = 9.2e12
+
+_BOOL_WORD = re.compile(rb"(?i)\b(?:true|false)\b")
 
 _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 11, 12, 13, 32]] = True
@@ -259,17 +268,21 @@ class _Lines:
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         """Per line, how many bytes inside it have ``mask`` set."""
-        c = np.concatenate(([0], np.cumsum(mask)))
-        return c[self.ends] - c[self.starts]
+        at = np.flatnonzero(mask)
+        return np.searchsorted(at, self.ends) - np.searchsorted(at, self.starts)
 
     def text(self, i: int) -> str:
         return self.chunk[self.starts[i] : self.ends[i]].decode("utf-8", "replace")
 
     def gather(self, idx: np.ndarray) -> bytes:
-        """The selected lines joined, each ended by '\\n'."""
-        lens = self.ends[idx] - self.starts[idx] + 1
-        if not len(lens):
+        """The selected lines joined, each ended by a newline."""
+        if not len(idx):
             return b""
+        if idx[-1] - idx[0] + 1 == len(idx):  # one run of lines (the usual case): slice
+            last = idx[-1] + 1
+            end = self.starts[last] if last < len(self.starts) else len(self.chunk)
+            return self.chunk[self.starts[idx[0]] : end]
+        lens = self.ends[idx] - self.starts[idx] + 1
         first = np.cumsum(lens) - lens
         pos = np.arange(lens.sum()) - np.repeat(first, lens) + np.repeat(self.starts[idx], lens)
         out = self.arr[pos].copy()
@@ -323,7 +336,7 @@ def _read_csv_table(
         acct.read += n
         length = lines.ends - lines.starts
         too_long = length > cfg.max_line_length
-        blank = ~too_long & (lines.count(~_WS[lines.arr]) == 0)
+        blank = ~too_long & (lines.count(_WS[lines.arr]) == length)
         _skip(acct, "too_long", int(too_long.sum()))
         _skip(acct, "blank", int(blank.sum()))
         rest = ~too_long & ~blank
@@ -337,9 +350,12 @@ def _read_csv_table(
             n_fields = len(next(csv.reader([lines.text(h)])))
             acct.skip("header")
             rest[h] = False
-        is_header = np.zeros(n, dtype=bool)
-        same_len = np.flatnonzero(rest & (length == len(header_line)))
-        for i in same_len:  # only lines exactly as long as the header are compared
+        # A repeated header (concatenated exports): compare only the lines that are as
+        # long as the header and start like it.
+        is_header = rest & (length == len(header_line))
+        for k, byte in enumerate(header_line[:4]):
+            is_header &= lines.arr[np.minimum(lines.starts + k, len(lines.arr) - 1)] == byte
+        for i in np.flatnonzero(is_header):
             is_header[i] = chunk[lines.starts[i] : lines.ends[i]] == header_line
         rest &= ~is_header
         comment = rest & (lines.arr[lines.starts] == ord("#"))
@@ -379,24 +395,25 @@ def _read_csv_table(
 def _frame(
     lines: _Lines, plain_idx: np.ndarray, fields: dict[int, str], quoted_rows: list[list[Any]], quoted_idx: np.ndarray
 ) -> pd.DataFrame:
-    """The well-formed rows, in file order, as str columns (NaN for empty fields)."""
+    """The well-formed rows in file order; NaN for empty fields.
+
+    Numeric columns are parsed as float64 by the C parser; a chunk where one of them
+    holds a non-number (or that holds the word true/false anywhere) is parsed all as
+    text, which the converters coerce per value, so a bad field invalidates its row,
+    not the chunk.
+    """
     names = list(fields.values())
     parts = []
     if len(plain_idx):
-        df = pd.read_csv(
-            io.BytesIO(lines.gather(plain_idx)),
-            header=None,
-            usecols=list(fields),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            quoting=csv.QUOTE_NONE,
-            skip_blank_lines=False,
-            engine="c",
-            encoding="utf-8",
-            encoding_errors="replace",
-        )
-        df = df[list(fields)]
+        data = lines.gather(plain_idx)
+        as_text = {i: str for i in fields}
+        if _BOOL_WORD.search(data):  # the C parser would read True/False as 1.0/0.0
+            df = _parse_plain(data, fields, as_text)
+        else:
+            try:
+                df = _parse_plain(data, fields, {i: "float64" if c not in TEXT_COLUMNS else str for i, c in fields.items()})
+            except (ValueError, OverflowError):
+                df = _parse_plain(data, fields, as_text)
         df.columns = names
         if len(df) != len(plain_idx):  # the line filter above guarantees one row per line
             raise RuntimeError(f"CSV row count {len(df)} != {len(plain_idx)} lines")
@@ -413,6 +430,23 @@ def _skip(acct: Accounting, reason: str, n: int) -> None:
     """Count ``n`` skipped lines, leaving no zero entries in the report."""
     if n:
         acct.skip(reason, n)
+
+
+def _parse_plain(data: bytes, fields: dict[int, str], dtype: dict[int, Any]) -> pd.DataFrame:
+    df = pd.read_csv(
+        io.BytesIO(data),
+        header=None,
+        usecols=list(fields),
+        dtype=dtype,
+        keep_default_na=False,
+        na_values=[""],
+        quoting=csv.QUOTE_NONE,
+        skip_blank_lines=False,
+        engine="c",
+        encoding="utf-8",
+        encoding_errors="replace",
+    )
+    return df[list(fields)]
 
 
 def _count_tables(acct: Accounting, batch: Batch) -> None:
@@ -443,15 +477,20 @@ def _int_in(s: pd.Series, lo: float, hi: float) -> pd.Series:
 
 
 def _text(s: pd.Series, placeholders: tuple[str, ...] = ()) -> pd.Series:
-    """Text as given minus '@' padding and surrounding whitespace; NA when empty."""
-    t = s.astype(object)
-    t = t.where(t.isna(), t.astype(str).str.rstrip("@ \t").str.strip())
-    return t.where(t.notna() & (t != "") & ~t.isin(placeholders)).astype(object)
+    """Text as given minus '@' padding and surrounding whitespace; NaN when empty."""
+    t = s.astype("string").str.rstrip("@ \t").str.strip()
+    t = t.where((t != "") & ~t.isin(placeholders))
+    return t.astype(object).where(t.notna(), np.nan)
+
+
+def _lower(s: pd.Series) -> pd.Series:
+    """Labels stripped and lower-cased for matching ('' when missing)."""
+    return s.astype("string").fillna("").str.strip().str.lower()
 
 
 def _code(s: pd.Series, table: dict[str, Any]) -> pd.Series:
     """Look text labels up case-insensitively; NaN when not in ``table``."""
-    return s.astype(object).where(s.notna(), "").astype(str).str.strip().str.lower().map(table)
+    return _lower(s).astype(object).map(table)
 
 
 def _mmsi(s: pd.Series) -> pd.Series:
@@ -510,7 +549,7 @@ def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
-    mobile = _col(rows, "mobile").astype(object).where(_col(rows, "mobile").notna(), "").astype(str).str.strip().str.lower()
+    mobile = _lower(_col(rows, "mobile")).astype(object)
     base = (mobile == BASE_STATION_TEXT).to_numpy()
     station = _text(_col(rows, "station"))
     epfd = _int_in(_code(_col(rows, "epfd"), EPFD_TEXT), 0, 15)
@@ -577,7 +616,7 @@ def _noaa(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
         station="",
         time_source="csv",
     )
-    imo = _col(rows, "imo").astype(object).where(_col(rows, "imo").notna(), "").astype(str)
+    imo = _col(rows, "imo").astype("string").str.strip().str.removeprefix("IMO")
     static = _static(
         p,
         dedupe=True,
@@ -585,7 +624,7 @@ def _noaa(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
         mmsi=mmsi[ok],
         name=_text(_col(rows, "name"))[ok],
         callsign=_text(_col(rows, "callsign"))[ok],
-        imo=_int_in(imo.str.strip().str.removeprefix("IMO"), 1, 2**30 - 1)[ok],
+        imo=_int_in(imo.astype(object), 1, 2**30 - 1)[ok],
         # ITU codes 1..255; pre-2015 NAIS codes (1001..1025) are not ITU codes.
         ship_type=_int_in(_col(rows, "ship_type"), 1, 255)[ok],
         draught=_num(_col(rows, "draught"))[ok].where(lambda d: d > 0),
@@ -657,7 +696,12 @@ def _flatten(rec: Any) -> dict[str, Any] | None:
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
         if isinstance(coords, list) and len(coords) >= 2:
             out["lon"], out["lat"] = coords[0], coords[1]
-    flat = {k: v for k, v in out.items() if k in _DT_KEYS and (v is None or isinstance(v, (int, float, str, bool)))}
+    flat = {
+        # A boolean is only meaningful as a flag; elsewhere it must not read as 1/0.
+        k: str(v) if isinstance(v, bool) and k not in _DT_FLAGS else v
+        for k, v in out.items()
+        if k in _DT_KEYS and (v is None or isinstance(v, (int, float, str)))
+    }
     return flat or None
 
 
@@ -782,8 +826,8 @@ def read_digitraffic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Acc
     MB); JSON lines stream in chunks. Raises IngestError when the input holds no JSON.
     """
     acct.sources[source] = "digitraffic"
-    head = stream.read(1 << 16)
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = stream.read(1 << 16).removeprefix(b"\xef\xbb\xbf")
+    text = head.lstrip()
     first_line = text.split(b"\n", 1)[0]
     lines_mode = text.startswith(b"{") and b"\n" in text and _loads(first_line) is not None
     if lines_mode:
@@ -835,9 +879,12 @@ def _digitraffic_document(data: bytes, source: str, cfg: IngestConfig, acct: Acc
         except (ValueError, RecursionError) as exc:
             if n_values == 0:
                 raise IngestError(f"{source}: not Digitraffic JSON ({str(exc).splitlines()[0][:100]})") from None
+            # Garbage between or after JSON values: skip its line, go on with the next.
             acct.read += 1
-            acct.skip("malformed")  # trailing garbage after the last JSON value
-            break
+            acct.skip("malformed")
+            nl = text.find("\n", pos)
+            pos = len(text) if nl < 0 else nl + 1
+            continue
         n_values += 1
         records.extend(_expand(value))
     if n_values == 0:

@@ -1,0 +1,397 @@
+"""NMEA ingest: real files against pyais, every time convention, assembly, duplicates, accounting."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import math
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyais.stream import FileReaderStream
+from pyais.util import compute_checksum
+
+from gnss_watch.config import Config, IngestConfig
+from gnss_watch.ingest import NotAISError, UndatedError, read
+from gnss_watch.ingest.accounting import Accounting
+from gnss_watch.ingest.nmea import NmeaDecoder
+from nmea_helpers import checksum, position, sentences, tag
+
+DATA = Path(__file__).parent / "data" / "nmea"
+SAMPLE = Path(__file__).parents[1] / "sample_data" / "real" / "dma_ais_sample.txt.gz"
+UNDATED = {"decode_encode_messages.txt", "typeexamples.nmea", "multi-part.nmea", "sample.aivdm", "mixed.txt",
+           "sample.ais", "nmea_data_sample.txt", "ais-nmea-type6-fid55.log", "single-message-type-5.nmea",
+           "type8.nmea", "errors.nmea", "type1-bad-bitcount.nmea", "mixed_types.nmea"}
+T0 = 1_717_200_000  # 2024-06-01T00:00:00Z
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "in.nmea") -> Path:
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def balanced(acct: Accounting) -> bool:
+    return acct.read == acct.used + sum(acct.skipped.values())
+
+
+# --- real files ------------------------------------------------------------------------------
+
+REAL = sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix != ".md")
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_real_file_accounts_for_every_line(path: Path) -> None:
+    ds = read(str(path), start="2020-01-01T00:00:00Z")
+    acct = ds.accounting
+    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    physical = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    assert acct.read >= physical  # packed multi-sentence lines add to 'read', nothing is dropped
+    assert balanced(acct), acct.to_dict()
+    assert acct.decoded == sum(acct.by_type.values())
+    assert ds.positions["time"].notna().all()
+
+
+def _reference_positions(path: Path) -> set[tuple]:
+    """Position reports as pyais decodes them on its own (checksum-valid, multi-part assembled)."""
+    out = set()
+    for msg in FileReaderStream(str(path)):
+        # pyais checks the checksum over the whole line: recheck it over the sentence alone, since
+        # USCG-style trailing ',station,epoch' fields follow the checksum
+        parts = msg.raw.split(b"\n")
+        if not all(compute_checksum(r) == int(r.split(b"*")[1][:2], 16) for r in parts):
+            continue
+        try:
+            m = msg.decode()
+        except Exception:
+            continue
+        if m.msg_type in (1, 2, 3, 18, 19, 27, 9, 21) and 0 < m.mmsi <= 999_999_999:
+            if (-90 <= m.lat <= 90 or m.lat == 91) and (-180 <= m.lon <= 180 or m.lon == 181):
+                lat = None if m.lat == 91 or m.lon == 181 else round(m.lat, 5)
+                lon = None if lat is None else round(m.lon, 5)
+                out.add((m.mmsi, m.msg_type, lat, lon))
+    return out
+
+
+@pytest.mark.parametrize("name", ["stream_example.txt", "test_data_20211101.nm4", "nmea_data_sample.txt",
+                                  "ais-nmea-type6-fid55.log", "decode_encode_messages.txt", "replay_dump.txt"])
+def test_positions_match_pyais(name: str) -> None:
+    path = DATA / name
+    ds = read(str(path), start="2020-01-01T00:00:00Z")
+    p = ds.positions
+    ours = {(int(m), int(t), None if math.isnan(a) else round(a, 5), None if math.isnan(o) else round(o, 5))
+            for m, t, a, o in zip(p["mmsi"], p["msg_type"], p["lat"], p["lon"])}
+    ref = _reference_positions(path)
+    assert ref, "the reference decode found nothing"
+    # pyais does not skip short (truncated) payloads that we count as malformed: allow only those
+    assert ours <= ref
+    assert len(ref - ours) <= ds.accounting.skipped["malformed"]
+
+
+def test_dma_sample_counts_match_its_documented_decode() -> None:
+    """Figures from shared/data/real/SOURCES.md (pyais 3.3.1, multipart reassembled)."""
+    ds = read(str(SAMPLE))
+    a = ds.accounting
+    assert a.decoded == 26_077
+    assert dict(a.by_type) == {1: 20044, 3: 4151, 4: 1234, 5: 69, 18: 493, 21: 25, 24: 61}
+    assert a.read == 80_246 and a.skipped["other_nmea"] == 967 + 6  # $PSTT and $PFEC lines
+    assert ds.positions["time"].min() == pd.Timestamp("2013-11-12T12:00:00.011Z")
+    assert ds.positions["time"].max() == pd.Timestamp("2013-11-12T12:04:59.979Z")
+    assert (ds.positions["station"] != "").all()  # every DMA report carries its base station
+    assert len(ds.base_stations) == 1234 and ds.base_stations["utc_valid"].all()
+
+
+def test_undated_file_is_dated_from_base_stations() -> None:
+    ds = read(str(DATA / "decode_encode_messages.txt"))
+    assert set(ds.positions["time_source"]) == {"basestation"}
+    bs = ds.base_stations[ds.base_stations["utc_valid"]]
+    span = ds.positions["time"].max() - ds.positions["time"].min()
+    assert ds.positions["time"].min() >= bs["utc"].min() - pd.Timedelta("2min")
+    assert span < pd.Timedelta("1h")
+
+
+def test_file_with_no_time_at_all_stops_with_a_clear_error(tmp_path: Path) -> None:
+    p = write(tmp_path, [position(230000001, 60.0, 25.0)])
+    with pytest.raises(UndatedError, match="--start"):
+        read(str(p))
+    ds = read(str(p), start="2024-06-01T00:00:00Z")
+    assert ds.positions["time"].iloc[0] == pd.Timestamp("2024-06-01T00:00:00Z")
+    assert ds.positions["time_source"].iloc[0] == "start"
+
+
+# --- time sources ------------------------------------------------------------------------------
+
+def test_tag_block_seconds_and_milliseconds(tmp_path: Path) -> None:
+    a = tag(position(230000001, 60.0, 25.0), s="stA", c=T0)
+    b = tag(position(230000002, 60.0, 25.1), s="stB", c=(T0 + 5) * 1000 + 250)
+    ds = read(str(write(tmp_path, [a, b])))
+    t = ds.positions.set_index("mmsi")["time"]
+    assert t[230000001] == pd.Timestamp(T0, unit="s", tz="UTC")
+    assert t[230000002] == pd.Timestamp(T0, unit="s", tz="UTC") + pd.Timedelta("5.25s")
+    assert set(ds.positions["station"]) == {"stA", "stB"}
+    assert set(ds.positions["time_source"]) == {"tagblock"}
+
+
+def test_pghp_leading_and_trailing_times(tmp_path: Path) -> None:
+    s1 = position(230000001, 60.0, 25.0)
+    pghp_body = "PGHP,1,2024,6,1,0,0,7,500,219,,2190067,1," + s1.split("*")[1]
+    lines = [
+        "\\si:AISD*3F\\",
+        f"${pghp_body}*{checksum(pghp_body)}",
+        s1,
+        f"{T0 + 20}.5 {position(230000002, 60.0, 25.1)}",
+        f"2024-06-01T00:00:30Z {position(230000003, 60.0, 25.2)}",
+        f"2024-06-01 00:00:40.250,{position(230000004, 60.0, 25.3)}",
+        f"{position(230000005, 60.0, 25.4)},rSTATION9,{T0 + 50}",
+    ]
+    ds = read(str(write(tmp_path, lines)))
+    p = ds.positions.set_index("mmsi")
+    t0 = pd.Timestamp(T0, unit="s", tz="UTC")
+    assert p.loc[230000001, "time"] == t0 + pd.Timedelta("7.5s")
+    assert p.loc[230000001, "station"] == "2190067"
+    assert p.loc[230000002, "time"] == t0 + pd.Timedelta("20.5s")
+    assert p.loc[230000003, "time"] == t0 + pd.Timedelta("30s")
+    assert p.loc[230000004, "time"] == t0 + pd.Timedelta("40.25s")
+    assert p.loc[230000005, "time"] == t0 + pd.Timedelta("50s")
+    assert p.loc[230000005, "station"] == "rSTATION9"
+    assert list(p["time_source"]) == ["pghp", "leading", "leading", "leading", "trailing"]
+    assert balanced(ds.accounting) and ds.accounting.used == len(lines)
+
+
+def test_other_nmea_sentences_are_counted_and_skipped(tmp_path: Path) -> None:
+    lines = [tag(position(230000001, 60.0, 25.0), c=T0),
+             "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47",
+             "$PSTT,10A,0,*70", "# a comment", "", "IamNotAnAisMessage1111", "\x00\x01\xff garbage"]
+    acct = read(str(write(tmp_path, lines))).accounting
+    assert acct.skipped == {"other_nmea": 2, "comment": 1, "blank": 1, "not_nmea": 2}
+    assert acct.used == 1 and balanced(acct)
+
+
+# --- sentences -----------------------------------------------------------------------------------
+
+def _with_latitude(lat: float) -> str:
+    """A type 1 sentence whose latitude field holds ``lat`` even when out of range (pyais encodes it raw)."""
+    import pyais
+    from pyais.encode import encode_dict
+
+    d = pyais.decode(position(230000003, 0.0, 25.0)).asdict()
+    d["lat"] = lat
+    (s,) = encode_dict(d, talker_id="AI", sentence_type="VDM")
+    assert abs(pyais.decode(s).lat - lat) < 1e-6
+    return s
+
+
+def test_bad_checksum_empty_payload_unsupported_and_invalid(tmp_path: Path) -> None:
+    good = position(230000001, 60.0, 25.0)
+    body, ck = good[1:].split("*")
+    bad_ck = f"!{body}*{int(ck, 16) ^ 1:02X}"
+    empty_body = "AIVDM,1,1,,B,,0"
+    type0_body = "AIVDM,1,1,,A,03KF5POP1s1ivs0RHsH1hQHIP000,0"  # first payload char '0': type 0 does not exist
+    lines = [tag(good, c=T0), tag(bad_ck, c=T0), tag(f"!{empty_body}*{checksum(empty_body)}", c=T0),
+             tag(f"!{type0_body}*{checksum(type0_body)}", c=T0), tag(position(230000002, 60.0, 25.0), c=T0),
+             tag(_with_latitude(100.0), c=T0)]
+    acct = read(str(write(tmp_path, lines))).accounting
+    assert acct.skipped == {"bad_checksum": 1, "empty_payload": 1, "unsupported_type": 1, "invalid_field": 1}
+    assert acct.used == 2 and acct.decoded == 2 and balanced(acct)
+
+
+def test_sentinels_become_nan(tmp_path: Path) -> None:
+    line = tag(position(230000001, 91.0, 181.0, speed=102.3, course=360.0, heading=511, second=63), c=T0)
+    p = read(str(write(tmp_path, [line]))).positions
+    row = p.iloc[0]
+    assert math.isnan(row["lat"]) and math.isnan(row["lon"]) and math.isnan(row["sog"])
+    assert math.isnan(row["cog"]) and math.isnan(row["heading"])
+    assert row["second"] == 63  # the raw field keeps its meaning: positioning system inoperative
+
+
+def test_class_b_and_type27_and_aton_and_sar(tmp_path: Path) -> None:
+    lines = [
+        tag(position(230000001, 60.0, 25.0, msg_type=18, speed=5.0), c=T0),
+        tag(sentences(27, mmsi=230000002, lat=60.1, lon=25.1, speed=63, course=511)[0], c=T0),
+        tag(sentences(21, mmsi=992300001, lat=60.2, lon=25.2, name="BUOY")[0], c=T0),
+        tag(sentences(9, mmsi=111230001, lat=60.3, lon=25.3, speed=120, course=10.0)[0], c=T0),
+    ]
+    p = read(str(write(tmp_path, lines))).positions.set_index("mmsi")
+    assert p.loc[230000001, "device"] == "B" and p.loc[230000001, "nav_status"] == 15
+    assert p.loc[230000002, "device"] == "A-LR" and math.isnan(p.loc[230000002, "sog"])
+    assert p.loc[992300001, "device"] == "AtoN"
+    assert p.loc[111230001, "device"] == "SAR" and p.loc[111230001, "sog"] == 120
+
+
+# --- multi-sentence -------------------------------------------------------------------------------
+
+def _type5(mmsi: int, channel: str, seq: int, name: str) -> list[str]:
+    return sentences(5, channel=channel, seq_id=seq, mmsi=mmsi, shipname=name, callsign="OH123",
+                     destination="HELSINKI", ship_type=80, to_bow=100, to_stern=20, to_port=10, to_starboard=10)
+
+
+def test_multisentence_assembly_across_interleaved_channels(tmp_path: Path) -> None:
+    a1, a2 = _type5(230000001, "A", 3, "ALPHA")
+    b1, b2 = _type5(230000002, "B", 3, "BRAVO")  # same sequence id, other channel
+    c1, c2 = _type5(230000003, "A", 4, "CHARLIE")
+    lines = [f"{T0} {x}" for x in (a1, b1, c1, position(230000009, 60, 25), b2, c2, a2)]
+    ds = read(str(write(tmp_path, lines)))
+    v = ds.vessels.set_index("mmsi")
+    assert v.loc[230000001, "name"] == "ALPHA" and v.loc[230000002, "name"] == "BRAVO"
+    assert v.loc[230000003, "name"] == "CHARLIE" and v.loc[230000001, "ship_type"] == 80
+    assert ds.accounting.used == 7 and balanced(ds.accounting)
+
+
+def test_tag_block_groups_and_incomplete_groups(tmp_path: Path) -> None:
+    a1, a2 = _type5(230000001, "A", 1, "ALPHA")
+    b1, b2 = _type5(230000002, "A", 1, "BRAVO")  # same channel and sequence id: only 'g:' tells them apart
+    c1, _ = _type5(230000003, "B", 2, "CHARLIE")
+    lines = [tag(a1, g="1-2-101", s="st1", c=T0), tag(b1, g="1-2-102", s="st1", c=T0),
+             tag(b2, g="2-2-102"), tag(a2, g="2-2-101"), tag(c1, g="1-2-103", s="st1", c=T0)]
+    ds = read(str(write(tmp_path, lines)))
+    assert set(ds.vessels["name"]) == {"ALPHA", "BRAVO"}
+    assert ds.accounting.skipped == {"incomplete_multipart": 1}
+    assert ds.accounting.used == 4
+
+
+def test_fragment_given_up_after_distance(tmp_path: Path) -> None:
+    a1, a2 = _type5(230000001, "A", 1, "ALPHA")
+    filler = [tag(position(230000100 + i, 60.0, 25.0 + i / 1000), c=T0 + i) for i in range(30)]
+    p = write(tmp_path, [tag(a1, c=T0), *filler, tag(a2, c=T0 + 31)])
+    cfg = Config().replace(ingest={"max_fragment_distance_lines": 10})
+    acct = read(str(p), config=cfg).accounting
+    assert acct.skipped["incomplete_multipart"] == 2  # both parts, each alone
+    assert balanced(acct)
+
+
+# --- duplicates -----------------------------------------------------------------------------------
+
+def test_duplicate_receptions_are_one_report(tmp_path: Path) -> None:
+    s = position(230000001, 60.0, 25.0)
+    lines = [tag(s, s="st1", c=T0), tag(s, s="st2", c=T0 + 1), tag(s, s="st3", c=T0 + 2),
+             tag(s, s="st1", c=T0 + 3600)]  # an hour later the same bits are a new report
+    ds = read(str(write(tmp_path, lines)))
+    assert len(ds.positions) == 2
+    assert ds.positions["station"].iloc[0] == "st1"  # the first reception is kept
+    assert ds.accounting.skipped == {"duplicate": 2}
+
+
+def test_duplicates_across_files_merge(tmp_path: Path) -> None:
+    s = position(230000001, 60.0, 25.0)
+    f1 = write(tmp_path, [tag(s, s="st1", c=T0)], "a.nmea")
+    f2 = write(tmp_path, [tag(s, s="st2", c=T0 + 2)], "b.nmea")
+    ds = read([str(f1), str(f2)])
+    assert len(ds.positions) == 1 and ds.accounting.skipped["duplicate"] == 1
+
+
+# --- containers, stdin, globs, bad input ------------------------------------------------------------
+
+def test_gzip_bz2_zip_and_glob(tmp_path: Path) -> None:
+    text = ("\n".join(tag(position(230000001 + i, 60.0, 25.0 + i / 100), c=T0 + i) for i in range(5)) + "\n").encode()
+    (tmp_path / "a.nmea.gz").write_bytes(gzip.compress(text))
+    (tmp_path / "b.nmea.bz2").write_bytes(bz2.compress(text.replace(b"c:17", b"c:27")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("day1.nmea", text.replace(b"c:17", b"c:18"))
+        zf.writestr("day2.nmea", text.replace(b"c:17", b"c:19"))
+    (tmp_path / "c.zip").write_bytes(buf.getvalue())
+    ds = read(str(tmp_path / "*"))
+    assert len(ds.accounting.sources) == 4
+    assert len(ds.positions) == 20 and ds.accounting.skipped == {}
+
+
+def test_stdin_through_the_cli(tmp_path: Path) -> None:
+    text = "\n".join(tag(position(230000001, 60.0, 25.0 + i / 100), c=T0 + 10 * i) for i in range(3)) + "\n"
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", "-", "--out", str(out), "-q"],
+                       input=text.encode(), capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_parquet(out / "positions.parquet")) == 3
+
+
+def test_not_ais_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    p = tmp_path / "notes.txt"
+    p.write_text("shopping list\nmilk\n")
+    with pytest.raises(NotAISError):
+        read(str(p))
+    r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(p), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "not AIS" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
+    data = SAMPLE.read_bytes()
+    p = tmp_path / "cut.nmea.gz"
+    p.write_bytes(data[: len(data) // 2])
+    ds = read(str(p))
+    assert ds.accounting.warnings and "ends early" in ds.accounting.warnings[0]
+    assert 10_000 < ds.accounting.decoded < 26_077
+    assert balanced(ds.accounting)
+
+
+def test_huge_line_and_binary_noise(tmp_path: Path) -> None:
+    good = tag(position(230000001, 60.0, 25.0), c=T0)
+    blob = good.encode() + b"\n" + b"!" * 10_000_000 + b"\n" + bytes(range(256)) * 100 + b"\n" + good.encode()
+    p = tmp_path / "noisy.nmea"
+    p.write_bytes(blob)
+    acct = read(str(p)).accounting
+    assert acct.skipped["too_long"] >= 1
+    assert acct.used == 1 and acct.skipped["duplicate"] == 1 and balanced(acct)
+
+
+# --- property tests -----------------------------------------------------------------------------------
+
+_REAL_LINES = [ln for ln in (DATA / "stream_example.txt").read_bytes().split(b"\n")[:400] if ln]
+
+
+def _decode(lines: list[bytes]) -> Accounting:
+    acct = Accounting()
+    dec = NmeaDecoder("prop", IngestConfig(), acct, start=float(T0))
+    dec.feed(lines)
+    dec.finish()
+    return acct
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.binary(max_size=200), max_size=40))
+def test_arbitrary_bytes_never_raise_and_balance(lines: list[bytes]) -> None:
+    lines = [ln.replace(b"\n", b"") for ln in lines]
+    acct = _decode(lines)
+    assert acct.read == len(lines) or acct.read >= len(lines)
+    assert balanced(acct)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_real_lines_never_raise_and_balance(data) -> None:
+    idx = data.draw(st.lists(st.integers(0, len(_REAL_LINES) - 1), min_size=1, max_size=30))
+    lines = []
+    for i in idx:
+        ln = bytearray(_REAL_LINES[i])
+        for _ in range(data.draw(st.integers(0, 3))):
+            pos = data.draw(st.integers(0, max(len(ln) - 1, 0)))
+            op = data.draw(st.sampled_from(["flip", "cut", "dup", "insert"]))
+            if op == "flip" and ln:
+                ln[pos] = data.draw(st.integers(0, 255))
+            elif op == "cut":
+                del ln[pos:]
+            elif op == "dup":
+                ln[pos:pos] = ln[pos:pos + 5]
+            else:
+                ln[pos:pos] = data.draw(st.sampled_from([b"!", b"*", b",", b"\\", b"$PGHP,", b"\x00"]))
+        lines.append(bytes(ln).replace(b"\n", b""))
+    acct = _decode(lines)
+    assert balanced(acct)
+    assert acct.read >= len(lines)
+
+
+def test_times_are_monotonic_enough_on_real_dma_sample() -> None:
+    """PGHP times ride along with each sentence: no report is dated outside the file's 5 minutes."""
+    p = read(str(SAMPLE)).positions
+    span = p["time"].max() - p["time"].min()
+    assert span <= pd.Timedelta("5min")
+    assert p["time"].is_monotonic_increasing
