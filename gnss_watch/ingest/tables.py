@@ -36,7 +36,6 @@ from ..config import IngestConfig
 from ..schema import (
     BASE_STATION_DTYPES,
     COG_NA,
-    HEADING_NA,
     LAT_NA,
     LON_NA,
     POSITION_DTYPES,
@@ -133,6 +132,10 @@ BASE_STATION_TEXT = "base station"
 # they can never be a transmitted name, call sign or destination.
 DMA_PLACEHOLDERS = ("Unknown", "Undefined")
 
+#: The CSV header must be among this many first non-blank lines (exporters and
+#: spreadsheets sometimes put a title or 'sep=,' line above it).
+HEADER_SEARCH_LINES = 5
+
 # Canonical columns read as text: free text must not be turned into numbers ('1E5' is a
 # valid call sign) and the rest is matched or parsed as text.
 TEXT_COLUMNS = frozenset(
@@ -205,8 +208,6 @@ _JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*"
 _EPOCH_MS_THRESHOLD = 1e11
 # datetime64[ns] ends in 2262.
 _EPOCH_MS_MAX = 9.2e12
-
-_BOOL_WORD = re.compile(rb"(?i)\b(?:true|false)\b")
 
 _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 11, 12, 13, 32]] = True
@@ -293,22 +294,20 @@ class _Lines:
 # ----------------------------------------------------------------------- CSV driver
 
 
-def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...], fmt: str, source: str) -> dict[int, str]:
-    """Map field index -> canonical column; IngestError when a required one is missing."""
-    labels = next(csv.reader([line.lstrip("\ufeff")]), [])
+def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...]) -> tuple[dict[int, str], int]:
+    """Field index -> canonical column, and the field count; ({}, 0) if not a header."""
+    try:
+        labels = next(csv.reader([line.lstrip("\ufeff")]), [])
+    except csv.Error:
+        return {}, 0
     found: dict[int, str] = {}
     for i, label in enumerate(labels):
         key = label.strip().lstrip("#").strip().lower()
         if key in columns and columns[key] not in found.values():
             found[i] = columns[key]
-    missing = [c for c in required if c not in found.values()]
-    if missing:
-        want = {v: k for k, v in columns.items()}
-        raise IngestError(
-            f"{source}: not a {fmt} CSV: header lacks {', '.join(repr(want[c]) for c in missing)} "
-            f"(first line: {line[:80]!r})"
-        )
-    return found
+    if any(c not in found.values() for c in required):
+        return {}, 0
+    return found, len(labels)
 
 
 def _read_csv_table(
@@ -319,17 +318,19 @@ def _read_csv_table(
     fmt: str,
     columns: dict[str, str],
     required: tuple[str, ...],
-    convert: Callable[[pd.DataFrame, str], tuple[Batch, np.ndarray]],
+    convert: Callable[[pd.DataFrame], tuple[Batch, np.ndarray]],
 ) -> Iterator[Batch]:
     """Shared CSV reader: line accounting here, field conversion in ``convert``.
 
-    ``convert(rows, source)`` gets the well-formed rows (canonical columns, str with
-    NaN for empty fields) and returns the batch and a boolean mask of the rows it used;
-    the others count as 'invalid_field'.
+    ``convert(rows)`` gets the well-formed rows (canonical columns, NaN for empty
+    fields) and returns the batch and a boolean mask of the rows it used; the others
+    count as 'invalid_field'.
     """
     header_line: bytes | None = None
     fields: dict[int, str] = {}
-    n_fields = 0
+    n_fields = n_before = 0
+    labels = {v: k for k, v in columns.items()}
+    want = ", ".join(repr(labels[c]) for c in required)
     for chunk in _line_chunks(stream, cfg.chunk_lines, cfg.max_line_length):
         lines = _Lines(chunk)
         n = len(lines)
@@ -341,13 +342,25 @@ def _read_csv_table(
         _skip(acct, "blank", int(blank.sum()))
         rest = ~too_long & ~blank
         if header_line is None:
-            candidates = np.flatnonzero(rest)
-            if not len(candidates):
+            # The header is one of the first few non-blank lines; a title or 'sep=,'
+            # line before it is not data.
+            candidates = np.flatnonzero(rest)[: HEADER_SEARCH_LINES - n_before]
+            for h in candidates:
+                fields, n_fields = _parse_header(lines.text(h), columns, required)
+                if fields:
+                    header_line = chunk[lines.starts[h] : lines.ends[h]]
+                    break
+            else:
+                h = n
+            before = rest.copy()
+            before[h:] = False
+            n_before += int(before.sum())
+            _skip(acct, "malformed", int(before.sum()))
+            rest &= ~before
+            if header_line is None:
+                if n_before >= HEADER_SEARCH_LINES:
+                    raise IngestError(f"{source}: not a {fmt} CSV: no header naming {want} in its first lines")
                 continue
-            h = int(candidates[0])
-            header_line = chunk[lines.starts[h] : lines.ends[h]]
-            fields = _parse_header(lines.text(h), columns, required, fmt, source)
-            n_fields = len(next(csv.reader([lines.text(h)])))
             acct.skip("header")
             rest[h] = False
         # A repeated header (concatenated exports): compare only the lines that are as
@@ -369,7 +382,10 @@ def _read_csv_table(
         quoted_idx = np.flatnonzero(rest & ~malformed & (quotes > 0))
         quoted_rows, quoted_ok = [], []
         for i in quoted_idx:  # rare: fields with quotes go through the csv module
-            row = next(csv.reader([lines.text(i)]), [])
+            try:
+                row = next(csv.reader([lines.text(i)]), [])
+            except csv.Error:  # e.g. a field beyond the csv module's size limit
+                row = []
             if len(row) == n_fields:
                 quoted_rows.append([row[j] or np.nan for j in fields])
                 quoted_ok.append(i)
@@ -381,7 +397,7 @@ def _read_csv_table(
         _skip(acct, "malformed", int(malformed.sum()))
         if not len(rows):
             continue
-        batch, used = convert(rows, source)
+        batch, used = convert(rows)
         n_used = int(used.sum())
         acct.used += n_used
         acct.decoded += n_used
@@ -389,7 +405,7 @@ def _read_csv_table(
         _count_tables(acct, batch)
         yield batch
     if header_line is None:
-        raise IngestError(f"{source}: no {fmt} CSV header (the input is empty or blank)")
+        raise IngestError(f"{source}: not a {fmt} CSV: no header naming {want}")
 
 
 def _frame(
@@ -398,7 +414,7 @@ def _frame(
     """The well-formed rows in file order; NaN for empty fields.
 
     Numeric columns are parsed as float64 by the C parser; a chunk where one of them
-    holds a non-number (or that holds the word true/false anywhere) is parsed all as
+    holds a non-number (or that holds 'true'/'false' anywhere) is parsed all as
     text, which the converters coerce per value, so a bad field invalidates its row,
     not the chunk.
     """
@@ -407,11 +423,13 @@ def _frame(
     if len(plain_idx):
         data = lines.gather(plain_idx)
         as_text = {i: str for i in fields}
-        if _BOOL_WORD.search(data):  # the C parser would read True/False as 1.0/0.0
+        low = data.lower()
+        if b"true" in low or b"false" in low:  # the C parser would read True/False as 1.0/0.0
             df = _parse_plain(data, fields, as_text)
         else:
             try:
-                df = _parse_plain(data, fields, {i: "float64" if c not in TEXT_COLUMNS else str for i, c in fields.items()})
+                as_float = {i: str if c in TEXT_COLUMNS else "float64" for i, c in fields.items()}
+                df = _parse_plain(data, fields, as_float)
             except (ValueError, OverflowError):
                 df = _parse_plain(data, fields, as_text)
         df.columns = names
@@ -511,16 +529,18 @@ def _coordinates(raw_lat: pd.Series, raw_lon: pd.Series) -> tuple[pd.Series, pd.
     return lat.mask(lat_na), lon.mask(lon_na), bad
 
 
-def _kinematics(sog: pd.Series, cog: pd.Series, heading: pd.Series) -> dict[str, pd.Series]:
-    """SOG (knots), COG and heading (degrees) with sentinels and out-of-range values NaN.
+def _kinematics(rows: pd.DataFrame, keep: Any) -> dict[str, pd.Series]:
+    """SOG (knots), COG and heading (degrees) of the ``keep`` rows; n/a and invalid -> NaN.
 
     SOG 102.3 is 'not available' (102.2 means 102.2 kn or more); COG 360 and heading
     511 are 'not available'; heading beyond 359 and COG beyond 360 are invalid.
     """
-    sog = sog.where((sog >= 0) & (sog < SOG_NA - 0.05))
-    cog = cog.where((cog >= 0) & (cog < COG_NA))
-    heading = heading.where((heading >= 0) & (heading < 360) & (heading != HEADING_NA))
-    return {"sog": sog, "cog": cog, "heading": heading}
+    sog, cog, heading = (_num(_col(rows, c))[keep] for c in ("sog", "cog", "heading"))
+    return {
+        "sog": sog.where((sog >= 0) & (sog < SOG_NA - 0.05)),
+        "cog": cog.where((cog >= 0) & (cog < COG_NA)),
+        "heading": heading.where((heading >= 0) & (heading < 360)),
+    }
 
 
 def _positions(rows: pd.DataFrame, **columns: Any) -> pd.DataFrame:
@@ -544,7 +564,8 @@ def _static(rows: pd.DataFrame, dedupe: bool, **columns: Any) -> pd.DataFrame:
     return conform(df, STATIC_DTYPES).reset_index(drop=True)
 
 
-def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
+def _dma(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
+    """DMA aisdk rows -> positions, static and base-station rows; the mask of rows used."""
     time = pd.to_datetime(_col(rows, "time"), format="%d/%m/%Y %H:%M:%S", utc=True, errors="coerce")
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
@@ -561,7 +582,7 @@ def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
         mmsi=mmsi[pos],
         lat=lat[pos],
         lon=lon[pos],
-        **{k: v[pos] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        **_kinematics(rows, pos),
         rot=_num(_col(rows, "rot"))[pos],
         nav_status=_code(_col(rows, "nav_status"), NAV_STATUS_TEXT)[pos].fillna(-1),
         device=mobile[pos].map(DEVICE_TEXT).fillna("?"),
@@ -589,7 +610,14 @@ def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
     b = rows[bs]
     base_stations = conform(
         pd.DataFrame(
-            {"time": time[bs], "mmsi": mmsi[bs], "lat": lat[bs], "lon": lon[bs], "epfd": epfd[bs].fillna(-1), "station": station[bs]},
+            {
+                "time": time[bs],
+                "mmsi": mmsi[bs],
+                "lat": lat[bs],
+                "lon": lon[bs],
+                "epfd": epfd[bs].fillna(-1),
+                "station": station[bs],
+            },
             index=b.index,
         ),
         BASE_STATION_DTYPES,
@@ -597,7 +625,8 @@ def _dma(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
     return Batch(positions.reset_index(drop=True), static, base_stations.reset_index(drop=True)), ok
 
 
-def _noaa(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
+def _noaa(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
+    """NOAA MarineCadastre rows -> positions and static rows; the mask of rows used."""
     time = pd.to_datetime(_col(rows, "time"), format="ISO8601", utc=True, errors="coerce")
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
@@ -610,7 +639,7 @@ def _noaa(rows: pd.DataFrame, source: str) -> tuple[Batch, np.ndarray]:
         mmsi=mmsi[ok],
         lat=lat[ok],
         lon=lon[ok],
-        **{k: v[ok] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        **_kinematics(rows, ok),
         nav_status=_int_in(_col(rows, "nav_status"), 0, 15)[ok].fillna(-1),
         device=device[ok].where(device[ok].isin(("A", "B")), "?"),
         station="",
@@ -643,10 +672,10 @@ def read_dma(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting)
     and fixing device arrive as text and become ITU codes. 'Base Station' rows go to
     ``base_stations``; other types of mobile are positions (device 'A', 'B', 'SAR',
     'AtoN', else '?'). The 'Data source type' column becomes ``station``.
-    Accounting unit: a physical line. Raises IngestError when the header lacks
-    Timestamp, Type of mobile, MMSI, Latitude or Longitude.
+    Accounting unit: a physical line; lines above the header are 'malformed'. Raises
+    IngestError when none of the first HEADER_SEARCH_LINES non-blank lines is a header
+    naming Timestamp, Type of mobile, MMSI, Latitude and Longitude.
     """
-    acct.sources[source] = "dma"
     yield from _read_csv_table(stream, source, cfg, acct, "DMA aisdk", DMA_COLUMNS, DMA_REQUIRED, _dma)
 
 
@@ -658,10 +687,10 @@ def read_noaa(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting
     8601 UTC. SOG knots, COG/Heading degrees (511 -> NaN), Status is the navigational
     status code, Draft metres, IMO as 'IMO1234567', TransceiverClass 'A'/'B' becomes
     the device. Length/Width are not split into A..D, so the static rows leave
-    ``to_bow``.. NA. Accounting unit: a physical line. Raises IngestError when the
-    header lacks MMSI, BaseDateTime, LAT or LON.
+    ``to_bow``.. NA. Accounting unit: a physical line; lines above the header are
+    'malformed'. Raises IngestError when none of the first HEADER_SEARCH_LINES
+    non-blank lines is a header naming MMSI, BaseDateTime, LAT and LON.
     """
-    acct.sources[source] = "noaa"
     yield from _read_csv_table(stream, source, cfg, acct, "NOAA MarineCadastre", NOAA_COLUMNS, NOAA_REQUIRED, _noaa)
 
 
@@ -780,7 +809,7 @@ def _digitraffic_batch(records: list[Any], acct: Accounting) -> Batch | None:
         mmsi=mmsi[pos_ok],
         lat=lat[pos_ok],
         lon=lon[pos_ok],
-        **{k: v[pos_ok] for k, v in _kinematics(_num(_col(rows, "sog")), _num(_col(rows, "cog")), _num(_col(rows, "heading"))).items()},
+        **_kinematics(rows, pos_ok),
         rot=_rot_from_ais(_col(rows, "rot"))[pos_ok],
         accuracy=_bool_flag(_col(rows, "posAcc"))[pos_ok],
         raim=_bool_flag(_col(rows, "raim"))[pos_ok],
@@ -822,15 +851,17 @@ def read_digitraffic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Acc
 
     Accounting unit: a record (a feature, a list item, or a JSON line holding one
     record), since a whole file may be one line; a blank or unparsable JSON line counts
-    as one. A single JSON document is parsed whole (Digitraffic snapshots are a few
+    as one, an empty FeatureCollection as none. A single JSON document is parsed whole (Digitraffic snapshots are a few
     MB); JSON lines stream in chunks. Raises IngestError when the input holds no JSON.
     """
-    acct.sources[source] = "digitraffic"
-    head = stream.read(1 << 16).removeprefix(b"\xef\xbb\xbf")
-    text = head.lstrip()
-    first_line = text.split(b"\n", 1)[0]
-    lines_mode = text.startswith(b"{") and b"\n" in text and _loads(first_line) is not None
-    if lines_mode:
+    size = 1 << 16
+    head = stream.read(size).removeprefix(b"\xef\xbb\xbf")
+    pieces = head.split(b"\n")
+    complete = pieces if len(head) < size - 3 else pieces[:-1]  # the whole input, or whole lines
+    first = [p for p in complete if p.strip()][:HEADER_SEARCH_LINES]
+    # JSON lines when one of the first lines is a JSON object or array on its own; a
+    # pretty-printed or JavaScript-wrapped document has no such line.
+    if any(isinstance(_loads(p), (dict, list)) for p in first):
         for chunk in _line_chunks(stream, cfg.chunk_lines, MAX_JSON_LINE_BYTES, head):
             records: list[Any] = []
             for line in chunk[:-1].split(b"\n"):
