@@ -18,9 +18,9 @@ Everything is vectorised and built once per process (``functools.lru_cache``):
 * :func:`distance_inland_m` measures in a Lambert conformal conic projection
   (standard parallels 56 and 64 N, scale error < 1.5 % over the data box) to the
   land boundary (coastlines and lake shores). Nearest boundary vertices come from
-  k-d trees of the boundary densified to 200 m (points < 5 km inland) and 2 km
-  (deeper points), refined to the exact distance to the two boundary segments
-  next to that vertex.
+  k-d trees of the boundary densified to 2 km (every point) and to 200 m (points
+  found within 5 km of the shore), refined to the exact distance to the two
+  boundary segments next to that vertex.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ LAKES_FILE = "baltic_lakes_ne10m.geojson"
 BBOX = (9.0, 53.0, 31.0, 66.5)
 _CELL_DEG = 0.1
 _WATER, _LAND, _COAST = 0, 1, 2
-# Boundary densification for the near and far k-d trees, metres, and the depth
-# at which the far tree takes over (the near tree's search bound).
+# Boundary densification of the fine and coarse k-d trees, metres, and the depth
+# within which the fine tree refines the coarse answer.
 _FINE_STEP_M, _COARSE_STEP_M, _FINE_BOUND_M = 200.0, 2000.0, 5000.0
 
 # Lambert conformal conic on the sphere, standard parallels 56/64 N, origin 60 N 20 E.
@@ -181,9 +181,11 @@ def distance_inland_m(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     if idx.size:
         fine, coarse = _boundaries()
         xy = np.column_stack(project(lon[idx], lat[idx]))
-        d = fine.distance(xy, _FINE_BOUND_M)
-        far = ~np.isfinite(d)
-        d[far] = coarse.distance(xy[far])
+        # The coarse tree answers every point cheaply; points near the shore get the fine one.
+        d = coarse.distance(xy)
+        near = d < _FINE_BOUND_M
+        d_fine = fine.distance(xy[near], _FINE_BOUND_M + _COARSE_STEP_M)
+        d[near] = np.minimum(d[near], d_fine)
         out[idx] = d
     return out.reshape(shape)
 
