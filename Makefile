@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE ?= sample_data/gulf_of_finland.nmea.gz
+TRUTH  ?= sample_data/gulf_of_finland.truth.json
+LABELS ?= sample_data/gulf_of_finland.labels.csv.gz
 OUT    ?= out
 
 .PHONY: demo test install dev bench clean
@@ -25,6 +27,7 @@ dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
 	$(BIN)/gnss-watch replay $(SAMPLE) --out $(OUT)
+	$(BIN)/gnss-watch evaluate --truth $(TRUTH) --labels $(LABELS) --results $(OUT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
