@@ -395,3 +395,15 @@ def test_times_are_monotonic_enough_on_real_dma_sample() -> None:
     span = p["time"].max() - p["time"].min()
     assert span <= pd.Timedelta("5min")
     assert p["time"].is_monotonic_increasing
+
+
+def test_nmea_packed_in_csv_rows_with_pghp_after_the_sentence() -> None:
+    """NearMiss export: '"!BSVDM..!BSVDM..","$PGHP,..."' -- the time comes after the sentences."""
+    ds = read(str(DATA / "dma_nearmiss_test1000.csv"))
+    acct = ds.accounting
+    assert balanced(acct) and acct.skipped["not_nmea"] == 1  # the CSV header
+    assert set(ds.positions["mmsi"]) == {664444000}
+    assert set(ds.positions["time_source"]) == {"pghp"}
+    assert ds.positions["time"].min() >= pd.Timestamp("2018-10-08T00:04Z")
+    assert ds.positions["time"].max() <= pd.Timestamp("2018-10-08T04:09Z")
+    assert len(ds.vessels) == 1

@@ -166,7 +166,9 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
 _RECORD = re.compile(rb"(?:\\[^\\!]*\\)?![A-Za-z]{2}VD[MO][^\\!]*")
 
 
-_TWO_BANGS = re.compile(rb"![^\n]*!")
+# More than one record on a line: two sentences, or a sentence with its $PGHP after it (CSV exports).
+_PACKED = re.compile(rb"![^\n]*(?:!|\$PGHP)")
+_PGHP = re.compile(rb"\$PGHP[^\"\\!]*")
 
 
 def _records(lines: list[bytes]) -> Iterable[bytes]:
@@ -176,21 +178,21 @@ def _records(lines: list[bytes]) -> Iterable[bytes]:
     extra sentence is counted as a line read of its own, so the accounting
     still balances and each sentence lands in one bucket.
     """
-    if not _TWO_BANGS.search(b"\n".join(lines)):  # the common case, checked at C speed
+    if not _PACKED.search(b"\n".join(lines)):  # the common case, checked at C speed
         return lines
     return _split_records(lines)
 
 
 def _split_records(lines: list[bytes]) -> Iterator[bytes]:
     for line in lines:
-        if line.count(b"!") < 2:
-            yield line
-            continue
         recs = _RECORD.findall(line)
-        if len(recs) < 2:
+        # a "!..","$PGHP.." CSV row: the time line goes first, as in DMA logs
+        pghp = _PGHP.findall(line) if b"$PGHP" in line else []
+        if len(recs) + len(pghp) < 2:
             yield line
             continue
-        yield from recs
+        yield from pghp
+        yield from (r.rstrip(b'",') for r in recs)
 
 
 # Raw position fields, one tuple per report; sentinels become NaN vectorised in _frames.
