@@ -1,0 +1,244 @@
+"""Checks on where reports are: on land, on one shared point, on a circle.
+
+Distances on the ground use the Lambert conformal conic of :mod:`gnss_watch.land`
+(conformal, scale within 1.5 % over the Baltic), so grids and circle fits work in
+metres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import land
+from ..geo import KNOT_MS, angle_diff_deg, bearing_deg
+from .config import ChecksConfig
+from .context import Context, group_first_index
+from .motion import jump_analysis
+
+Result = tuple[np.ndarray, np.ndarray]
+
+#: Canals, rivers and fjords with commercial traffic that Natural Earth 10m draws as
+#: land deeper than ``on_land_depth_m`` (lon0, lat0, lon1, lat1), degrees. Found from
+#: real DMA traffic (see /work/shared/data/real/SOURCES.md: Kiel Canal, Schlei,
+#: Limfjord, Randers Fjord, Göta älv, Warnow, Gdańsk, Gdynia) and the shipped land file's inland
+#: distance along the waterways; boxes keep clear of nearby airports (Pulkovo, Riga,
+#: Hamburg, Lübeck, Landvetter, Lappeenranta), except Aalborg's and Kiel-Holtenau's
+#: which sit on the Limfjord and the canal.
+WATERWAYS: dict[str, tuple[float, float, float, float]] = {
+    "Kiel Canal": (9.10, 53.85, 10.20, 54.45),
+    "Elbe at Hamburg": (9.85, 53.46, 10.10, 53.57),
+    "Schlei": (9.52, 54.47, 10.05, 54.70),
+    "Trave to Lübeck": (10.66, 53.84, 10.92, 53.98),
+    "Warnow at Rostock": (12.05, 54.07, 12.17, 54.19),
+    "Oder to Szczecin": (14.50, 53.38, 14.70, 53.62),
+    "Limfjord": (9.00, 56.95, 10.35, 57.13),
+    "Randers Fjord": (10.00, 56.44, 10.35, 56.66),
+    "Odense Canal": (10.36, 55.39, 10.56, 55.50),
+    "Kerteminde Fjord": (10.58, 55.40, 10.72, 55.47),
+    "Haderslev Fjord": (9.40, 55.22, 9.72, 55.28),
+    "Karrebæk Fjord to Næstved": (11.60, 55.16, 11.79, 55.24),
+    "Göta älv": (11.80, 57.63, 12.10, 57.90),
+    "Trollhätte Canal": (11.95, 57.85, 12.36, 58.40),
+    "Södertälje Canal": (17.55, 59.14, 17.70, 59.23),
+    "Daugava at Riga": (24.00, 56.935, 24.20, 57.07),
+    "Neva in St Petersburg": (30.18, 59.82, 30.50, 60.00),
+    "Neva upstream": (30.45, 59.74, 31.05, 59.97),
+    "Saimaa Canal": (28.25, 60.70, 28.80, 61.08),
+    "Pregolya at Kaliningrad": (20.30, 54.68, 20.60, 54.73),
+    "Elbląg River": (19.30, 54.15, 19.50, 54.30),
+    "Martwa Wisła at Gdańsk": (18.60, 54.33, 18.80, 54.42),
+    "Gdynia harbour": (18.48, 54.51, 18.58, 54.56),
+    "Tornio River": (24.12, 65.82, 24.22, 65.90),
+}
+
+
+def in_waterway(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where (lon, lat) in degrees falls in one of the :data:`WATERWAYS` boxes."""
+    boxes = np.array(list(WATERWAYS.values()))
+    lon, lat = np.asarray(lon, dtype=float)[:, None], np.asarray(lat, dtype=float)[:, None]
+    return ((lon >= boxes[:, 0]) & (lat >= boxes[:, 1]) & (lon <= boxes[:, 2]) & (lat <= boxes[:, 3])).any(axis=1)
+
+
+def on_land(ctx: Context) -> Result:
+    """The position lies more than ``on_land_depth_m`` inland of the shipped Natural Earth
+    10m coast (lakes and lagoons count as water) and outside the :data:`WATERWAYS`.
+    Not evaluated for aids to navigation and SAR aircraft (they may be over land).
+    Magnitude: metres inland.
+    """
+    rows = np.flatnonzero(ctx.usable & ~ctx.aton & ~ctx.sar)
+    depth = land.distance_inland_m(ctx.lon[rows], ctx.lat[rows])
+    deep = depth > ctx.cfg.on_land_depth_m
+    deep[deep] = ~in_waterway(ctx.lon[rows[deep]], ctx.lat[rows[deep]])
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    fired[rows[deep]] = True
+    mag[rows[deep]] = depth[deep]
+    return fired, mag
+
+
+def convergence(ctx: Context) -> Result:
+    """At least ``convergence_min_vessels`` distinct vessels report points within about
+    ``convergence_radius_m`` of each other within ``convergence_window_s``, each having
+    got there by an impossible step from at least ``convergence_min_jump_m`` away
+    (candidates of :func:`jump_analysis`, either side of a jump, so the cluster also
+    decides which side is displaced when the recording lacks the return): the mass displacement of ships onto one point (an airport)
+    seen in the Baltic and the Black Sea. Ships moored side by side reached their berth
+    by plausible steps and never count. Magnitude: the number of vessels.
+
+    Reports are binned on a grid of cell ``2 * radius`` by ``2 * window``; eight grids
+    offset by half a cell in each dimension make sure any reports closer than
+    ``radius`` and ``window`` share a cell in at least one of them.
+    """
+    cfg = ctx.cfg
+    j = jump_analysis(ctx)
+    with np.errstate(invalid="ignore"):
+        rows = np.flatnonzero(j.candidate & (j.from_m >= cfg.convergence_min_jump_m))
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    if len(rows) < cfg.convergence_min_vessels:
+        return fired, mag
+    x, y = land.project(ctx.lon[rows], ctx.lat[rows])
+    cell, span = 2 * cfg.convergence_radius_m, 2 * cfg.convergence_window_s
+    scaled = np.column_stack([x / cell, y / cell, (ctx.t[rows] - ctx.t[rows].min()) / span])
+    count = np.zeros(len(rows), dtype=np.int64)
+    mmsi = ctx.mmsi[rows]
+    for shift in np.array(np.meshgrid([0.0, 0.5], [0.0, 0.5], [0.0, 0.5])).T.reshape(-1, 3):
+        key = np.floor(scaled + shift).astype(np.int64)
+        frame = pd.DataFrame({"a": key[:, 0], "b": key[:, 1], "c": key[:, 2], "m": mmsi})
+        count = np.maximum(count, frame.groupby(["a", "b", "c"])["m"].transform("nunique").to_numpy())
+    hit = count >= cfg.convergence_min_vessels
+    fired[rows[hit]] = True
+    mag[rows[hit]] = count[hit]
+    return fired, mag
+
+
+def _fit_circles(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Algebraic (Kasa) circle fit of each row of ``x``, ``y`` (windows x points, metres).
+
+    Solves x^2 + y^2 + D x + E y + F = 0 in the least-squares sense per window.
+    Returns centre x, centre y, radius (m) and the RMS distance of the points from
+    the circle (m); NaN where the points are collinear.
+    """
+    mx, my = x.mean(axis=1, keepdims=True), y.mean(axis=1, keepdims=True)
+    u, v = x - mx, y - my  # centred for conditioning
+    a = np.stack([u, v, np.ones_like(u)], axis=2)
+    b = -(u**2 + v**2)
+    ata = np.einsum("wpi,wpj->wij", a, a)
+    atb = np.einsum("wpi,wp->wi", a, b)
+    ok = np.abs(np.linalg.det(ata)) > 1e-9 * np.einsum("wii->w", ata) ** 3
+    sol = np.full(atb.shape, np.nan)
+    if ok.any():
+        sol[ok] = np.linalg.solve(ata[ok], atb[ok][..., None])[..., 0]
+    cu, cv = -sol[:, 0] / 2, -sol[:, 1] / 2
+    with np.errstate(invalid="ignore"):
+        r = np.sqrt(cu**2 + cv**2 - sol[:, 2])
+    resid = np.hypot(u - cu[:, None], v - cv[:, None]) - r[:, None]
+    return cu + mx[:, 0], cv + my[:, 0], r, np.sqrt(np.mean(resid**2, axis=1))
+
+
+def _arc_coverage_deg(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Degrees of the circle around (cx, cy) covered by the points (360 minus the largest gap)."""
+    ang = np.sort(np.degrees(np.arctan2(y - cy[:, None], x - cx[:, None])), axis=1)
+    gaps = np.diff(np.concatenate([ang, ang[:, :1] + 360.0], axis=1), axis=1)
+    return 360.0 - gaps.max(axis=1)
+
+
+#: Windows fitted per segment and points per window: bounds the work on long tracks.
+_MAX_WINDOWS, _POINTS = 256, 64
+
+
+def circle(ctx: Context) -> Result:
+    """A segment's positions trace a circle while the vessel is on passage.
+
+    Turning is accumulated along each segment from bearings of chords at least
+    ``circle_min_leg_m`` long, on reports moving at ``circle_min_sog_kn`` or more
+    (reported SOG, else implied). Where the turning between two reports reaches
+    ``circle_min_arc_deg`` (one way), the positions between them get an algebraic
+    circle fit; the window fires when the radius is within
+    ``circle_min_radius_m``..``circle_max_radius_m``, the RMS residual is below
+    ``circle_max_residual_frac`` of it, the points cover ``circle_min_arc_deg`` of the
+    circle and the median speed is on-passage. Zig-zags (fishing, SAR), lane bends and
+    shuttles turn back and forth or do not lie on a circle. Magnitude: radius, metres.
+    """
+    cfg = ctx.cfg
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    if len(rows) < 3:
+        return fired, mag
+    seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    first = group_first_index(seg)
+    same = seg[1:] == seg[:-1]
+    path = np.cumsum(ctx.step_m[rows])
+    # Chord back to the latest report at least circle_min_leg_m behind along the track.
+    back = np.searchsorted(path, path - cfg.circle_min_leg_m, side="right") - 1
+    has_leg = back >= first
+    back = np.maximum(back, first)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        implied = (path - path[back]) / (t - t[back]) / KNOT_MS
+    speed = np.where(np.isfinite(ctx.sog[rows]), ctx.sog[rows], implied)
+    moving = has_leg & (speed >= cfg.circle_min_sog_kn)
+    # Turning between consecutive moving chords of a segment (0 elsewhere).
+    mv = np.flatnonzero(moving)
+    brg = np.full(len(rows), np.nan)
+    brg[mv] = bearing_deg(lat[back[mv]], lon[back[mv]], lat[mv], lon[mv])
+    turn = np.zeros(len(rows))
+    link = seg[mv[1:]] == seg[mv[:-1]]
+    turn[mv[1:][link]] = angle_diff_deg(brg[mv[1:][link]], brg[mv[:-1][link]])
+    cum = np.cumsum(turn)
+    cum = cum - cum[first]
+    bounds = np.append(np.flatnonzero(np.r_[True, ~same]), len(rows))
+    lo = np.minimum.reduceat(cum, bounds[:-1])
+    hi = np.maximum.reduceat(cum, bounds[:-1])
+    for g in np.flatnonzero(hi - lo >= cfg.circle_min_arc_deg):
+        s = slice(bounds[g], bounds[g + 1])
+        x, y = land.project(lon[s], lat[s])
+        hit, radius = _circle_windows(x, y, cum[s], speed[s], cfg)
+        fired[rows[s][hit]] = True
+        mag[rows[s][hit]] = radius[hit]
+    return fired, mag
+
+
+def _circle_windows(
+    x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, cfg: ChecksConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the windows of one segment that turn ``circle_min_arc_deg`` one way; returns
+    the rows on the circle of a passing window and its radius (metres, NaN elsewhere)."""
+    m = len(x)
+    idx = np.arange(m)
+    arc = cfg.circle_min_arc_deg
+    # Windows turning `arc` one way: ending at each i, from the latest start j with
+    # cum[j] <= cum[i] - arc (running maxima are monotone, so searchsorted finds it),
+    # and starting at each j, to the earliest such end; the mirrors for the other way.
+    run_max, run_min = np.maximum.accumulate(cum), -np.minimum.accumulate(cum)
+    start = np.concatenate([
+        np.searchsorted(run_max, cum - arc, side="right") - 1, np.searchsorted(run_min, -(cum + arc), side="right") - 1,
+        idx, idx])
+    end = np.concatenate([idx, idx, np.searchsorted(run_max, cum + arc), np.searchsorted(run_min, -(cum - arc))])
+    keep = (start >= 0) & (end < m) & (start < end)
+    start, end = np.unique(np.column_stack([start[keep], end[keep]]), axis=0).T
+    stride = max(1, int(np.ceil(len(end) / _MAX_WINDOWS)))
+    end, start = end[::stride], start[::stride]
+    hit = np.zeros(m, dtype=bool)
+    radius = np.full(m, np.nan)
+    if len(end) == 0:
+        return hit, radius
+    pick = np.rint(start[:, None] + (end - start)[:, None] * np.linspace(0.0, 1.0, _POINTS)).astype(np.intp)
+    cx, cy, r, rms = _fit_circles(x[pick], y[pick])
+    cover = _arc_coverage_deg(x[pick], y[pick], cx, cy)
+    med_speed = np.nanmedian(speed[pick], axis=1)
+    with np.errstate(invalid="ignore"):
+        ok = (
+            (r >= cfg.circle_min_radius_m) & (r <= cfg.circle_max_radius_m)
+            & (rms <= cfg.circle_max_residual_frac * r) & (cover >= arc)
+            & (med_speed >= cfg.circle_min_sog_kn)
+        )
+    # A passing window may reach into the straight track before or after the circle:
+    # only its reports on the circle (within the residual bound) count.
+    for k in np.flatnonzero(ok):
+        s = slice(start[k], end[k] + 1)
+        on = np.abs(np.hypot(x[s] - cx[k], y[s] - cy[k]) - r[k]) <= cfg.circle_max_residual_frac * r[k]
+        hit[s] |= on
+        radius[s] = np.where(on, r[k], radius[s])
+    return hit, radius

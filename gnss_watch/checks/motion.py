@@ -1,0 +1,357 @@
+"""Checks on motion: steps no vessel can make, and reported SOG/COG that the track belies.
+
+``impossible_jump`` works on each MMSI's raw time order (a teleported stretch
+gets a segment of its own from the segmenter, so per-segment steps would never
+see it); the speed and course checks work per track segment, so two vessels
+sharing an MMSI are compared each with its own track.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m
+from .context import Context, group_first_index, range_min_max, window_first
+
+Result = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Jumps:
+    """Per-row outcome of the jump analysis (arrays on the tracks' rows).
+
+    ``flagged``: the report is out of reach of the vessel's last plausible position
+    (every report of a teleported stretch, not only its first).
+    ``excess_kn``: implied speed from that position beyond the vessel's limit, knots.
+    ``from_m``: distance from that position, metres. For a jump-and-return the
+    flagged run is the displaced stretch; the reports on either side are where the
+    vessel really was.
+    ``candidate``: flagged by either pass (a superset of ``flagged``: where the two
+    disagree, one side of the jump is displaced but kinematics cannot say which);
+    ``from_m`` is set on these too.
+    """
+
+    flagged: np.ndarray
+    excess_kn: np.ndarray
+    from_m: np.ndarray
+    candidate: np.ndarray
+
+
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Scalar :func:`geo.haversine_m` for the sequential pass (numpy per call is 10x slower)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _identity_conflict(seg: np.ndarray, min_alternations: int, min_reports: int) -> tuple[np.ndarray, bool]:
+    """Rows of one MMSI (time order) that belong to a second transmitter, and whether
+    the MMSI is clearly not one vessel at all.
+
+    Two segments that take turns at least ``min_alternations`` times, each with at
+    least ``min_reports`` reports, are two transmitters on one MMSI: the smaller one
+    is left out of the jump analysis. A jump-and-return takes turns only twice. More
+    than two such segments: the MMSI is shared by many devices.
+    """
+    turn = np.flatnonzero(seg[1:] != seg[:-1]) + 1
+    exclude = np.zeros(len(seg), dtype=bool)
+    if len(turn) < min_alternations:
+        return exclude, False
+    pairs = np.sort(np.column_stack([seg[turn - 1], seg[turn]]), axis=1)
+    pair, count = np.unique(pairs, axis=0, return_counts=True)
+    ids, sizes = np.unique(seg, return_counts=True)
+    size = dict(zip(ids.tolist(), sizes.tolist()))
+    conflict = [(a, b) for (a, b), c in zip(pair.tolist(), count.tolist())
+                if c >= min_alternations and min(size[a], size[b]) >= min_reports]
+    if len({s for p in conflict for s in p}) > 2:
+        return exclude, True
+    for a, b in conflict:
+        exclude |= seg == (b if size[b] <= size[a] else a)
+    return exclude, False
+
+
+def _anchor_pass(
+    t: np.ndarray, lat: np.ndarray, lon: np.ndarray, limit_ms: np.ndarray, sog: np.ndarray,
+    bad: np.ndarray, ctx: Context,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One direction of the jump analysis over one MMSI's usable reports.
+
+    The anchor is the last accepted (plausible) report. A report the anchor can reach
+    is accepted and becomes the anchor; one it cannot reach is flagged and opens a
+    displaced stretch, unless it repeats a position accepted within ``stale_window_s``
+    (a late copy, see ``stale_match_m``). Inside a stretch a report the
+    last flagged one can reach continues the stretch, and one only the anchor can
+    reach ends it (the return); when both can, the nearer explanation (distance over
+    reach) wins, so a stretch is not accepted merely because hours have made the
+    anchor's reach cover it. ``limit_ms`` is each row's speed limit in m/s before the
+    SOG hint; ``bad`` marks implausible raw steps: the pass only runs where the anchor
+    may differ from the previous report. ``t`` (seconds) must increase: the backward
+    pass hands over negated times.
+    Returns flagged, distance from the anchor (m) and excess speed (kn; a stretch keeps
+    at least the excess of the jump that opened it).
+    """
+    cfg = ctx.cfg
+    m = len(t)
+    flagged = np.zeros(m, dtype=bool)
+    from_m = np.full(m, np.nan)
+    excess = np.full(m, np.nan)
+    tol = cfg.jump_distance_tolerance_m
+    cap = cfg.max_speed_surface_kn * KNOT_MS
+    hint = cfg.sog_hint_factor * KNOT_MS * np.where(np.isfinite(sog), sog, 0.0)
+
+    def slack(k: int, i: int) -> tuple[float, float, float, float]:
+        """Distance, reach (m), time (s) and speed limit (m/s) from report k to report i."""
+        dt = abs(t[i] - t[k])
+        v = max(limit_ms[i], limit_ms[k], min(max(hint[i], hint[k]), cap))
+        return _haversine(lat[k], lon[k], lat[i], lon[i]), v * dt + tol, dt, v
+
+    def stale(i: int) -> bool:
+        """Report i repeats (``stale_match_m``) a position accepted within the stale window."""
+        k = np.searchsorted(t, t[i] - cfg.stale_window_s)
+        k = k + np.flatnonzero(accepted[k:i])
+        return bool(len(k)) and bool((haversine_m(lat[k], lon[k], lat[i], lon[i]) <= cfg.stale_match_m).any())
+
+    bad_rows = np.flatnonzero(bad)
+    a = bad_rows[0] - 1
+    f = f_open = -1  # last and first flagged report of the open stretch, -1 when none is open
+    accepted = np.zeros(m, dtype=bool)
+    accepted[: a + 1] = True  # every report before the first bad step is plausible
+    last_bad = bad_rows[-1]
+    for i in range(bad_rows[0], m):
+        if i > last_bad and a == i - 1:
+            break  # every later raw step is plausible and starts from the anchor
+        d, reach, dt, v = slack(a, i)
+        over = max(0.0, (d - tol) / max(dt, 1.0) - v) / KNOT_MS
+        if f >= 0:
+            d_f, reach_f = slack(f, i)[:2]
+            if d_f <= reach_f and (d > reach or d / reach > d_f / reach_f):
+                f = i  # the stretch goes on, as displaced as when it opened
+                flagged[i], from_m[i], excess[i] = True, d, max(over, excess[f_open])
+                continue
+        if d <= reach:
+            a, f = i, -1
+            accepted[i] = True
+            continue
+        if stale(i):
+            continue
+        f = f_open = i
+        flagged[i], from_m[i], excess[i] = True, d, over
+    return flagged, from_m, excess
+
+
+def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: float) -> np.ndarray:
+    """Combine the forward and backward flags of one MMSI.
+
+    Both flag a displaced stretch bounded by the true track on both sides. Where they
+    disagree the recording starts or ends on one side of a jump with no return: the
+    side flagged by one pass is taken when it is the clear minority (at most
+    ``minority`` times the other side), since a displaced stretch is short against a
+    vessel's track; otherwise only the reports arriving by the impossible steps
+    (``bad``, forward flagged) are.
+    """
+    both = fwd & bwd
+    f_only, b_only = fwd & ~bwd, bwd & ~fwd
+    n_f, n_b = int(f_only.sum()), int(b_only.sum())
+    if n_f + n_b == 0:
+        return both
+    if min(n_f, n_b) <= minority * max(n_f, n_b):
+        return both | (f_only if n_f < n_b else b_only)
+    return both | (fwd & bad)
+
+
+def jump_analysis(ctx: Context) -> Jumps:
+    """Find reports out of reach of their vessel's last plausible position (cached on ``ctx``).
+
+    Per MMSI in raw time order, on the ``kinematic`` rows (no AtoN, no placeholder
+    MMSIs such as 111111111, no guessed times), leaving out the second transmitter of
+    a shared MMSI; only MMSIs with an implausible raw step go through the sequential
+    :func:`_anchor_pass`. A forward pass anchors on the first report, a backward pass
+    on the last; :func:`_reconcile` combines them, so a recording that starts (or
+    ends) inside a displaced stretch flags the stretch rather than the true track.
+    """
+    if "jumps" in ctx.cache:
+        return ctx.cache["jumps"]
+    cfg = ctx.cfg
+    flagged = np.zeros(ctx.n, dtype=bool)
+    candidate = np.zeros(ctx.n, dtype=bool)
+    excess = np.full(ctx.n, np.nan)
+    from_m = np.full(ctx.n, np.nan)
+    rows = np.flatnonzero(ctx.kinematic)
+    mmsi = ctx.mmsi[rows]
+    same = np.zeros(len(rows), dtype=bool)
+    same[1:] = mmsi[1:] == mmsi[:-1]
+    prev = np.where(same, np.roll(rows, 1), rows)
+    dist = haversine_m(ctx.lat[prev], ctx.lon[prev], ctx.lat[rows], ctx.lon[rows])
+    reach = ctx.reachable_m(ctx.step_limit_kn(rows, prev), ctx.t[rows] - ctx.t[prev])
+    bad = same & (dist > reach)
+    starts = np.flatnonzero(~same)
+    bounds = np.append(starts, len(rows))
+    limit_ms = ctx.speed_limit_kn * KNOT_MS
+    for g in np.unique(np.searchsorted(starts, np.flatnonzero(bad), side="right") - 1):
+        r = rows[bounds[g]: bounds[g + 1]]
+        exclude, ignore = _identity_conflict(ctx.segment[r], cfg.identity_min_alternations, cfg.identity_min_reports)
+        if ignore:
+            continue
+        r = r[~exclude]
+        if len(r) < 2:
+            continue
+        # Steps change where rows were left out: recompute them.
+        d = haversine_m(ctx.lat[r[:-1]], ctx.lon[r[:-1]], ctx.lat[r[1:]], ctx.lon[r[1:]])
+        b = np.append(False, d > ctx.reachable_m(ctx.step_limit_kn(r[1:], r[:-1]), np.diff(ctx.t[r])))
+        if not b.any():
+            continue
+        args = (ctx.t[r], ctx.lat[r], ctx.lon[r], limit_ms[r], ctx.sog[r])
+        fwd = _anchor_pass(*args, b, ctx)
+        back_bad = np.append(b[1:], False)[::-1]  # step i->i+1 read backwards
+        rev = (-args[0][::-1], *(x[::-1] for x in args[1:]))
+        bwd = tuple(x[::-1] for x in _anchor_pass(*rev, back_bad, ctx))
+        flagged[r] = _reconcile(fwd[0], bwd[0], b, cfg.jump_minority_ratio)
+        candidate[r] = fwd[0] | bwd[0]
+        from_m[r] = np.where(fwd[0], fwd[1], bwd[1])
+        excess[r] = np.where(fwd[0], fwd[2], bwd[2])
+    out = Jumps(flagged, np.where(flagged, excess, np.nan), np.where(candidate, from_m, np.nan), candidate)
+    ctx.cache["jumps"] = out
+    return out
+
+
+def impossible_jump(ctx: Context) -> Result:
+    """The report is out of reach of the vessel's last plausible position at the fastest
+    speed its class and ship type allow (see :func:`jump_analysis`), with a distance
+    tolerance for GNSS noise at short gaps. Shared MMSIs (segments persistently taking
+    turns) and placeholder MMSIs do not fire. Magnitude: excess implied speed, knots.
+    """
+    j = jump_analysis(ctx)
+    return j.flagged.copy(), j.excess_kn.copy()
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """Per-segment comparison intervals ending at each usable row (see :func:`_windows`)."""
+
+    rows: np.ndarray  # table rows of the interval ends
+    start: np.ndarray  # table rows of the interval starts
+    dt: np.ndarray  # seconds
+    chord: np.ndarray  # metres, straight line start -> end
+    path: np.ndarray  # metres, along the reports
+    sog: np.ndarray  # time-weighted mean reported SOG, knots (NaN if any is missing)
+    sog_min: np.ndarray  # lowest and highest reported SOG, knots (NaN if any is missing)
+    sog_max: np.ndarray
+    held: np.ndarray  # the interval holds an exact repeat of a fix
+    cog_mean: np.ndarray  # circular mean of reported COG, degrees (NaN if any is missing)
+    cog_steady: np.ndarray  # mean resultant length of the COG unit vectors, 0..1
+
+
+def _windows(ctx: Context) -> _Windows:
+    """For every usable row, the interval back to the latest report of its segment at
+    least ``mismatch_min_interval_s`` earlier, kept when no longer than
+    ``mismatch_max_interval_s``. Cached on ``ctx``."""
+    if "windows" in ctx.cache:
+        return ctx.cache["windows"]
+    cfg = ctx.cfg
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    seg, t = ctx.segment[rows], ctx.t[rows]
+    lat, lon, sog, cog = ctx.lat[rows], ctx.lon[rows], ctx.sog[rows], ctx.cog[rows]
+    first = group_first_index(seg)
+    j = window_first(seg, t, cfg.mismatch_min_interval_s, side="right") - 1
+    ok = (j >= first) & (t - t[np.maximum(j, 0)] <= cfg.mismatch_max_interval_s)
+    i = np.flatnonzero(ok)
+    j = j[ok]
+    step = ctx.step_m[rows]
+    cum_path = np.cumsum(step)
+    # Exact repeats of a fix within a segment: a held fix (frozen_position's domain).
+    cum_held = np.cumsum((step == 0) & (first != np.arange(len(rows))))
+    # Trapezoid integral of SOG over time; NaN SOGs are counted so windows holding one are dropped.
+    finite = np.isfinite(sog)
+    s0 = np.where(finite, sog, 0.0)
+    area = np.zeros(len(rows))
+    area[1:] = np.where(seg[1:] == seg[:-1], 0.5 * (s0[1:] + s0[:-1]) * np.diff(t), 0.0)
+    cum_area = np.cumsum(area)
+    cum_nan = np.concatenate(([0], np.cumsum(~finite)))
+    c_ok = np.isfinite(cog)
+    rad = np.radians(np.where(c_ok, cog, 0.0))
+    cum_cos = np.concatenate(([0.0], np.cumsum(np.cos(rad))))
+    cum_sin = np.concatenate(([0.0], np.cumsum(np.sin(rad))))
+    cum_cnan = np.concatenate(([0], np.cumsum(~c_ok)))
+
+    dt = t[i] - t[j]
+    sog_min, sog_max = range_min_max(s0, j, i)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_sog = np.where(cum_nan[i + 1] - cum_nan[j] == 0, (cum_area[i] - cum_area[j]) / dt, np.nan)
+        k = (i - j + 1).astype(float)
+        cx, sx = (cum_cos[i + 1] - cum_cos[j]) / k, (cum_sin[i + 1] - cum_sin[j]) / k
+        has_cog = cum_cnan[i + 1] - cum_cnan[j] == 0
+    out = _Windows(
+        rows=rows[i], start=rows[j], dt=dt,
+        chord=haversine_m(lat[j], lon[j], lat[i], lon[i]), path=cum_path[i] - cum_path[j],
+        held=cum_held[i] > cum_held[j],
+        sog=mean_sog, sog_min=np.where(np.isfinite(mean_sog), sog_min, np.nan),
+        sog_max=np.where(np.isfinite(mean_sog), sog_max, np.nan),
+        cog_mean=np.where(has_cog, np.degrees(np.arctan2(sx, cx)) % 360.0, np.nan),
+        cog_steady=np.where(has_cog, np.hypot(cx, sx), np.nan),
+    )
+    ctx.cache["windows"] = out
+    return out
+
+
+def speed_mismatch(ctx: Context) -> Result:
+    """Reported SOG against the speed the track implies over at least
+    ``mismatch_min_interval_s``, within a segment.
+
+    'Too fast': the straight-line distance (a turning vessel's chord is short, never
+    long) beats the highest SOG reported over the interval. 'Too slow': the distance
+    along the reports (GNSS jitter and late copies only lengthen it) falls short of
+    the lowest SOG reported. Extremes rather than means, because sparse reports (a
+    Class B at rest every 3 min) do not show when within the interval a vessel
+    sped up or slowed down. Intervals holding an exact repeat of a fix are left to
+    ``frozen_position``: a receiver holding its last fix is jamming, not spoofing. Fires when the larger excess passes ``speed_mismatch_kn``,
+    ``speed_mismatch_rel`` of the larger speed and ``speed_mismatch_min_m`` over the
+    interval, on the report closing the interval. Magnitude: the excess, knots.
+    """
+    cfg = ctx.cfg
+    w = _windows(ctx)
+    chord_kn = w.chord / w.dt / KNOT_MS
+    path_kn = w.path / w.dt / KNOT_MS
+    fast, slow = chord_kn - w.sog_max, w.sog_min - path_kn
+    excess = np.fmax(fast, slow)
+    ref = np.where(fast >= slow, chord_kn, w.sog_min)
+    with np.errstate(invalid="ignore"):
+        hit = (
+            ~w.held
+            & (excess >= cfg.speed_mismatch_kn)
+            & (excess >= cfg.speed_mismatch_rel * ref)
+            & (excess * KNOT_MS * w.dt >= cfg.speed_mismatch_min_m)
+        )
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    fired[w.rows[hit]] = True
+    mag[w.rows[hit]] = excess[hit]
+    return fired, mag
+
+
+def course_mismatch(ctx: Context) -> Result:
+    """Reported COG (circular mean over the interval) against the bearing of the track
+    over the same interval, within a segment, when the vessel is moving (mean SOG at
+    least ``course_min_sog_kn``), the leg is long enough against GNSS noise
+    (``course_min_leg_m``) and the reported course is steady (``course_min_steadiness``).
+    Magnitude: the absolute difference, degrees.
+    """
+    cfg = ctx.cfg
+    w = _windows(ctx)
+    lat, lon = ctx.lat, ctx.lon
+    track = bearing_deg(lat[w.start], lon[w.start], lat[w.rows], lon[w.rows])
+    diff = np.abs(angle_diff_deg(w.cog_mean, track))
+    with np.errstate(invalid="ignore"):
+        hit = (
+            (w.sog >= cfg.course_min_sog_kn)
+            & (w.chord >= cfg.course_min_leg_m)
+            & (w.cog_steady >= cfg.course_min_steadiness)
+            & (diff >= cfg.course_mismatch_deg)
+        )
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    fired[w.rows[hit]] = True
+    mag[w.rows[hit]] = diff[hit]
+    return fired, mag

@@ -1,0 +1,492 @@
+"""Tests of gnss_watch.checks: for each check a hand-made track where it must fire and
+one where it must not, plus the real DMA recordings (normal traffic must stay quiet)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gnss_watch
+from gnss_watch import tracks as tracks_mod
+from gnss_watch.checks import (
+    BASE_STATION_COLUMNS, CHECK_FAMILY, CHECKS, WATERWAYS, ChecksConfig, check_base_stations, in_waterway,
+    jump_analysis, placeholder_mmsi, run_checks,
+)
+from gnss_watch.checks.context import Context
+from gnss_watch.config import _field_docs
+from gnss_watch.geo import KNOT_MS, METRES_PER_NM, destination
+from gnss_watch.schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform
+
+REAL = Path(__file__).resolve().parents[1] / "sample_data" / "real"
+T0 = pd.Timestamp("2024-06-01T00:00:00Z")
+
+
+def rng() -> np.random.Generator:
+    """A fresh seeded generator, so no test depends on which ran before it."""
+    return np.random.default_rng(0)
+
+
+def leg(mmsi: int, lat: float, lon: float, speed: float, course: float, n: int, every_s: float, t0_s: float = 0.0,
+        **cols) -> pd.DataFrame:
+    """``n`` reports of a vessel moving straight from (lat, lon) at ``speed`` knots on ``course``
+    degrees; it reports that as SOG/COG unless ``cols`` (column values) say otherwise."""
+    t = t0_s + every_s * np.arange(n)
+    la, lo = destination(lat, lon, course, speed * KNOT_MS * (t - t0_s))
+    df = pd.DataFrame({"time": T0 + pd.to_timedelta(t, unit="s"), "mmsi": mmsi, "lat": la, "lon": lo,
+                       "sog": float(speed), "cog": float(course), "second": (t % 60).astype(int), "accuracy": 1,
+                       "raim": 0, "nav_status": 0, "msg_type": 1, "device": "A", "station": "", "n_receptions": 1})
+    for k, v in cols.items():
+        df[k] = v
+    return df
+
+
+def build(*parts: pd.DataFrame) -> pd.DataFrame:
+    return tracks_mod.build_tracks(conform(pd.concat(parts, ignore_index=True), POSITION_DTYPES))
+
+
+def vessels(types: dict[int, int]) -> pd.DataFrame:
+    return conform(pd.DataFrame({"mmsi": list(types), "ship_type": list(types.values()), "n_static": 1}), VESSEL_DTYPES)
+
+
+def check(tr: pd.DataFrame, name: str, vs: pd.DataFrame | None = None, bs: pd.DataFrame | None = None,
+          cfg: ChecksConfig | None = None) -> pd.DataFrame:
+    """Checks of ``tr`` with the track columns alongside, for readable assertions."""
+    res = run_checks(tr, vs, bs, cfg)
+    return pd.concat([tr[["time", "mmsi", "lat", "lon", "sog", "segment"]], res[[name, f"{name}_mag", "jump_from_m"]]],
+                     axis=1)
+
+
+# --- contract ------------------------------------------------------------------------------
+
+def test_output_follows_the_contract():
+    tr = build(leg(230000001, 59.9, 24.0, 12, 90, 30, 10))
+    res = run_checks(tr, None, None, ChecksConfig())
+    assert res.index.equals(tr.index)
+    assert list(CHECKS) == ["pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
+                            "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range"]
+    assert set(CHECK_FAMILY) == set(CHECKS) and set(CHECK_FAMILY.values()) == {"jamming", "spoofing"}
+    for name in CHECKS:
+        assert res[name].dtype == bool and res[f"{name}_mag"].dtype == np.float64
+    assert (res["reasons"] == "").all()
+
+
+def test_empty_and_position_less_input():
+    res = run_checks(build(leg(230000001, 59.9, 24.0, 12, 90, 0, 10)))
+    assert len(res) == 0 and list(res.columns[:2]) == ["pos_unavailable", "pos_unavailable_mag"]
+    df = leg(230000001, 59.9, 24.0, 12, 90, 3, 10)
+    df[["lat", "lon"]] = np.nan
+    assert run_checks(build(df))["reasons"].tolist() == ["pos_unavailable"] * 3
+
+
+def test_every_threshold_is_documented_and_toml_friendly():
+    docs = _field_docs(ChecksConfig)
+    for f in dataclasses.fields(ChecksConfig):
+        assert docs.get(f.name), f"{f.name} has no #: comment"
+        assert isinstance(getattr(ChecksConfig(), f.name), (int, float))
+
+
+def test_reasons_lists_the_fired_checks():
+    tr = build(leg(230000001, 59.9, 24.0, 12, 90, 10, 10, second=62))
+    res = run_checks(tr)
+    assert (res["reasons"] == "dead_reckoning").all()
+    assert (res["dead_reckoning_mag"] == 10).all()
+
+
+# --- position fix --------------------------------------------------------------------------
+
+def test_pos_unavailable_fires_on_91_181_and_inoperative():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 12, 10)
+    df.loc[4:6, ["lat", "lon"]] = np.nan  # 91 / 181 decode to NaN
+    df.loc[9, "second"] = 63
+    res = check(build(df), "pos_unavailable")
+    assert res["pos_unavailable"].tolist() == [False] * 4 + [True] * 3 + [False] * 2 + [True] + [False] * 2
+    assert res["pos_unavailable_mag"].iloc[4:7].tolist() == [3.0, 3.0, 3.0]
+
+
+def test_pos_unavailable_quiet_on_valid_fixes_and_second_60():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 12, 10, second=60)  # 60 = time stamp n/a only
+    assert not check(build(df), "pos_unavailable")["pos_unavailable"].any()
+
+
+def test_dead_reckoning_fires_on_second_62_only():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 8, 10)
+    df.loc[3:4, "second"] = 62
+    res = check(build(df), "dead_reckoning")
+    assert res["dead_reckoning"].tolist() == [False] * 3 + [True, True] + [False] * 3
+
+
+def test_degraded_fix_on_accuracy_drop_and_raim_toggle():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 10, 10)
+    df.loc[3:, "accuracy"] = 0  # 1 -> 0 at row 3
+    df.loc[6:, "raim"] = 1  # RAIM switched on at row 6
+    res = check(build(df), "degraded_fix")
+    assert np.flatnonzero(res["degraded_fix"]).tolist() == [3, 6]
+    assert res["degraded_fix_mag"].iloc[6] == 2  # two changes within the window
+
+
+def test_degraded_fix_quiet_on_accuracy_improving_and_steady_flags():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 10, 10, accuracy=0)
+    df.loc[5:, "accuracy"] = 1  # DGNSS coming back is no degradation
+    assert not check(build(df), "degraded_fix")["degraded_fix"].any()
+
+
+def test_frozen_position_while_moving_fires():
+    df = leg(230000001, 59.9, 24.0, 12, 90, 20, 10)
+    df.loc[8:14, ["lat", "lon"]] = df.loc[8, ["lat", "lon"]].to_numpy(dtype=float)  # held for 60 s at 12 kn
+    res = check(build(df), "frozen_position")
+    assert np.flatnonzero(res["frozen_position"]).tolist() == list(range(8, 15))
+    assert res["frozen_position_mag"].iloc[8] == pytest.approx(60.0)
+
+
+def test_frozen_position_quiet_when_moored_or_briefly_equal():
+    moored = leg(230000001, 60.16, 24.95, 0.0, 0, 20, 180)  # identical fixes, SOG 0
+    brief = leg(230000002, 59.9, 24.0, 12, 90, 20, 10)
+    brief.loc[5:6, ["lat", "lon"]] = brief.loc[5, ["lat", "lon"]].to_numpy(dtype=float)  # two equal fixes
+    assert not check(build(moored, brief), "frozen_position")["frozen_position"].any()
+
+
+# --- impossible jump -----------------------------------------------------------------------
+
+def teleport_track(mmsi: int = 230000001) -> pd.DataFrame:
+    """12 kn eastwards, 10 s reports; reports 20-24 displaced 300 km north, then back."""
+    df = leg(mmsi, 59.5, 21.0, 12, 90, 50, 10)
+    la, lo = destination(df.loc[20:24, "lat"], df.loc[20:24, "lon"], 0.0, 300_000.0)
+    df.loc[20:24, "lat"], df.loc[20:24, "lon"] = la, lo
+    return df
+
+
+def test_impossible_jump_flags_the_displaced_stretch_and_knows_both_ends():
+    res = check(build(teleport_track()), "impossible_jump")
+    assert np.flatnonzero(res["impossible_jump"]).tolist() == [20, 21, 22, 23, 24]
+    assert res["jump_from_m"].iloc[20] == pytest.approx(300_000, rel=0.01)
+    assert res["impossible_jump_mag"].iloc[20] > 10_000  # knots beyond the limit
+    assert not res["impossible_jump"].iloc[25]  # the return is the true track
+
+
+def test_impossible_jump_when_recording_starts_inside_the_displacement():
+    df = leg(230000001, 59.5, 21.0, 12, 90, 40, 10)
+    df.loc[0:2, "lat"] += 2.0  # the first three reports are 220 km off
+    res = check(build(df), "impossible_jump")
+    assert np.flatnonzero(res["impossible_jump"]).tolist() == [0, 1, 2]
+
+
+def test_impossible_jump_uses_class_and_ship_type_limits():
+    # 40 kn over 10 min steps: beyond a cargo ship (30 kn), within high-speed craft (60 kn).
+    df = leg(230000001, 59.5, 21.0, 40, 90, 6, 600, sog=12.0)
+    tr = build(df)
+    assert check(tr, "impossible_jump", vessels({230000001: 70}))["impossible_jump"].sum() == 5
+    assert not check(tr, "impossible_jump", vessels({230000001: 40}))["impossible_jump"].any()
+
+
+def test_fast_ferry_reporting_its_speed_is_not_a_jump():
+    # 38 kn passenger ship (type 60): default Class A limit and SOG hint allow it.
+    df = leg(230000001, 59.5, 24.0, 38, 180, 60, 2)
+    assert not check(build(df), "impossible_jump", vessels({230000001: 60}))["impossible_jump"].any()
+
+
+def test_gps_jitter_at_2_s_does_not_jump():
+    n = 300
+    df = leg(230000001, 60.0, 25.0, 0.0, 0, n, 2, sog=0.1, device="B")
+    noise = rng().normal(0, 40, (n, 2))  # 40 m RMS, Class B without DGNSS
+    df["lat"] += noise[:, 0] / 111_000
+    df["lon"] += noise[:, 1] / 55_000
+    res = run_checks(build(df))
+    assert not res[[c for c in CHECKS if CHECK_FAMILY[c] == "spoofing"]].any().any()
+
+
+def test_shared_mmsi_interleaving_does_not_jump():
+    # Two ships on one MMSI 1.4 km apart at 2.7 kn, taking turns (the real 538004030 case).
+    a = leg(538004030, 57.77, 11.36, 2.7, 140, 60, 10)
+    b = leg(538004030, 57.78, 11.35, 2.7, 140, 12, 50, t0_s=5)
+    tr = build(a, b)
+    assert tr["segment"].nunique() == 2
+    assert not check(tr, "impossible_jump")["impossible_jump"].any()
+    loose = ChecksConfig(identity_min_alternations=1000)  # without the identity rule: jumps
+    assert check(tr, "impossible_jump", cfg=loose)["impossible_jump"].sum() >= 6
+
+
+def test_placeholder_mmsi_is_not_one_vessel():
+    assert placeholder_mmsi(np.array([111111111, 123456789, 12345, 2190067, 230000001])).tolist() == [
+        True, True, True, True, False]
+    a = leg(111111111, 54.16, 13.64, 0.0, 0, 10, 10)  # Rügen
+    b = leg(111111111, 62.32, 5.84, 0.0, 0, 10, 10, t0_s=7)  # Ålesund
+    assert not check(build(a, b), "impossible_jump")["impossible_jump"].any()
+
+
+def test_long_displacement_of_anchored_tankers_flags_exactly_the_stretch():
+    # Three tankers at anchor off Kronstadt reported at Pulkovo (50 km) for 2 h of a 4 h
+    # recording: hours make the anchorage-airport step 'reachable' at 30 kn, but the
+    # stretch continues the stretch and the return ends it.
+    parts, spans = [], {}
+    for k in range(3):
+        df = leg(273000001 + k, 60.04 + 0.01 * k, 29.45 + 0.01 * k, 0.0, 0, 1440, 10, t0_s=k, sog=0.1)
+        span = slice(360 + 20 * k, 1080 + 20 * k)
+        noise = np.random.default_rng(k).normal(0, 20, (721, 2))
+        df.loc[span, "lat"] = 59.80 + noise[:, 0] / 111_000
+        df.loc[span, "lon"] = 30.26 + noise[:, 1] / 55_000
+        parts.append(df)
+        spans[273000001 + k] = list(range(span.start, span.stop + 1))
+    tr = build(*parts)
+    res = pd.concat([tr[["mmsi"]], run_checks(tr, vessels(dict.fromkeys(spans, 80)))], axis=1)
+    for mmsi, x in res.groupby("mmsi"):
+        assert np.flatnonzero(x["impossible_jump"]).tolist() == spans[mmsi]
+        assert (x["impossible_jump"] == x["convergence"]).all() and (x["impossible_jump"] == x["on_land"]).all()
+        assert x["jump_from_m"].dropna().between(45_000, 55_000).all()
+
+
+def test_single_small_glitch_within_reach_is_not_a_jump():
+    df = leg(230000001, 59.5, 21.0, 12, 90, 50, 10)
+    df.loc[20, "lat"], df.loc[20, "lon"] = destination(df.loc[20, "lat"], df.loc[20, "lon"], 0.0, 700.0)
+    assert not check(build(df), "impossible_jump")["impossible_jump"].any()
+
+
+def test_late_satellite_copy_is_not_a_jump():
+    df = leg(230000001, 57.0, 11.0, 20, 0, 60, 10)
+    late = df.iloc[[10]].assign(time=df["time"].iloc[40] + pd.Timedelta(seconds=3), station="AISSAT")
+    tr = build(df, late)
+    assert not check(tr, "impossible_jump")["impossible_jump"].any()
+    assert check(tr, "impossible_jump", cfg=ChecksConfig(stale_window_s=0))["impossible_jump"].sum() == 1
+
+
+# --- speed and course ----------------------------------------------------------------------
+
+def test_speed_mismatch_fires_when_positions_stand_still_at_12_kn():
+    df = leg(230000001, 59.8, 24.0, 0.0, 90, 30, 10, sog=12.0)  # position fixed, SOG 12 kn
+    df["lat"] += np.arange(30) * 1e-6  # distinct fixes (not frozen), metres apart
+    res = check(build(df), "speed_mismatch")
+    assert res["speed_mismatch"].sum() >= 20
+    assert res["speed_mismatch_mag"].max() == pytest.approx(12, abs=0.5)
+
+
+def test_speed_mismatch_leaves_a_held_fix_to_frozen_position():
+    df = leg(230000001, 59.8, 24.0, 12, 90, 40, 10)
+    df.loc[10:, ["lat", "lon"]] = df.loc[10, ["lat", "lon"]].to_numpy(dtype=float)  # jammed: last fix held
+    res = run_checks(build(df))
+    assert res["frozen_position"].sum() == 30
+    assert not res["speed_mismatch"].any()
+
+
+def test_speed_mismatch_fires_when_track_runs_faster_than_reported():
+    df = leg(230000001, 59.8, 24.0, 30, 90, 30, 10, sog=10.0)
+    assert check(build(df), "speed_mismatch")["speed_mismatch"].sum() >= 20
+
+
+def test_speed_mismatch_quiet_when_a_class_b_at_rest_sets_off():
+    # At rest a Class B reports every 3 min; the first report under way says 18 kn while
+    # the interval back to the last rest report averages 2 kn.
+    rest = leg(230000001, 59.62, 24.90, 0.0, 0, 10, 180, sog=0.05, device="B")
+    away = leg(230000001, 59.62, 24.90, 18, 235, 20, 30, t0_s=9 * 180 + 150, device="B")
+    assert not check(build(rest, away), "speed_mismatch")["speed_mismatch"].any()
+
+
+def test_speed_mismatch_quiet_on_consistent_and_turning_tracks():
+    straight = leg(230000001, 59.8, 24.0, 14, 90, 60, 10)
+    # A tight 270-degree turn at 8 kn: the chord is much shorter than the path.
+    ang = np.radians(np.arange(40) * 7.0)
+    r = 8 * KNOT_MS * 10 / np.radians(7.0)
+    turn = leg(230000002, 59.7, 24.0, 8, 0, 40, 10)
+    turn["lat"] = 59.7 + r * np.sin(ang) / 111_000
+    turn["lon"] = 24.0 + r * (1 - np.cos(ang)) / 55_500
+    turn["cog"] = np.degrees(ang) % 360
+    assert not check(build(straight, turn), "speed_mismatch")["speed_mismatch"].any()
+
+
+def test_course_mismatch_fires_when_track_contradicts_cog():
+    df = leg(230000001, 59.8, 24.0, 12, 0, 30, 10, cog=90.0)  # runs north, says east
+    res = check(build(df), "course_mismatch")
+    assert res["course_mismatch"].sum() >= 20
+    assert res["course_mismatch_mag"].max() == pytest.approx(90, abs=2)
+
+
+def test_course_mismatch_quiet_when_slow_or_consistent():
+    slow = leg(230000001, 59.8, 24.0, 2, 0, 60, 10, cog=rng().uniform(0, 360, 60))  # 2 kn: COG is noise
+    ok = leg(230000002, 59.7, 24.0, 12, 45, 60, 10)
+    assert not check(build(slow, ok), "course_mismatch")["course_mismatch"].any()
+
+
+# --- on land -------------------------------------------------------------------------------
+
+def test_on_land_fires_at_pulkovo():
+    df = leg(273000001, 59.80, 30.26, 0.0, 0, 5, 60)
+    res = check(build(df), "on_land")
+    assert res["on_land"].all()
+    assert res["on_land_mag"].min() > 5000
+
+
+@pytest.mark.parametrize("where", [(60.165, 24.955, 0.0), (54.25, 9.60, 8.0), (59.93, 30.35, 6.0)],
+                         ids=["Helsinki South Harbour", "Kiel Canal", "Neva in St Petersburg"])
+def test_on_land_quiet_in_harbours_and_waterways(where):
+    lat, lon, sog = where
+    df = leg(230000001, lat, lon, sog, 90, 5, 60)
+    assert not check(build(df), "on_land")["on_land"].any()
+
+
+def test_waterway_boxes_keep_clear_of_airports():
+    airports = {"Pulkovo": (30.26, 59.80), "Riga": (23.97, 56.92), "Hamburg": (9.99, 53.63), "Lübeck": (10.70, 53.805),
+                "Landvetter": (12.29, 57.66), "Lappeenranta": (28.14, 61.04), "Kaliningrad": (20.59, 54.89)}
+    lon, lat = np.array(list(airports.values())).T
+    assert not in_waterway(lon, lat).any()
+    assert len(WATERWAYS) >= 10
+
+
+@pytest.mark.parametrize("device,msg_type,mmsi", [("AtoN", 21, 992300001), ("SAR", 9, 111273100)])
+def test_on_land_moot_for_aids_to_navigation_and_aircraft(device, msg_type, mmsi):
+    df = leg(mmsi, 59.80, 30.26, 0.0, 0, 5, 60, device=device, msg_type=msg_type)
+    assert not check(build(df), "on_land")["on_land"].any()
+
+
+# --- convergence ---------------------------------------------------------------------------
+
+def displaced(mmsi: int, lat: float, lon: float, point: tuple[float, float], t0_s: float) -> pd.DataFrame:
+    """A ship on passage displaced onto ``point`` (with 20 m noise) for reports 15-34."""
+    df = leg(mmsi, lat, lon, 12, 90, 50, 10, t0_s=t0_s)
+    noise = np.random.default_rng(mmsi).normal(0, 20, (20, 2))
+    df.loc[15:34, "lat"] = point[0] + noise[:, 0] / 111_000
+    df.loc[15:34, "lon"] = point[1] + noise[:, 1] / 55_000
+    return df
+
+
+def test_convergence_fires_on_ships_displaced_to_one_point():
+    point = (59.80, 30.26)  # Pulkovo
+    ships = [displaced(273000001 + k, 59.95 - 0.1 * k, 28.5 + 0.3 * k, point, 3 * k) for k in range(3)]
+    res = check(build(*ships), "convergence")
+    fired = res[res["convergence"]]
+    assert set(fired["mmsi"]) == {273000001, 273000002, 273000003}
+    assert len(fired) == 60 and (fired["convergence_mag"] == 3).all()
+
+
+def test_convergence_needs_three_vessels():
+    point = (59.80, 30.26)
+    ships = [displaced(273000001 + k, 59.95 - 0.1 * k, 28.5 + 0.3 * k, point, 3 * k) for k in range(2)]
+    res = check(build(*ships), "convergence")
+    assert not res["convergence"].any()
+
+
+def test_ships_moored_side_by_side_do_not_converge():
+    # Four ships sailed in and lie 30 m apart at one berth, reporting for an hour.
+    parts = []
+    for k in range(4):
+        arrive = leg(230000001 + k, 60.10 - 0.02, 24.95 + 0.0005 * k, 6, 0, 8, 30, t0_s=k * 60)
+        berth = leg(230000001 + k, 60.10, 24.95 + 0.0005 * k, 0.0, 0, 20, 180, t0_s=k * 60 + 240 * (1 + k))
+        parts += [arrive, berth]
+    res = run_checks(build(*parts))
+    assert not res["convergence"].any()
+
+
+# --- circle --------------------------------------------------------------------------------
+
+def circle_track(radius_m: float, sog: float, laps: float, every_s: float = 10, mmsi: int = 230000001) -> pd.DataFrame:
+    dt = np.arange(0, laps * 2 * np.pi * radius_m / (sog * KNOT_MS), every_s)
+    ang = sog * KNOT_MS * dt / radius_m
+    df = leg(mmsi, 59.8, 23.0, sog, 0, len(dt), every_s)
+    df["lat"] = 59.8 + radius_m * np.sin(ang) / 111_200
+    df["lon"] = 23.0 + radius_m * (1 - np.cos(ang)) / (111_200 * np.cos(np.radians(59.8)))
+    df["cog"] = np.degrees(ang) % 360
+    return df
+
+
+def test_circle_fires_on_a_perfect_2_km_circle_at_12_kn():
+    df = leg(230000001, 59.8, 22.5, 12, 90, 60, 10)  # on passage ...
+    circ = circle_track(2000, 12, 1.2)  # ... then a 2 km circle
+    circ["time"] += df["time"].iloc[-1] - T0 + pd.Timedelta(seconds=10)
+    res = check(build(df, circ), "circle")
+    on_circle = res["time"] >= circ["time"].iloc[0]
+    assert res.loc[on_circle, "circle"].mean() > 0.9
+    assert res.loc[res["circle"], "circle_mag"].between(1900, 2100).all()
+    assert not res.loc[~on_circle, "circle"].iloc[:-6].any()  # the passage before (bar its last minute)
+
+
+def test_circle_quiet_on_fishing_zig_zag_and_harbour_turns():
+    # Trawler zig-zag: 60-degree legs alternating port and starboard at 9 kn.
+    parts = [leg(230000001, 59.8, 22.0, 9, 30 if k % 2 else 90, 12, 10, t0_s=120 * k) for k in range(20)]
+    zig = pd.concat(parts, ignore_index=True)
+    zig["lat"] = 59.8 + np.cumsum(np.r_[0, np.diff(zig["lat"]).clip(min=0)])  # chain the legs
+    zig["lon"] = 22.0 + np.cumsum(np.r_[0, np.diff(zig["lon"]).clip(min=0)])
+    turn = circle_track(250, 6, 1.5, mmsi=230000002)  # a 360 in the harbour basin
+    slow = circle_track(2000, 3, 1.2, every_s=30, mmsi=230000003)  # a drifting/slow circle
+    res = run_checks(build(zig, turn, slow))
+    assert not res["circle"].any()
+
+
+# --- receiver range ------------------------------------------------------------------------
+
+def test_receiver_range_against_a_base_station_and_learned_stations():
+    bs = conform(pd.DataFrame({"time": [T0], "mmsi": [2190067], "lat": [55.0], "lon": [11.0]}), BASE_STATION_DTYPES)
+    near = leg(219000001, 55.2, 11.3, 10, 90, 30, 10, station="2190067")
+    far_lat, far_lon = destination(55.0, 11.0, 45.0, 200 * METRES_PER_NM)
+    far = leg(219000002, float(far_lat), float(far_lon), 10, 90, 3, 10, station="2190067")
+    # A learned station: 40 receptions around 57N 12E and one 300 NM off.
+    local = [leg(265000000 + k, 57.0 + 0.01 * k, 12.0, 8, 0, 1, 10, station="R1") for k in range(40)]
+    odd = leg(265100000, 62.0, 12.0, 8, 0, 1, 10, station="R1")
+    # An aggregator: receptions across 1000 km never fire.
+    agg = [leg(230000100 + k, 54.0 + 0.3 * k, 10.0 + 0.5 * k, 8, 0, 1, 10, station="AISD") for k in range(30)]
+    res = check(build(near, far, *local, odd, *agg), "receiver_range", bs=bs)
+    assert set(res.loc[res["receiver_range"], "mmsi"]) == {219000002, 265100000}
+    assert res.loc[res["mmsi"] == 219000002, "receiver_range_mag"].iloc[0] == pytest.approx(200, rel=0.01)
+
+
+# --- base stations -------------------------------------------------------------------------
+
+def test_check_base_stations_time_and_position():
+    bs = pd.DataFrame({
+        "time": [T0 + pd.Timedelta(seconds=10 * k) for k in range(6)], "mmsi": 2300001,
+        "lat": [60.0, 60.0, 60.0, 60.0, 60.05, np.nan], "lon": 25.0,
+        "utc_valid": [True, True, False, True, True, True], "utc_offset_s": [0.5, -1.0, np.nan, 45.0, 0.8, 0.2],
+    })
+    res = check_base_stations(conform(bs, BASE_STATION_DTYPES), ChecksConfig())
+    assert list(res.columns) == BASE_STATION_COLUMNS
+    assert res["bs_time_invalid"].tolist() == [False, False, True, True, False, False]
+    assert res["bs_moved"].tolist() == [False, False, False, False, True, False]
+    assert res["bs_moved_m"].iloc[4] == pytest.approx(5560, rel=0.01)
+
+
+def test_check_base_stations_without_utc_fields():
+    bs = conform(pd.DataFrame({"time": [T0], "mmsi": [2300001], "lat": [60.0], "lon": [25.0]}), BASE_STATION_DTYPES)
+    assert not check_base_stations(bs)["bs_time_invalid"].any()
+
+
+# --- real recordings -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dma():
+    ds = gnss_watch.read(str(REAL / "dma_ais_sample.txt.gz"))
+    tr = tracks_mod.build_tracks(ds.positions)
+    return tr, run_checks(tr, ds.vessels, ds.base_stations, ChecksConfig())
+
+
+def test_real_dma_traffic_is_quiet(dma):
+    tr, res = dma
+    spoof = [c for c in CHECKS if CHECK_FAMILY[c] == "spoofing"]
+    fired = tr.loc[res[spoof].any(axis=1), "mmsi"].unique()
+    # 4 of 1451 at the time of writing: HANSBUCH (219342000) and a Class B reporting 3-5 km
+    # inland, and two single receptions 128 and 176 NM from their station (ducting).
+    assert len(fired) < 0.01 * tr["mmsi"].nunique()
+    assert not res[["impossible_jump", "convergence", "circle", "speed_mismatch", "course_mismatch"]].any().any()
+
+
+def test_real_kiel_canal_traffic_is_not_on_land(dma):
+    tr, res = dma
+    canal = in_waterway(tr["lon"].to_numpy(), tr["lat"].to_numpy())
+    assert canal.sum() > 100 and not res.loc[canal, "on_land"].any()
+
+
+def test_real_shared_mmsi_538004030_does_not_jump():
+    ds = gnss_watch.read(str(REAL / "dma_shared_mmsi_538004030.ais"))
+    tr = tracks_mod.build_tracks(ds.positions)
+    res = run_checks(tr, ds.vessels, ds.base_stations)
+    assert tr["segment"].nunique() >= 2  # the second transmitter is there ...
+    assert not res[[c for c in CHECKS if CHECK_FAMILY[c] == "spoofing"]].any().any()  # ... and is no spoofing
+    # Without the identity rule (and the late-copy rule: the second transmitter follows the
+    # first one's track 17 min behind) the interleaved reports would be jumps.
+    loose = run_checks(tr, ds.vessels, ds.base_stations, ChecksConfig(identity_min_alternations=1000, stale_window_s=0))
+    assert loose["impossible_jump"].sum() >= 5
+
+
+def test_jump_analysis_is_cached_per_context():
+    tr = build(teleport_track())
+    ctx = Context(tr, None, None, ChecksConfig())
+    assert jump_analysis(ctx) is jump_analysis(ctx)
