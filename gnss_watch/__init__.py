@@ -9,10 +9,21 @@ DataFrames (see :mod:`gnss_watch.schema`).
 >>> res = gnss_watch.replay("sample_data/gulf_of_finland.nmea.gz")     # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
-
-from .config import Config  # noqa: E402
-from .ingest import Dataset, read  # noqa: E402
-from .replay import Results, replay  # noqa: E402
-
 __all__ = ["Config", "Dataset", "Results", "read", "replay", "__version__"]
+
+# Imported on first use, so `import gnss_watch` (and ingest-only work) does not load
+# scikit-learn, scipy and matplotlib.
+_LAZY = {"Config": "config", "Dataset": "ingest", "read": "ingest", "Results": "replay", "replay": "replay"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -67,7 +67,6 @@ context must not look anomalous for that reason alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -146,23 +145,6 @@ FOREST_RANK = 0.1
 _SAVE_FORMAT = "gnss-watch-forest"
 _SAVE_VERSION = 1
 _NS = 1_000_000_000
-
-
-@dataclass(frozen=True)
-class ForestConfig:
-    """Isolation-forest settings (``gnss_watch.model``); mirrors :class:`InterferenceForest`."""
-
-    #: Trees in the forest. Scores stabilise by ~100 trees (Liu et al. 2008);
-    #: 200 halves the remaining run-to-run spread.
-    n_estimators: int = 200
-    #: Reports per tree. Isolation works best on small subsamples (Liu et al.
-    #: 2008 use 256): larger ones swamp the rare points among normal ones.
-    max_samples: int = 256
-    #: Fitting-data quantile of the raw score that maps to ``FOREST_THRESHOLD``:
-    #: on the traffic the forest was fitted on, at most 0.1 % of reports lie beyond it.
-    calibration_quantile: float = 0.999
-    #: Seed of the tree construction, so a replay gives the same scores twice.
-    random_state: int = 0
 
 
 # --- features --------------------------------------------------------------------------------------

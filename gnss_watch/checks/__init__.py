@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .base_station import BASE_STATION_COLUMNS, check_base_stations
-from .config import ChecksConfig
+from ..config import ChecksConfig
 from .context import Context, placeholder_mmsi
 from .fix import dead_reckoning, degraded_fix, frozen_position, pos_unavailable
 from .geometry import WATERWAYS, circle, convergence, in_waterway, on_land

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..geo import haversine_m
-from .config import ChecksConfig
+from ..config import ChecksConfig
 
 BASE_STATION_COLUMNS = ["bs_time_invalid", "bs_time_offset_s", "bs_moved", "bs_moved_m"]
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..geo import KNOT_MS
 from ..tracks import position_valid
-from .config import ChecksConfig
+from ..config import ChecksConfig
 
 _NS = 1_000_000_000
 #: Ship type ranges (ITU-R M.1371 table 53): WIG 20-29 and high-speed craft 40-49.

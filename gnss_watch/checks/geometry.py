@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import land
 from ..geo import KNOT_MS, angle_diff_deg, bearing_deg
-from .config import ChecksConfig
+from ..config import ChecksConfig
 from .context import Context, group_first_index
 from .motion import jump_analysis
 

@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -93,6 +95,7 @@ def read(
     show = progress and sys.stderr.isatty()
     t0 = time.perf_counter()
     parts: list[Batch] = []
+    columns: list[dict[str, Any]] = []  # positions, one dict of separately freeable arrays per batch
     seen: dict[bytes, float] = {}  # payload -> first reception time, shared so copies across files merge
     for src in open_sources(paths, format):
         acct.sources[src.name] = src.format
@@ -102,6 +105,8 @@ def read(
             batches = _reader(src.format)(src.stream, src.name, cfg, acct)
         try:
             for b in batches:
+                columns.append(_columns(b.positions))
+                b.positions = None  # type: ignore[assignment]  # its columns now live in `columns`
                 parts.append(b)
                 if show:
                     rate = acct.read / max(time.perf_counter() - t0, 1e-9)
@@ -111,52 +116,88 @@ def read(
             raise IngestError(f"{src.name}: read failed after {acct.read:,} lines ({exc})") from None
     if show:
         print(file=sys.stderr)
-    return _assemble(parts, acct)
+    return _assemble(parts, columns, acct)
 
 
-def _assemble(parts: list[Batch], acct: Accounting) -> Dataset:
-    def cat(frames: list[pd.DataFrame], dtypes: dict[str, str] | None) -> pd.DataFrame:
-        frames = [f for f in frames if len(f)]
-        if not frames:
-            return empty(dtypes) if dtypes else pd.DataFrame()
-        if not dtypes:
-            return pd.concat(frames, ignore_index=True)
-        # Categories differ between batches and would concatenate as object strings (5-10x the
-        # memory); unite them first so the table stays compact.
-        cats = [c for c, d in dtypes.items() if d == "category"]
-        out = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
-        for c in cats:
-            out[c] = union_categoricals([f[c] for f in frames], ignore_order=True)
-        return out[list(dtypes)]
-
-    bs = cat([p.base_stations for p in parts], BASE_STATION_DTYPES).sort_values("time", kind="stable",
-                                                                                 ignore_index=True)
-    vessels = fold_vessels(cat([p.static for p in parts], None))
-    pos = cat([p.positions for p in parts], POSITION_DTYPES)
-    del parts[:]  # let the batches go before the sort copies the table
-    pos = _drop_table_duplicates(pos, acct)
-    pos = pos.sort_values(["time", "mmsi"], kind="stable", ignore_index=True)
-    return Dataset(pos, vessels, bs, acct)
+def _cat(frames: list[pd.DataFrame], dtypes: dict[str, str] | None) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty(dtypes) if dtypes else pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return conform(out, dtypes) if dtypes else out
 
 
-def _drop_table_duplicates(pos: pd.DataFrame, acct: Accounting) -> pd.DataFrame:
-    """Decoded CSV/JSON rows repeated exactly (same vessel, time and fix) are one report.
+def _columns(df: pd.DataFrame) -> dict[str, Any]:
+    """A positions batch as independent arrays (a DataFrame's columns share blocks and free together)."""
+    out: dict[str, Any] = {}
+    for col, dtype in POSITION_DTYPES.items():
+        if dtype == "category":
+            out[col] = pd.Categorical(df[col])
+        elif dtype.startswith("datetime"):
+            out[col] = df[col].to_numpy(dtype="datetime64[ns]", copy=True)
+        else:
+            out[col] = df[col].to_numpy(copy=True)
+    return out
+
+
+def _assemble(parts: list[Batch], columns: list[dict[str, Any]], acct: Accounting) -> Dataset:
+    bs = _cat([p.base_stations for p in parts], BASE_STATION_DTYPES).sort_values("time", kind="stable",
+                                                                                  ignore_index=True)
+    vessels = fold_vessels(_cat([p.static for p in parts], None))
+    del parts[:]
+    return Dataset(_sorted_positions(columns, acct), vessels, bs, acct)
+
+
+def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting) -> pd.DataFrame:
+    """Concatenate the batches sorted by (time, mmsi), one column at a time.
+
+    Each batch column is dropped as soon as it is copied into the output, so the
+    peak stays near one table plus a column, not the three copies that
+    concat + sort_values would hold (measured: benchmarks/bench_ingest.py).
+    """
+    batches = [b for b in batches if len(b["mmsi"])]
+    if not batches:
+        return empty(POSITION_DTYPES)
+    keep = _table_duplicates_kept(batches, acct)
+    time = np.concatenate([b["time"] for b in batches])
+    mmsi = np.concatenate([b["mmsi"] for b in batches])
+    order = np.lexsort((mmsi, time))  # stable: ties keep arrival order
+    del time, mmsi
+    if keep is not None:
+        order = order[keep[order]]
+    cols: dict[str, Any] = {}
+    for col, dtype in POSITION_DTYPES.items():
+        parts = [b.pop(col) for b in batches]
+        if dtype == "category":
+            # categories differ between batches; unite them rather than fall back to object strings
+            cols[col] = union_categoricals(parts, ignore_order=True).take(order)
+        elif dtype.startswith("datetime"):
+            cols[col] = pd.DatetimeIndex(np.concatenate(parts)[order]).tz_localize("UTC")
+        else:
+            cols[col] = np.concatenate(parts)[order]
+        del parts
+    return pd.DataFrame(cols)
+
+
+def _table_duplicates_kept(batches: list[dict[str, Any]], acct: Accounting) -> np.ndarray | None:
+    """Mask of rows to keep: decoded CSV/JSON rows repeated exactly are one report.
 
     NMEA copies are merged by payload while decoding; this covers table exports,
     which often list a report once per receiving network.
     """
-    table = pos["time_source"].isin(["csv", "json"]).to_numpy()
+    table = np.concatenate([np.isin(np.asarray(b["time_source"]), ["csv", "json"]) for b in batches])
     if not table.any():
-        return pos
-    dup = pos.duplicated(["mmsi", "time", "lat", "lon", "sog", "cog"], keep="first").to_numpy() & table
+        return None
+    key = pd.DataFrame({c: np.concatenate([b[c] for b in batches])
+                        for c in ("mmsi", "time", "lat", "lon", "sog", "cog")})
+    dup = key.duplicated(keep="first").to_numpy() & table
     n = int(dup.sum())
     if n:
         acct.used -= n
         acct.skip("duplicate", n)
         acct.decoded -= n
         acct.by_type["position"] -= n
-        pos = pos[~dup].reset_index(drop=True)
-    return pos
+    return ~dup
 
 
 def fold_vessels(static: pd.DataFrame) -> pd.DataFrame:
