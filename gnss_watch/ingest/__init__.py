@@ -176,7 +176,7 @@ def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting) -> pd.Dat
         else:
             cols[col] = np.concatenate(parts)[order]
         del parts
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)  # no consolidation copy of the whole table
 
 
 def _table_duplicates_kept(batches: list[dict[str, Any]], acct: Accounting) -> np.ndarray | None:
