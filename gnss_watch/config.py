@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .events import EventsConfig
+from .zones import ZonesConfig
+
 
 @dataclass(frozen=True)
 class IngestConfig:
@@ -281,6 +284,8 @@ class Config:
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     forest: ForestConfig = field(default_factory=ForestConfig)
     detect: DetectConfig = field(default_factory=DetectConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    zones: ZonesConfig = field(default_factory=ZonesConfig)
 
     def replace(self, **sections: dict[str, Any]) -> "Config":
         """A copy with fields of named sections replaced: ``cfg.replace(tracks={"max_gap_s": 600})``."""

@@ -1,10 +1,11 @@
-"""The whole job on recorded files: ingest -> tracks -> outputs.
+"""The whole job on recorded files: ingest -> tracks -> detection -> outputs.
 
 :func:`replay` is what ``gnss-watch replay`` runs and what notebooks call::
 
     from gnss_watch import replay
     res = replay(["sample_data/gulf_of_finland.nmea.gz"], out_dir="out")
-    res.tracks.head()          # positions with segment ids and kinematics
+    res.reports.head()         # every position report: track, checks, scores, kind
+    res.events, res.zones      # spoofing/jamming events, jamming zones (shapely polygons)
     res.summary["lines"]       # the accounting of every input line
 """
 
@@ -18,20 +19,40 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .checks import CHECKS
 from .config import Config
+from .detect import Detection, anomalies, detect
 from .ingest import Dataset, read
 from .outputs import write_csv, write_json, write_parquet
 from .tracks import build_tracks
+from .zones import write_zones_geojson
 
 
 @dataclass
 class Results:
-    """What a replay produced. ``tracks`` is the positions table plus track columns."""
+    """What a replay produced: the ingested dataset, the detection, and the summary."""
 
     dataset: Dataset
-    tracks: pd.DataFrame
+    detection: Detection
     summary: dict[str, Any] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
+
+    @property
+    def reports(self) -> pd.DataFrame:
+        """Every position report with track, checks, scores, kind, event and zone ids."""
+        return self.detection.reports
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.detection.events
+
+    @property
+    def zones(self) -> pd.DataFrame:
+        return self.detection.zones
+
+    @property
+    def anomalies(self) -> pd.DataFrame:
+        return anomalies(self.detection.reports)
 
 
 def _iso(t: pd.Timestamp | None) -> str | None:
@@ -62,6 +83,9 @@ def replay(
     t1 = time.perf_counter()
     tracks = build_tracks(ds.positions, cfg.tracks)
     timings["tracks"] = time.perf_counter() - t1
+    det = detect(tracks, ds.vessels, ds.base_stations, cfg)
+    timings.update(det.timings)
+    ev = det.events
 
     first, last = ds.time_span
     summary: dict[str, Any] = {
@@ -75,8 +99,17 @@ def replay(
         "segments": int(tracks["segment"].nunique()) if len(tracks) else 0,
         "base_stations": int(ds.base_stations["mmsi"].nunique()),
         "static_vessels": len(ds.vessels),
+        "detection": {
+            "flagged_reports": {k: int(v) for k, v in det.reports["kind"].value_counts().items() if k},
+            "checks_fired": {c: int(det.reports[c].sum()) for c in CHECKS},
+            "spoofing_events": int((ev["kind"] == "spoofing").sum()),
+            "spoofed_vessels": int(ev.loc[ev["kind"] == "spoofing", "mmsi"].nunique()),
+            "jamming_events": int((ev["kind"] == "jamming").sum()),
+            "jammed_vessels": int(ev.loc[ev["kind"] == "jamming", "mmsi"].nunique()),
+            "jamming_zones": len(det.zones),
+        },
     }
-    res = Results(ds, tracks, summary, cfg)
+    res = Results(ds, det, summary, cfg)
     if out_dir is not None:
         t2 = time.perf_counter()
         write_outputs(res, out_dir)
@@ -91,6 +124,11 @@ def replay(
 def write_outputs(res: Results, out_dir: str | Path) -> None:
     """Write the tables of a replay into ``out_dir`` (summary.json is written by :func:`replay`)."""
     out = Path(out_dir)
-    write_parquet(out / "positions.parquet", res.tracks)
+    det = res.detection
+    write_parquet(out / "positions.parquet", det.reports)
+    write_csv(out / "anomalies.csv", res.anomalies)
+    write_csv(out / "events.csv", det.events)
+    write_zones_geojson(det.zones, out / "zones.geojson")
+    write_csv(out / "grid.csv", det.grid)
     write_csv(out / "vessels.csv", res.dataset.vessels)
-    write_csv(out / "base_stations.csv", res.dataset.base_stations)
+    write_csv(out / "base_stations.csv", det.base_stations)

@@ -1,0 +1,457 @@
+"""Spoofing events: a vessel's flagged reports merged into episodes.
+
+:func:`build_spoofing_events` takes the per-report combined table (tracks
+columns + check columns + ``score``, ``kind``, ``reasons``; see
+notes/DETECTION.md) and returns one row per spoofing episode plus each
+report's event id.
+
+Rules, in order:
+
+1. **Stale fixes are not spoofs.** On a report whose position is stale
+   (:data:`STALE_FIX_CHECKS`: frozen or dead-reckoned) spoofing checks are
+   artefacts, and so is a run of jumps starting right after one on the
+   track of the last live fix (the fix coming back, judged from the stale
+   anchor): they are not evidence. A jump far off that track, or after a
+   'not available' outage, stays evidence: spoofers often jam first.
+2. **Jump stretches.** A spoofer that moves a ship's reported position far
+   away and later lets it go back leaves two impossible jumps; everything in
+   between is spoofed even where it looks smooth inside (a fake track). The
+   first report of each run flagged ``impossible_jump`` is a jump away; its
+   return is the first later report that both lies within reach of the
+   pre-jump track extrapolated in time (anchor SOG/COG) and is itself a jump
+   from the report before it (or starts a flagged run: a check that anchored
+   on the fake track judges the real one from there, and those flags are
+   cleared). The stretch from the jump away up to (not including) the
+   return is filled. With no return seen, the stretch ends where the fix is
+   lost (reports without a position: spoofing handing over to jamming);
+   else nothing is filled, as which side of the jump is real is unknown.
+   A flagged run that continues the track before it and ends in an
+   impossible step is the real track flagged from the wrong side (a check
+   that anchored on a long displaced stretch after it): the step out of the
+   run is the jump away. A flagged run at the start (end) of a vessel's
+   recording that flows into the rest of its track by a plausible step is
+   no displacement either.
+3. **Merging.** Reports of kind 'spoofing' and filled reports of one MMSI are
+   one episode while consecutive ones are at most ``merge_gap_s`` apart, or
+   ``max_silence_s`` when the vessel was not heard with a clean fix in
+   between; reports between them (unflagged, or jamming) belong to it too.
+   The return report is not part of it unless a check other than the jump
+   artefacts (impossible_jump, speed/course mismatch) fired there.
+4. **Evidence.** An episode is an event when its highest ``score`` reaches
+   ``min_score`` and it has a strong check (:data:`STRONG_CHECKS`; an episode
+   resting on one kind of strong check needs ``min_reports_one_check`` reports)
+   or at least ``weak_min_checks`` different weak checks on at least
+   ``weak_min_reports`` reports. A lone speed or course mismatch is not one,
+   nor are ships merely reported close together (convergence alone).
+5. **Groups.** Events of different vessels whose claimed positions are
+   within ``group_distance_m`` and whose times overlap share a ``group_id``
+   (multi-vessel displacement to one point, e.g. an airport).
+
+Events are numbered S0001... by (start, mmsi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .geo import KNOT_MS, destination, haversine_m
+
+#: Checks that on their own show a position is not where the ship is: physics
+#: (a jump no ship can make, a position on land, a position the receiving
+#: station cannot hear) or a pattern no navigator sails (a perfect circle).
+STRONG_CHECKS = ("impossible_jump", "on_land", "circle", "receiver_range")
+#: Checks that also fire on ordinary ships, so they count only in combination:
+#: sensor faults (a wrong SOG source, COG noise at low speed) and ships truly
+#: close together (moored alongside, towing, lightering) for convergence.
+WEAK_CHECKS = ("speed_mismatch", "course_mismatch", "convergence")
+#: Checks a genuine report can show right after a spoofed stretch, because its
+#: predecessor was the fake position: they do not make the return spoofed.
+JUMP_ARTEFACTS = ("impossible_jump", "speed_mismatch", "course_mismatch")
+#: Checks that say the report's position is stale (jamming: the last fix repeated
+#: or dead-reckoned from it): spoofing checks firing on it, or jumps right after
+#: it (the live fix coming back), are the stale position, not a spoof.
+STALE_FIX_CHECKS = ("dead_reckoning", "frozen_position")
+
+EVENT_COLUMNS = ["event_id", "kind", "mmsi", "start", "end", "n_reports", "lat", "lon", "score", "reasons",
+                 "zone_id", "true_lat", "true_lon", "claimed_lat", "claimed_lon", "group_id"]
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    """Spoofing-event building (``gnss_watch.events``)."""
+
+    #: Flagged reports of one MMSI further apart than this (seconds), with a clean
+    #: fix between them, are separate episodes. ITU-R M.1371's longest nominal
+    #: interval is 3 min (Class A at anchor, slow Class B); a spoof seen through a
+    #: few missed or unflagged reports is still one episode, 10 min of clean
+    #: reports end it.
+    merge_gap_s: float = 600.0
+    #: Distinct weak checks an episode without a strong one needs (e.g. speed and
+    #: course mismatch together: a single faulty sensor trips only one).
+    weak_min_checks: int = 2
+    #: Reports with a weak check an episode without a strong one needs: a sensor
+    #: glitch lasts a report, a spoof lasts minutes.
+    weak_min_reports: int = 3
+    #: Reports an episode resting on one kind of strong check needs. A lone odd
+    #: report is the classic AIS data error (a bit error the CRC-16 misses, a
+    #: message stamped with another MMSI, tropospheric ducting carrying a far
+    #: ship to a station); a spoofer holds the fake position for minutes, two
+    #: reports even at a slow Class B's 3-min interval (ITU-R M.1371).
+    min_reports_one_check: int = 2
+    #: Highest combined score (0..1) an episode needs: below it the combiner
+    #: judged every report more likely noise than interference.
+    min_score: float = 0.3
+    #: Fastest plausible surface vessel, knots (same physics as the track
+    #: segmenter's max_speed_kn): a faster step into a report is a jump.
+    jump_speed_kn: float = 60.0
+    #: Distance slack of that step test, metres (GNSS noise at short intervals;
+    #: same as the segmenter's distance_tolerance_m).
+    jump_tolerance_m: float = 500.0
+    #: A return lies within this many metres of the pre-jump track extrapolated
+    #: at its last SOG/COG, plus ``return_speed_margin_kn`` and the ship's own
+    #: speed times the elapsed time: GNSS error is metres, but AIS COG/SOG are
+    #: instantaneous and the anchor fix may be a report interval old.
+    return_tolerance_m: float = 2000.0
+    #: Growth of that tolerance with time, knots on top of the anchor SOG: a ship
+    #: may turn (a 90 deg turn puts it ~1.4 x SOG x t off the extrapolation) or
+    #: change speed by a few knots during a spoof.
+    return_speed_margin_kn: float = 10.0
+    #: The return is looked for only up to the first silence (no report at all)
+    #: longer than this (seconds), and flagged reports this far apart are separate
+    #: episodes even with nothing heard in between: beyond it the ship may have
+    #: left coverage and the extrapolation means nothing (the track segmenter's
+    #: max_gap_s).
+    max_silence_s: float = 1800.0
+    #: Events of different vessels whose claimed points are this close (metres)
+    #: share a group: a displacement spoofer reports every victim at its one
+    #: target point; GNSS noise and per-victim offsets are well under a km.
+    group_distance_m: float = 2000.0
+    #: Two events' intervals are widened by this many seconds before testing
+    #: overlap: victims enter the spoofer's range a report interval apart.
+    group_time_slack_s: float = 60.0
+
+
+def epoch_s(time: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (float) of a tz-aware time column."""
+    return pd.DatetimeIndex(time).as_unit("ns").asi8 / _NS
+
+
+def to_time(seconds: np.ndarray) -> pd.Series:
+    """Epoch seconds back to a tz-aware UTC time Series (RangeIndex), to the microsecond.
+
+    A float64 epoch in seconds resolves ~0.2 us today, so microseconds come back exact.
+    """
+    micros = np.round(np.asarray(seconds, dtype=float) * 1e6).astype("int64")
+    return pd.Series(pd.to_datetime(micros, unit="us", utc=True).as_unit("ns"))
+
+
+def sorted_order(reports: pd.DataFrame) -> np.ndarray:
+    """Positions of ``reports`` in (mmsi, time) order (the identity for tracks output)."""
+    return np.lexsort((epoch_s(reports["time"]), reports["mmsi"].to_numpy()))
+
+
+def overlapping_pairs(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) of intervals [start, end] that overlap, without forming all n^2 pairs."""
+    by_start = np.argsort(start, kind="stable")
+    s, e = start[by_start], end[by_start]
+    # Intervals sorted by start: i overlaps the later j while s[j] <= e[i].
+    reach = np.searchsorted(s, e, side="right")
+    count = np.maximum(reach - np.arange(len(s)) - 1, 0)
+    i = np.repeat(np.arange(len(s)), count)
+    j = i + 1 + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    a, b = by_start[i], by_start[j]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def fired_checks(reasons: pd.Series) -> pd.DataFrame:
+    """One bool column per check name present in ``reasons`` (';'-joined names)."""
+    fired = reasons.fillna("").astype(str).str.get_dummies(sep=";").astype(bool)
+    return fired.drop(columns=[""], errors="ignore")  # pandas 3 makes a column of empty strings
+
+
+def join_names(fired: pd.DataFrame, order: tuple[str, ...]) -> np.ndarray:
+    """';'-joined names of the True columns of each row, ``order`` first then alphabetical."""
+    cols = [c for c in order if c in fired.columns] + sorted(c for c in fired.columns if c not in order)
+    names = np.array(cols, dtype=object)
+    vals = fired[cols].to_numpy(dtype=bool)
+    return np.array([";".join(names[r]) for r in vals], dtype=object)  # one join per event
+
+
+@dataclass
+class _Fixes:
+    """The valid positions of a (mmsi, time)-sorted table, with each fix's motion."""
+
+    rows: np.ndarray  # table rows of the valid fixes
+    mmsi: np.ndarray
+    t: np.ndarray  # epoch seconds
+    lat: np.ndarray
+    lon: np.ndarray
+    sog: np.ndarray  # knots, 0 where unknown, capped at the fastest vessel
+    cog: np.ndarray  # degrees, 0 where unknown (SOG 0 then matters little)
+    heard: np.ndarray  # number of the stretch of the vessel's reports (any) without a long silence
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, t: np.ndarray, cfg: EventsConfig) -> "_Fixes":
+        rows = np.flatnonzero(df["pos_valid"].to_numpy(dtype=bool))
+        sog = df["sog"].to_numpy(dtype=float)[rows]
+        cog = df["cog"].to_numpy(dtype=float)[rows]
+        # Where SOG/COG are not sent, the track's own speed and bearing stand in.
+        sog = np.where(np.isfinite(sog), sog, df["implied_sog_kn"].to_numpy(dtype=float)[rows])
+        cog = np.where(np.isfinite(cog), cog, df["bearing_deg"].to_numpy(dtype=float)[rows])
+        mmsi = df["mmsi"].to_numpy()
+        heard = np.cumsum(np.r_[True, (mmsi[1:] != mmsi[:-1]) | (np.diff(t) > cfg.max_silence_s)])
+        return cls(rows, mmsi[rows], t[rows], df["lat"].to_numpy(dtype=float)[rows],
+                   df["lon"].to_numpy(dtype=float)[rows], np.clip(np.nan_to_num(sog), 0.0, cfg.jump_speed_kn),
+                   np.nan_to_num(cog), heard[rows])
+
+    def near_track(self, a: np.ndarray, k: np.ndarray, cfg: EventsConfig) -> np.ndarray:
+        """Fix ``k`` lies within reach of fix ``a``'s track extrapolated at its SOG/COG (indices into fixes)."""
+        dt = np.abs(self.t[k] - self.t[a])
+        elat, elon = destination(self.lat[a], self.lon[a], self.cog[a], self.sog[a] * KNOT_MS * dt)
+        tol = cfg.return_tolerance_m + (cfg.return_speed_margin_kn + self.sog[a]) * KNOT_MS * dt
+        return haversine_m(self.lat[k], self.lon[k], elat, elon) <= tol
+
+    def step_impossible(self, cfg: EventsConfig) -> np.ndarray:
+        """Each fix is out of reach of the previous fix of its MMSI (False on an MMSI's first fix)."""
+        same = np.r_[False, self.mmsi[1:] == self.mmsi[:-1]]
+        step = np.r_[0.0, haversine_m(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])]
+        dt = np.r_[0.0, np.diff(self.t)]
+        return same & (step > cfg.jump_speed_kn * KNOT_MS * dt + cfg.jump_tolerance_m)
+
+
+def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``impossible_jump`` per fix, kept only where it can start a spoofed stretch.
+
+    Dropped: jumps on a stale fix (frozen or dead-reckoned); runs of jumps
+    right after one that lie on the track of the last live fix (the fix
+    coming back, judged from the stale anchor); runs at the start (end) of a
+    vessel's recording left (entered) by a plausible step (the check's anchor
+    gone astray at the edge). Moved: a flagged run that continues its
+    predecessor's track and ends in a step no ship can make is the real track
+    flagged from the wrong side (the check anchored on the later, displaced
+    stretch): the jump is the step out of it. Returns the seeds and, for
+    moved runs, their first and last fix and the fix the jump moved to
+    (indices into ``fx``).
+    """
+    jump = df["impossible_jump"].fillna(False).to_numpy(dtype=bool)[fx.rows]
+    stale = df[list(STALE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
+    jump &= ~stale[fx.rows]
+    same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
+    first = np.flatnonzero(jump & ~(np.r_[False, jump[:-1]] & same_prev))
+    last = np.flatnonzero(jump & ~(np.r_[jump[1:], False] & np.r_[same_prev[1:], False]))
+    # The report (valid or not) before the run, of the same MMSI, was a stale fix,
+    # and the run lies on the track of the last live fix before the stale ones:
+    # the fix coming back. Far from that track it is a spoof that followed jamming.
+    before = np.maximum(fx.rows[first] - 1, 0)
+    after_stale = (fx.rows[first] > 0) & stale[before] & (df["mmsi"].to_numpy()[before] == fx.mmsi[first])
+    live = np.r_[-1, np.maximum.accumulate(np.where(stale[fx.rows], -1, np.arange(len(jump))))[:-1]][first]
+    a = np.flatnonzero(after_stale)
+    has_live = (live[a] >= 0) & (fx.mmsi[np.maximum(live[a], 0)] == fx.mmsi[first[a]])
+    after_stale[a] = ~has_live | fx.near_track(np.maximum(live[a], 0), first[a], cfg)
+    pred, succ = first - 1, last + 1
+    has_pred = (pred >= 0) & (fx.mmsi[np.maximum(pred, 0)] == fx.mmsi[first])
+    has_succ = (succ < len(jump)) & (fx.mmsi[np.minimum(succ, len(jump) - 1)] == fx.mmsi[last])
+    wrong = has_pred & has_succ & ~after_stale
+    # The run continues its predecessor's track: a short plausible step on its course.
+    step_impossible = fx.step_impossible(cfg)
+    w = np.flatnonzero(wrong)
+    wrong[w] = (fx.t[first[w]] - fx.t[pred[w]] <= cfg.merge_gap_s) & ~step_impossible[first[w]] & fx.near_track(
+        pred[w], first[w], cfg) & step_impossible[succ[w]]
+    # At the start (end) of a recording a displaced stretch is left (entered) by a
+    # step no ship can make; a run flowing smoothly into the rest of the track
+    # there is the check's anchor gone astray at the recording's edge.
+    smooth = (has_pred != has_succ) & ~(has_pred & step_impossible[first]) & ~(
+        has_succ & step_impossible[np.minimum(succ, len(jump) - 1)])
+    off = after_stale | wrong | smooth
+    marks = np.zeros(len(jump) + 1, dtype=np.int64)
+    np.add.at(marks, first[off], 1)
+    np.add.at(marks, last[off] + 1, -1)
+    jump[np.cumsum(marks[:-1]) > 0] = False
+    jump[succ[wrong]] = True
+    return jump, np.c_[first[wrong], last[wrong]], succ[wrong]
+
+
+def _jump_stretches(fx: _Fixes, jump: np.ndarray, n: int, cfg: EventsConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Table rows inside a jump-away..jump-back stretch, and the rows that are the returns.
+
+    ``jump`` (per fix, the check's flags after :func:`_jump_seeds`) is updated
+    in place: a flagged run that starts at a return is the check anchoring on
+    the displaced stretch and judging the real track from there, so its flags
+    are cleared. Each flagged run's first fix is a jump away; only MMSIs with
+    one are visited (a few).
+    """
+    fill = np.zeros(n, dtype=bool)
+    ret = np.zeros(n, dtype=bool)
+    same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
+    run_start = jump & ~(np.r_[False, jump[:-1]] & same_prev)
+    is_step = run_start | fx.step_impossible(cfg)
+    lo_hi = np.searchsorted(fx.mmsi, np.unique(fx.mmsi[jump]), side="left")
+    for lo, hi in zip(lo_hi.tolist(), np.searchsorted(fx.mmsi, fx.mmsi[lo_hi], side="right").tolist()):
+        # Per MMSI with a jump: sequential by nature (each return ends a stretch).
+        done = -1
+        for j in (lo + np.flatnonzero(run_start[lo:hi])).tolist():
+            if j <= done or j == lo or fx.t[j] - fx.t[j - 1] > cfg.max_silence_s:
+                continue  # inside a stretch, or no recent fix to extrapolate from
+            # Look for the return while the vessel is heard (with or without a fix).
+            ks = np.arange(j + 1, lo + np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="right"))
+            hit = np.flatnonzero(fx.near_track(np.full(len(ks), j - 1), ks, cfg) & is_step[ks])
+            if not len(hit):
+                # No return seen, but the fix was lost (reports without a position)
+                # before the next fix: a spoof that handed over to jamming ends there.
+                lost = np.flatnonzero(np.diff(fx.rows[j: ks[-1] + 1] if len(ks) else fx.rows[j:j + 1]) > 1)
+                if len(lost):
+                    fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
+                    done = j + lost[0]
+                continue
+            k = int(ks[hit[0]])
+            fill[fx.rows[j]: fx.rows[k]] = True
+            ret[fx.rows[k]] = True
+            flagged_after = np.flatnonzero(~jump[k:hi])
+            jump[k: k + (flagged_after[0] if len(flagged_after) else hi - k)] = False
+            done = k
+    return fill, ret
+
+
+def build_spoofing_events(
+    reports: pd.DataFrame, config: EventsConfig | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Spoofing events from the per-report combined table.
+
+    Needs ``time, mmsi, lat, lon, sog, cog, pos_valid, implied_sog_kn,
+    bearing_deg, score, kind, reasons`` and the check columns
+    ``impossible_jump, dead_reckoning, frozen_position``.
+    Returns the events (:data:`EVENT_COLUMNS`: ``start``/``end`` tz-aware UTC
+    of the first and last report, ``lat``/``lon`` = ``claimed_lat``/
+    ``claimed_lon`` = median position of the episode's flagged reports
+    (degrees), ``true_lat``/``true_lon`` = the vessel's last valid position
+    before the event, ``score`` = highest report score, ``reasons`` = the
+    spoofing checks that count as its evidence, ``zone_id`` = '',
+    ``group_id`` = 'G001'... or '') and a Series on ``reports``' index with
+    each report's event id ('' outside events).
+    """
+    cfg = config or EventsConfig()
+    order = sorted_order(reports)
+    df = reports.iloc[order].reset_index(drop=True)
+    t = epoch_s(df["time"])
+    mmsi = df["mmsi"].to_numpy()
+    n = len(df)
+    fx = _Fixes.of(df, t, cfg)
+    seeds, moved_runs, moved_to = _jump_seeds(df, fx, cfg)
+    fill, ret = _jump_stretches(fx, seeds, n, cfg)
+    jump = np.zeros(n, dtype=bool)
+    jump[fx.rows] = seeds
+    # A moved jump takes the combined score of the run it was moved from.
+    score_of = df["score"].fillna(0.0).to_numpy(dtype=float, copy=True)
+    if len(moved_to):
+        label = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(label, fx.rows[moved_runs[:, 0]], np.arange(1, len(moved_to) + 1))
+        np.add.at(label, fx.rows[moved_runs[:, 1]] + 1, -np.arange(1, len(moved_to) + 1))
+        run_max = pd.Series(score_of).groupby(np.cumsum(label[:n])).max().to_numpy()[1:]
+        score_of[fx.rows[moved_to]] = np.maximum(score_of[fx.rows[moved_to]], run_max)
+
+    # The spoofing checks each flagged report counts as evidence (see the module docstring).
+    cand = np.flatnonzero((df["kind"].astype(str).to_numpy() == "spoofing") | jump)
+    names = list(STRONG_CHECKS + WEAK_CHECKS)
+    ev = fired_checks(df["reasons"].iloc[cand]).reindex(columns=names, fill_value=False).to_numpy(dtype=bool, copy=True)
+    ev[:, names.index("impossible_jump")] = jump[cand]
+    ev[np.ix_(ret[cand], [names.index(c) for c in JUMP_ARTEFACTS])] = False
+    ev[df[list(STALE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool)[cand].any(axis=1)] = False
+    flagged = np.zeros(n, dtype=bool)
+    flagged[cand] = ev.any(axis=1)
+    evidence = np.zeros((n, len(names)), dtype=bool)
+    evidence[cand] = ev
+    mask = flagged | fill
+
+    idx = np.flatnonzero(mask)
+    # Unflagged fixes between two flagged reports: a silence alone does not end a spoof.
+    clean_fixes = np.cumsum(df["pos_valid"].to_numpy(dtype=bool) & ~mask)[idx]
+    gap = t[idx[1:]] - t[idx[:-1]]
+    new = np.ones(len(idx), dtype=bool)
+    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.max_silence_s) | (
+        (gap > cfg.merge_gap_s) & (np.diff(clean_fixes) > 0))
+    ep = np.cumsum(new) - 1
+    first, last = idx[new], idx[np.roll(new, -1)]  # a run ends where the next starts (new[0] is True)
+    n_range = last - first + 1
+
+    by_ep = pd.DataFrame(evidence[idx], columns=names).groupby(ep).any().reindex(range(len(first)), fill_value=False)
+    strong = by_ep[list(STRONG_CHECKS)].to_numpy()
+    n_weak = by_ep[list(WEAK_CHECKS)].sum(axis=1).to_numpy()
+    weak_rows = evidence[idx][:, len(STRONG_CHECKS):].any(axis=1).astype(float)
+    weak_reports = np.bincount(ep, weights=weak_rows, minlength=len(first))
+    score = pd.Series(score_of[idx]).groupby(ep).max().to_numpy()
+    n_strong = strong.sum(axis=1)
+    enough = ((n_strong > 1) | ((n_strong == 1) & (n_range >= cfg.min_reports_one_check))) | (
+        (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports)
+    )
+    keep = np.flatnonzero(enough & (score >= cfg.min_score))
+    keep = keep[np.lexsort((mmsi[first[keep]], t[first[keep]]))]
+    ids = np.array([f"S{i + 1:04d}" for i in range(len(keep))], dtype=object)
+
+    valid = df["pos_valid"].to_numpy(dtype=bool)
+    lat = df["lat"].to_numpy(dtype=float)
+    lon = df["lon"].to_numpy(dtype=float)
+    pos = pd.DataFrame({"ep": ep, "lat": lat[idx], "lon": lon[idx]})[valid[idx]]
+    claimed = pos.groupby("ep")[["lat", "lon"]].median().reindex(range(len(first)))
+    # The vessel's last valid position before each row: where it really was before the spoof.
+    prev_row = np.maximum.accumulate(np.where(valid, np.arange(n), -1))
+    before = np.r_[-1, prev_row[:-1]][first[keep]]
+    before = np.where((before >= 0) & (mmsi[np.maximum(before, 0)] == mmsi[first[keep]]), before, -1)
+
+    events = pd.DataFrame({
+        "event_id": ids,
+        "kind": "spoofing",
+        "mmsi": mmsi[first[keep]].astype("int64"),
+        "start": to_time(t[first[keep]]),
+        "end": to_time(t[last[keep]]),
+        "n_reports": n_range[keep].astype("int64"),
+        "lat": claimed["lat"].to_numpy()[keep],
+        "lon": claimed["lon"].to_numpy()[keep],
+        "score": score[keep],
+        "reasons": join_names(by_ep.iloc[keep], STRONG_CHECKS + WEAK_CHECKS),
+        "zone_id": "",
+        "true_lat": np.where(before >= 0, lat[np.maximum(before, 0)], np.nan),
+        "true_lon": np.where(before >= 0, lon[np.maximum(before, 0)], np.nan),
+    })
+    events["claimed_lat"], events["claimed_lon"] = events["lat"], events["lon"]
+    events["group_id"] = _groups(events, cfg)
+    events = events[EVENT_COLUMNS]
+
+    # Every row from an event's first to its last report carries its id.
+    mark = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(mark, first[keep], np.arange(1, len(keep) + 1))
+    np.add.at(mark, last[keep] + 1, -np.arange(1, len(keep) + 1))
+    which = np.cumsum(mark[:n])
+    sorted_ids = np.where(which > 0, np.append(np.array([""], dtype=object), ids)[which], "")
+    per_report = np.empty(n, dtype=object)
+    per_report[order] = sorted_ids
+    return events, pd.Series(per_report, index=reports.index, name="event_id", dtype=object)
+
+
+def _groups(events: pd.DataFrame, cfg: EventsConfig) -> np.ndarray:
+    """'G001'... for connected events of different vessels at one claimed point and time, else ''."""
+    m = len(events)
+    out = np.full(m, "", dtype=object)
+    if m < 2:
+        return out
+    lat, lon = events["claimed_lat"].to_numpy(), events["claimed_lon"].to_numpy()
+    s = epoch_s(events["start"]) - cfg.group_time_slack_s
+    e = epoch_s(events["end"]) + cfg.group_time_slack_s
+    mm = events["mmsi"].to_numpy()
+    i, j = overlapping_pairs(s, e)
+    with np.errstate(invalid="ignore"):
+        linked = (haversine_m(lat[i], lon[i], lat[j], lon[j]) <= cfg.group_distance_m) & (mm[i] != mm[j])
+    graph = coo_matrix((np.ones(linked.sum()), (i[linked], j[linked])), shape=(m, m))
+    _, comp = connected_components(graph, directed=False)
+    size = np.bincount(comp)
+    grouped = size[comp] > 1
+    # Number groups in the order of their first event (events are sorted by start).
+    first_of = pd.Series(np.arange(m))[grouped].groupby(comp[grouped]).min().sort_values()
+    number = {c: k + 1 for k, c in enumerate(first_of.index)}
+    out[grouped] = [f"G{number[c]:03d}" for c in comp[grouped]]
+    return out

@@ -1,0 +1,760 @@
+"""Jamming: vessels' episodes of lost fixes, the zones they outline, an hourly grid.
+
+:func:`build_jamming` takes the per-report combined table (notes/DETECTION.md)
+and returns per-vessel jamming events, the zones and each report's zone id.
+
+Episodes
+    A vessel's reports of kind 'jamming' (pos_unavailable, dead_reckoning,
+    degraded_fix, frozen_position) at most ``episode_gap_s`` apart, at least
+    ``min_episode_reports`` of them, with a lost fix among them
+    (:data:`LOST_FIX_CHECKS`; degraded_fix alone is no jamming), of a vessel
+    that reports a valid position at some time (one that never does has no
+    GNSS connected). Good fixes in between (a receiver near a zone's edge flickers) do not split it. Some
+    transponders simply stop sending positions without a fix; the combined
+    table has no times of static messages to show the ship is still heard,
+    so a silence counts only between two good fixes inside a zone found from
+    reported evidence (see :func:`_silences`), never on its own. Reports of
+    kind 'spoofing' are never taken for where a ship was.
+
+Where the zone is
+    A ship loses its fix as it enters the zone and regains it as it leaves,
+    so its last good fix before the loss (entry) and first good fix after
+    recovery (exit) lie on the zone's edge, if within ``boundary_max_gap_s``
+    of it; positions reported while degraded (dead-reckoned, frozen,
+    low-accuracy) lie inside or near it. Losses at a zone's very start and
+    recoveries at its very end (``onset_window_s``) are the jammer switching
+    on or off around ships inside: those fixes are interior, not edge, points.
+
+Clustering
+    Each episode is a crossing: a segment from its entry (else first fix
+    inside, else a fix within ``locate_max_gap_s``) to its exit (likewise).
+    Two episodes are neighbours when their segments are within
+    ``cluster_distance_m`` (metres, in a local plane per pair) and their
+    intervals within ``cluster_time_s``: DBSCAN (scikit-learn) on the sparse
+    precomputed distance ``max(d / cluster_distance_m, gap /
+    cluster_time_s)`` with eps 1. Segments rather than points: one ship
+    crossing a 60 km zone enters and leaves 120 km apart. A cluster is split
+    into zones when jammers visibly switched at different times (overlapping
+    discs active at different times, see :func:`_split_switchings`).
+
+Zone shape
+    An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
+    its radius raised to the ``edge_quantile`` of their distances (receivers
+    differ in robustness), kept when its relative error (from the parameters'
+    covariance, edge fixes ``boundary_sigma_m`` off the edge) is at most
+    ``fit_max_rel_error`` (fixes around the zone, or on a long enough arc)
+    and the disc holds (``fit_min_contained``) the points seen inside.
+    Otherwise, e.g. ships along one lane, the smallest circle enclosing every
+    point of the zone: a disc with the crossing as diameter, never a strip
+    along the lane. The radius is held to ``min_radius_m``..``max_radius_m``;
+    the centre estimates the emitter area. start/end are the first and last
+    jammed report. A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
+    Confidence (0..1) = (1 - 0.5 ** n_vessels) x geometry term (fit: 1 -
+    relative error; enclosing circle: 0.5 x coverage / 360), moved
+    ``bs_support_weight`` of the way to 1 when base stations within reach
+    reported invalid GNSS time during the zone (``bs_flags``). Zones are
+    numbered J001... by start.
+
+Grid
+    :func:`grid`: hourly share of vessels affected per cell in the manner of
+    gpsjam.org, ``bad_frac = max(0, (bad - 1) / (bad + good))``. The ``h3``
+    package is not installed, so cells are ``grid_cell_lat_deg`` x
+    ``grid_cell_lon_deg`` (0.25 x 0.5 deg: ~28 x 28 km at 60 N, ~770 km2,
+    under half an H3 resolution-4 cell's ~1770 km2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from shapely.geometry import Polygon, mapping
+from sklearn.cluster import DBSCAN
+
+from .events import EVENT_COLUMNS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time
+from .geo import EARTH_RADIUS_M, destination, haversine_m
+from .outputs import write_json
+
+#: Jamming-family checks, in the order their names are listed in ``reasons``.
+JAMMING_CHECKS = ("pos_unavailable", "dead_reckoning", "degraded_fix", "frozen_position")
+#: The ones that say the fix is gone (not available, dead-reckoned, frozen): an
+#: episode needs one. degraded_fix alone (accuracy or RAIM flags toggling) is
+#: everyday life for receivers whose DGNSS corrections come and go.
+LOST_FIX_CHECKS = ("pos_unavailable", "dead_reckoning", "frozen_position")
+ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence", "centre_lon", "centre_lat",
+                "radius_km", "method", "n_base_station_reports", "geometry"]
+GRID_COLUMNS = ["hour", "cell", "lat", "lon", "n_vessels", "n_bad", "n_good", "bad_frac", "level"]
+JAM_EVENT_COLUMNS = EVENT_COLUMNS[:11]  # the events.csv columns
+
+
+@dataclass(frozen=True)
+class ZonesConfig:
+    """Jamming episodes, zones and grid (``gnss_watch.zones``)."""
+
+    #: A vessel's jamming reports further apart than this (seconds) are separate
+    #: episodes. ITU-R M.1371's longest nominal interval is 3 min; a few missed
+    #: reports inside a zone do not end the episode, 10 min of silence does.
+    episode_gap_s: float = 600.0
+    #: Jamming reports an episode needs: one 'not available' report is a common
+    #: receiver hiccup (cold start, antenna shadow), two in a row are not.
+    min_episode_reports: int = 2
+    #: An entry/exit fix further than this (seconds) from the loss/recovery is not
+    #: on the zone's edge: two 3-min intervals (ITU-R M.1371) at most.
+    boundary_max_gap_s: float = 360.0
+    #: Losses within this many seconds of a zone's first loss (recoveries of its
+    #: last) are the jammer switching on (off) around ships already inside, not
+    #: ships crossing the edge: two 3-min intervals (ITU-R M.1371) to notice.
+    onset_window_s: float = 360.0
+    #: Vessels that must lose (and regain) their fix together for a jammer
+    #: switching to split a cluster into zones active at different times: two
+    #: ships entering and leaving a busy zone within minutes of each other is
+    #: common, three is not.
+    switch_min_vessels: int = 3
+    #: An episode with no edge fix and no fix inside is placed at the vessel's fix
+    #: at most this many seconds before or after it (the track segmenter's
+    #: max_gap_s): ships at anchor report every 3 min and barely move.
+    locate_max_gap_s: float = 1800.0
+    #: Crossings within this distance (metres) and ``cluster_time_s`` are one
+    #: jammer's. Jammers seen at sea reach tens of km (line of sight from an
+    #: elevated antenna); 30 km links lanes crossing one such zone while two
+    #: jammers must be ~60 km apart to be told apart.
+    cluster_distance_m: float = 30_000.0
+    #: Crossings whose intervals are further apart than this (seconds) are
+    #: separate zones: a zone goes unseen while no ship is inside it, and lanes
+    #: carry a ship every few minutes to tens of minutes.
+    cluster_time_s: float = 1800.0
+    #: DBSCAN min_samples: 1 chains every crossing within reach of another
+    #: (single linkage: ships cross a zone one after another); what makes a zone
+    #: is decided by ``min_zone_vessels`` and ``min_zone_reports``.
+    cluster_min_samples: int = 1
+    #: Jamming reports a cluster needs to become a zone (one brief episode of
+    #: two reports is too little to place an emitter).
+    min_zone_reports: int = 3
+    #: Vessels a cluster needs to become a zone: a jammer denies GNSS to every
+    #: receiver in reach, while one ship alone losing its fix is far more often
+    #: its own receiver or antenna.
+    min_zone_vessels: int = 2
+    #: Smallest zone radius, metres: a jammer that denies GNSS to a passing ship
+    #: reaches several km at least; ships sample a zone too sparsely to resolve less.
+    min_radius_m: float = 5_000.0
+    #: Largest zone radius, metres: the radio horizon between a ~100 m mast and a
+    #: ship's antenna is ~50 km; airborne or high-power sources reach further, and
+    #: a fit beyond 150 km is the sign of points on a near-straight line.
+    max_radius_m: float = 150_000.0
+    #: How far (metres, 1 sigma) an entry/exit fix may lie from the true edge: a
+    #: ship moves ~1 km between its last fix and the loss at 10 kn and a 3-min
+    #: interval (ITU-R M.1371), and a receiver takes tens of seconds to regain a fix.
+    boundary_sigma_m: float = 1_000.0
+    #: The circle fit is used when (sd(radius) + sd(centre)) / radius stays below
+    #: this; beyond it (points on a short arc or one line) the enclosing circle is
+    #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.
+    fit_max_rel_error: float = 0.25
+    #: The fitted radius is raised to this quantile of the edge fixes' distances
+    #: from the centre: ships lose their fix anywhere from the zone's edge (the
+    #: most sensitive receivers) to well inside it (robust multi-constellation
+    #: ones), so the mean distance understates the zone.
+    edge_quantile: float = 0.9
+    #: Share of the cluster's points (crossing ends, degraded positions) the fitted
+    #: disc must hold; the rest allows for the odd wild dead-reckoned position.
+    fit_min_contained: float = 0.95
+    #: A vessel silent for longer than this (seconds) between two good fixes may
+    #: have a transponder that stops sending without a fix: three of ITU-R
+    #: M.1371's longest (3-min) intervals missed in a row...
+    silence_min_s: float = 600.0
+    #: ...and this many of the vessel's own typical (median) intervals: a ship
+    #: at anchor reporting every 3 min misses two or three on a weak link.
+    silence_interval_factor: float = 5.0
+    #: A silence counts for a zone when both fixes around it are within this
+    #: multiple of the zone's radius from its centre (and the path between them
+    #: crosses the disc): receivers differ in robustness, so ships fall silent
+    #: anywhere from its edge to well inside, and the estimated radius is rough.
+    silence_reach_factor: float = 1.5
+    #: Vertices of the zone polygon: 72 keep the area within 0.2 % of the disc.
+    polygon_vertices: int = 72
+    #: A base station that lost GNSS time within this many metres outside a zone
+    #: supports it: stations sit on the coast, often just out of the ships' view.
+    bs_support_distance_m: float = 20_000.0
+    #: How far such support moves the confidence towards 1 (0..1).
+    bs_support_weight: float = 0.5
+    #: Grid cell height, degrees of latitude (0.25 deg = 27.8 km).
+    grid_cell_lat_deg: float = 0.25
+    #: Grid cell width, degrees of longitude (0.5 deg = 27.8 km at 60 N, 31.9 km at 55 N).
+    grid_cell_lon_deg: float = 0.5
+    #: A report without a position is placed in a cell by interpolating the
+    #: vessel's valid fixes at most this many seconds before/after it.
+    grid_locate_max_gap_s: float = 600.0
+    #: bad_frac from which a cell-hour is 'medium' (gpsjam.org's 2 %: below it
+    #: one or two aircraft with poor accuracy are normal).
+    grid_medium_frac: float = 0.02
+    #: bad_frac above which a cell-hour is 'high' (gpsjam.org's 10 %).
+    grid_high_frac: float = 0.10
+
+
+def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: Any, lon0: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular metres about (lat0, lon0).
+
+    At 60 N the east-west scale errs by ~1.5 % per 100 km north or south of
+    lat0: far below how well ships sample a zone's shape.
+    """
+    x = EARTH_RADIUS_M * np.radians(lon - lon0) * np.cos(np.radians(lat0))
+    y = EARTH_RADIUS_M * np.radians(lat - lat0)
+    return x, y
+
+
+def _from_local(x: float, y: float, lat0: float, lon0: float) -> tuple[float, float]:
+    lat = lat0 + np.degrees(y / EARTH_RADIUS_M)
+    return float(lat), float(lon0 + np.degrees(x / (EARTH_RADIUS_M * np.cos(np.radians(lat0)))))
+
+
+def _point_segment(px, py, ax, ay, bx, by) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Distance from points P to segments AB (arrays, one per pair; metres)."""
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip(np.where(len2 > 0, ((px - ax) * dx + (py - ay) * dy) / len2, 0.0), 0.0, 1.0)
+    return np.hypot(px - (ax + u * dx), py - (ay + u * dy))
+
+
+def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Great-circle-approximate distance (metres) between segments p1q1 and p2q2 ((n, 2) lat/lon arrays)."""
+    lat0 = (p1[:, 0] + q1[:, 0] + p2[:, 0] + q2[:, 0]) / 4
+    lon0 = p1[:, 1]
+    a = _local_xy(p1[:, 0], p1[:, 1], lat0, lon0)
+    b = _local_xy(q1[:, 0], q1[:, 1], lat0, lon0)
+    c = _local_xy(p2[:, 0], p2[:, 1], lat0, lon0)
+    d = _local_xy(q2[:, 0], q2[:, 1], lat0, lon0)
+
+    def orient(o, p, q):  # type: ignore[no-untyped-def]
+        return np.sign((p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0]))
+
+    crossing = (orient(a, b, c) * orient(a, b, d) < 0) & (orient(c, d, a) * orient(c, d, b) < 0)
+    dist = np.minimum.reduce([_point_segment(*a, *c, *d), _point_segment(*b, *c, *d),
+                              _point_segment(*c, *a, *b), _point_segment(*d, *a, *b)])
+    return np.where(crossing, 0.0, dist)
+
+
+def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Per-vessel jamming episodes of ``df`` (sorted by mmsi, time).
+
+    Returns the episodes (rows ``first``..``last``, times, counts, entry/exit
+    fixes, segment ends ``p``/``q``), the interior points (ep, lat, lon) and
+    each row's episode number (-1 outside episodes).
+    """
+    n = len(df)
+    mmsi = df["mmsi"].to_numpy()
+    jam = df["kind"].astype(str).to_numpy() == "jamming"
+    valid = df["pos_valid"].to_numpy(dtype=bool)
+    lat = df["lat"].to_numpy(dtype=float)
+    lon = df["lon"].to_numpy(dtype=float)
+
+    idx = np.flatnonzero(jam)
+    new = np.ones(len(idx), dtype=bool)
+    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (t[idx[1:]] - t[idx[:-1]] > cfg.episode_gap_s)
+    ep_of_jam = np.cumsum(new) - 1
+    n_runs = int(new.sum())
+    n_jam = np.bincount(ep_of_jam, minlength=n_runs)
+    fired = fired_checks(df["reasons"].iloc[idx]).groupby(ep_of_jam).any()
+    fired = fired.reindex(index=range(n_runs), columns=list(JAMMING_CHECKS), fill_value=False)
+    score = pd.Series(df["score"].to_numpy(dtype=float)[idx]).fillna(0.0).groupby(ep_of_jam).max()
+    kept = (n_jam >= cfg.min_episode_reports) & fired[list(LOST_FIX_CHECKS)].any(axis=1).to_numpy()
+    # A transponder that never reports a position has no GNSS fix to lose.
+    kept &= np.isin(mmsi[idx[new]], mmsi[valid])
+    first, last = idx[new][kept], idx[np.roll(new, -1)][kept]  # a run ends where the next starts
+    m = len(first)
+
+    # Episode number of every row from an episode's first to last report.
+    mark = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(mark, first, np.arange(1, m + 1))
+    np.add.at(mark, last + 1, -np.arange(1, m + 1))
+    row_ep = np.cumsum(mark[:n]) - 1
+
+    # Fixes judged spoofed are not where the ship was: neither edge nor interior points.
+    spoofed = df["kind"].astype(str).to_numpy() == "spoofing"
+    good = valid & ~jam & ~spoofed
+    ar = np.arange(n)
+    prev_good = np.r_[-1, np.maximum.accumulate(np.where(good, ar, -1))[:-1]][first]
+    next_good = np.r_[np.minimum.accumulate(np.where(good, ar, n)[::-1])[::-1][1:], n][last]
+    # Seconds from the vessel's last good fix to the loss, and from the recovery to its next one.
+    before = np.where(mmsi[np.maximum(prev_good, 0)] == mmsi[first], t[first] - t[np.maximum(prev_good, 0)], np.inf)
+    after = np.where(mmsi[np.minimum(next_good, n - 1)] == mmsi[last], t[np.minimum(next_good, n - 1)] - t[last],
+                     np.inf)
+    before[prev_good < 0] = np.inf
+    after[next_good >= n] = np.inf
+
+    inner = np.flatnonzero(valid & ~spoofed & (row_ep >= 0))
+    interior = pd.DataFrame({"ep": row_ep[inner], "lat": lat[inner], "lon": lon[inner]})
+    ends = interior.groupby("ep")[["lat", "lon"]].agg(["first", "last"]).reindex(range(m))
+
+    def fix(rows: np.ndarray, ok: np.ndarray, col: np.ndarray) -> np.ndarray:
+        return np.where(ok, col[np.clip(rows, 0, n - 1)], np.nan)
+
+    episodes = pd.DataFrame({
+        "mmsi": mmsi[first],
+        "first": first,
+        "last": last,
+        "start_s": t[first],
+        "end_s": t[last],
+        "n_reports": n_jam[kept],
+        "score": score.to_numpy()[kept],
+        "reasons": join_names(fired[kept], JAMMING_CHECKS),
+        "entry_lat": fix(prev_good, before <= cfg.boundary_max_gap_s, lat),
+        "entry_lon": fix(prev_good, before <= cfg.boundary_max_gap_s, lon),
+        "exit_lat": fix(next_good, after <= cfg.boundary_max_gap_s, lat),
+        "exit_lon": fix(next_good, after <= cfg.boundary_max_gap_s, lon),
+    })
+    # Crossing ends: the edge fixes, else the first/last fix inside, else an older
+    # or later fix (a slow or anchored ship has not gone far).
+    for end, edge, inner_end, rows, gap in (("p", "entry", "first", prev_good, before),
+                                            ("q", "exit", "last", next_good, after)):
+        for col, values in (("lat", lat), ("lon", lon)):
+            inside = pd.Series(ends[(col, inner_end)].to_numpy())
+            episodes[f"{end}_{col}"] = episodes[f"{edge}_{col}"].fillna(inside).fillna(
+                pd.Series(fix(rows, gap <= cfg.locate_max_gap_s, values)))
+    # An episode seen at one end only is a point.
+    episodes["p_lat"] = episodes["p_lat"].fillna(episodes["q_lat"])
+    episodes["p_lon"] = episodes["p_lon"].fillna(episodes["q_lon"])
+    episodes["q_lat"] = episodes["q_lat"].fillna(episodes["p_lat"])
+    episodes["q_lon"] = episodes["q_lon"].fillna(episodes["p_lon"])
+    return episodes, interior, row_ep
+
+
+def _cluster(episodes: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
+    """DBSCAN label of each episode (-1: not locatable or noise)."""
+    labels = np.full(len(episodes), -1)
+    loc = np.flatnonzero(episodes["p_lat"].notna().to_numpy())
+    if not len(loc):
+        return labels
+    e = episodes.iloc[loc]
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
+    i, j = overlapping_pairs(s, f + cfg.cluster_time_s)
+    p = e[["p_lat", "p_lon"]].to_numpy()
+    q = e[["q_lat", "q_lon"]].to_numpy()
+    gap = np.maximum(np.maximum(s[i], s[j]) - np.minimum(f[i], f[j]), 0.0)
+    dist = np.maximum(_segment_distance(p[i], q[i], p[j], q[j]) / cfg.cluster_distance_m, gap / cfg.cluster_time_s)
+    near = dist <= 1.0
+    i, j, d = i[near], j[near], np.maximum(dist[near], 1e-9)  # stored zeros would read as 'not a neighbour'
+    graph = coo_matrix((np.r_[d, d], (np.r_[i, j], np.r_[j, i])), shape=(len(loc), len(loc))).tocsr()
+    labels[loc] = DBSCAN(eps=1.0, min_samples=cfg.cluster_min_samples, metric="precomputed").fit(graph).labels_
+    return labels
+
+
+def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones within one cluster of episodes, told apart by when their jammers switched.
+
+    Ships inside a zone when its jammer switches on lose their fix together,
+    wherever they are, and regain it together when it switches off. At least
+    ``switch_min_vessels`` vessels whose episodes start and end within
+    ``onset_window_s`` of each other, having lost the fix ``min_radius_m`` or
+    more apart (not ships sailing in company), form a switching signature;
+    its window is a zone's. A signature spanning two others (from one's start
+    to the other's end) is the ships in the overlap of their discs; one
+    nested in a longer one is crossings that happened to enter and leave
+    together (so a jammer switched on and off while a neighbour stayed on is
+    not told apart). With two or more zones left, every episode joins the
+    zone whose window holds it (else the one it overlaps most), the nearest
+    when several do. Returns each episode's zone (0..k-1, in ``e``'s order)
+    and the zones' (start, end) in epoch seconds; one zone spanning ``e``
+    when there is nothing to split.
+    """
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
+    whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
+    w = cfg.onset_window_s
+    i, j = overlapping_pairs(s, s + w)  # starts within w of each other
+    mm = e["mmsi"].to_numpy()
+    plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
+    together = (np.abs(f[i] - f[j]) <= w) & (mm[i] != mm[j])
+    graph = coo_matrix((np.ones(together.sum()), (i[together], j[together])), shape=(len(e), len(e)))
+    _, comp = connected_components(graph, directed=False)
+    win = []
+    for c in np.unique(comp[np.bincount(comp)[comp] >= cfg.switch_min_vessels]).tolist():  # a few signatures
+        k = np.flatnonzero(comp == c)
+        spread = haversine_m(plat[k][:, None], plon[k][:, None], plat[k][None, :], plon[k][None, :])
+        if np.nanmax(spread) >= cfg.min_radius_m:
+            win.append((s[k].min(), f[k].max()))
+    win = np.array(win).reshape(-1, 2)
+    # Window i spans x and y: it starts with x, which ends well before it, and ends
+    # with y, which starts well after it.
+    first = (np.abs(win[:, None, 0] - win[None, :, 0]) <= w) & (win[None, :, 1] < win[:, None, 1] - w)
+    then = (np.abs(win[:, None, 1] - win[None, :, 1]) <= w) & (win[None, :, 0] > win[:, None, 0] + w)
+    win = win[~(first.any(axis=1) & then.any(axis=1))]
+    # Two crossings that happen to enter and leave together sit inside a zone's window.
+    nested = (win[:, None, 0] >= win[None, :, 0] - w) & (win[:, None, 1] <= win[None, :, 1] + w)
+    longer = (win[None, :, 1] - win[None, :, 0]) > (win[:, None, 1] - win[:, None, 0])
+    win = win[~(nested & longer).any(axis=1)]
+    if len(win) < 2:
+        return whole
+    inside = (s[:, None] >= win[None, :, 0] - w) & (f[:, None] <= win[None, :, 1] + w)
+    overlap = np.minimum(f[:, None], win[None, :, 1]) - np.maximum(s[:, None], win[None, :, 0])
+    ok = np.where(inside.any(axis=1)[:, None], inside, overlap == overlap.max(axis=1, keepdims=True))
+    mid_lat = ((e["p_lat"] + e["q_lat"]) / 2).to_numpy()
+    mid_lon = ((e["p_lon"] + e["q_lon"]) / 2).to_numpy()
+    # A zone's centre: the middle of the crossings that only its window holds.
+    core = inside & (inside.sum(axis=1) == 1)[:, None]
+    c_lat = np.array([mid_lat[core[:, k]].mean() if core[:, k].any() else np.nan for k in range(len(win))])
+    c_lon = np.array([mid_lon[core[:, k]].mean() if core[:, k].any() else np.nan for k in range(len(win))])
+    dist = haversine_m(mid_lat[:, None], mid_lon[:, None], c_lat[None, :], c_lon[None, :])
+    dist = np.where(ok & np.isfinite(dist), dist, np.inf)
+    zone = np.where(np.isfinite(dist).any(axis=1), np.argmin(dist, axis=1), np.argmax(ok, axis=1))
+    return zone, [(float(a), float(b)) for a, b in win]
+
+
+def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
+    """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
+    if len(x) < 2:
+        return 0.0
+    ang = np.sort(np.degrees(np.arctan2(y - cy, x - cx)) % 360.0)
+    return float(360.0 - np.diff(np.r_[ang, ang[0] + 360.0]).max())
+
+
+def _kasa(x: np.ndarray, y: np.ndarray, sigma_m: float) -> tuple[float, float, float, float]:
+    """Algebraic circle fit: centre x, y and radius (metres) and the fit's 1-sigma relative error.
+
+    x^2 + y^2 = a x + b y + c is linear in (a, b, c). A point off the circle by
+    d moves the left side by ~2 r d, so the parameters' covariance is
+    (2 r s)^2 (A'A)^-1 with s the larger of the rms residual and ``sigma_m``;
+    the relative error is (sd(radius) + sd(centre)) / radius, infinite when the
+    points are (near) collinear. Coordinates are centred and scaled first so
+    A'A is well conditioned.
+    """
+    mx, my = x.mean(), y.mean()
+    scale = float(np.sqrt(np.mean((x - mx) ** 2 + (y - my) ** 2))) or 1.0
+    u, v = (x - mx) / scale, (y - my) / scale
+    a = np.column_stack([u, v, np.ones_like(u)])
+    sol = np.linalg.lstsq(a, u * u + v * v, rcond=None)[0]
+    cu, cv = sol[0] / 2, sol[1] / 2
+    r2 = sol[2] + cu * cu + cv * cv
+    ata = a.T @ a
+    if r2 <= 0 or np.linalg.cond(ata) > 1e8:
+        return mx, my, float("inf"), float("inf")
+    r = float(np.sqrt(r2))
+    rms = float(np.sqrt(np.mean((np.hypot(u - cu, v - cv) - r) ** 2)))
+    noise = max(rms, sigma_m / scale)
+    cov = (2 * r * noise) ** 2 * np.linalg.inv(ata)
+    grad = np.array([cu, cv, 1.0]) / (2 * r)
+    sd_r = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    sd_c = float(np.sqrt(max(cov[0, 0] + cov[1, 1], 0.0)) / 2)
+    return mx + cu * scale, my + cv * scale, r * scale, (sd_r + sd_c) / r
+
+
+def fit_disc(
+    boundary_lat: np.ndarray, boundary_lon: np.ndarray, all_lat: np.ndarray, all_lon: np.ndarray,
+    config: ZonesConfig | None = None,
+) -> dict[str, Any]:
+    """The disc a jamming zone's points outline (degrees in, metres out).
+
+    ``boundary_*``: fixes on the edge (entries and exits); ``all_*``: the
+    cluster's other points (interior fixes, crossing ends). Returns
+    ``centre_lat``, ``centre_lon``, ``radius_m``, ``method`` ('circle_fit' or
+    'enclosing_circle'), ``rel_error`` (the fit's relative error, NaN for the
+    enclosing circle) and ``coverage_deg`` (angle the points cover around the
+    centre); rules in the module docstring.
+    """
+    cfg = config or ZonesConfig()
+    alat = np.r_[np.asarray(boundary_lat, float), np.asarray(all_lat, float)]
+    alon = np.r_[np.asarray(boundary_lon, float), np.asarray(all_lon, float)]
+    lat0, lon0 = float(np.mean(alat)), float(np.mean(alon))
+    bx, by = _local_xy(np.asarray(boundary_lat, float), np.asarray(boundary_lon, float), lat0, lon0)
+    ax, ay = _local_xy(alat, alon, lat0, lon0)
+    if len(bx) >= 3:
+        cx, cy, r, rel_error = _kasa(bx, by, cfg.boundary_sigma_m)
+        # Every fix seen inside (crossing ends, degraded positions) must lie in the disc,
+        # up to the fit's own error: a short noisy arc can fit a far too small circle.
+        slack = r * (1.0 + cfg.fit_max_rel_error) + 3.0 * cfg.boundary_sigma_m
+        contained = np.mean(np.hypot(ax - cx, ay - cy) <= slack) >= cfg.fit_min_contained
+        if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained:
+            clat, clon = _from_local(cx, cy, lat0, lon0)
+            # Receivers differ in robustness: the zone reaches as far as the most
+            # sensitive ones lose their fix, not the average one.
+            edge = float(np.quantile(np.hypot(bx - cx, by - cy), cfg.edge_quantile))
+            radius = float(np.clip(max(r, edge), cfg.min_radius_m, cfg.max_radius_m))
+            return {"centre_lat": clat, "centre_lon": clon, "radius_m": radius,
+                    "method": "circle_fit", "rel_error": rel_error, "coverage_deg": _coverage_deg(bx, by, cx, cy)}
+    points = shapely.multipoints(np.column_stack([ax, ay]))
+    centre = shapely.centroid(shapely.minimum_bounding_circle(points))
+    r = float(shapely.minimum_bounding_radius(points))
+    clat, clon = _from_local(centre.x, centre.y, lat0, lon0)
+    return {"centre_lat": clat, "centre_lon": clon,
+            "radius_m": float(np.clip(r, cfg.min_radius_m, cfg.max_radius_m)), "method": "enclosing_circle",
+            "rel_error": float("nan"), "coverage_deg": _coverage_deg(ax, ay, centre.x, centre.y)}
+
+
+def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:
+    """A geodesic circle as a lon/lat polygon."""
+    rlat, rlon = destination(lat, lon, np.linspace(0.0, 360.0, vertices, endpoint=False), radius_m)
+    return Polygon(np.column_stack([rlon, rlat]))
+
+
+def build_jamming(
+    reports: pd.DataFrame, config: ZonesConfig | None = None, bs_flags: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Jamming events per vessel episode, jamming zones, and each report's zone id.
+
+    Needs ``time, mmsi, lat, lon, pos_valid, score, kind, reasons``.
+    ``bs_flags`` (optional: ``time, lat, lon, bs_time_invalid``, one row per
+    base-station report) supports zones where stations lost GNSS time; it
+    never makes a zone on its own. Returns
+
+    - events: :data:`JAM_EVENT_COLUMNS`, kind 'jamming', ids JE0001... by
+      (start, mmsi); ``lat``/``lon`` the middle of the crossing (NaN when no
+      fix lies within ``locate_max_gap_s``), ``zone_id`` '' when in no zone;
+      also vessels silent inside a zone (reasons 'silent', ``n_reports`` 0,
+      start/end the fixes around the silence, score the zone's confidence);
+    - zones: :data:`ZONE_COLUMNS` (``geometry`` a lon/lat shapely Polygon,
+      ``radius_km``, ``method`` of the shape);
+    - a Series on ``reports``' index: the zone id of jamming reports in a
+      zone, else ''.
+    """
+    cfg = config or ZonesConfig()
+    order = sorted_order(reports)
+    df = reports.iloc[order].reset_index(drop=True)
+    t = epoch_s(df["time"])
+    episodes, interior, row_ep = _episodes(df, t, cfg)
+    labels = _cluster(episodes, cfg)
+
+    # Split clusters where jammers switched on and off at different times.
+    windows: list[tuple[float, float]] = []
+    zone_label = np.full(len(episodes), -1)
+    for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
+        members = np.flatnonzero(labels == label)
+        sub, sub_windows = _split_switchings(episodes.iloc[members], cfg)
+        zone_label[members] = sub + len(windows)
+        windows += sub_windows
+
+    zones = []
+    zone_of_label: dict[int, int] = {}
+    for label, window in enumerate(windows):  # one pass per zone
+        members = np.flatnonzero(zone_label == label)
+        e = episodes.iloc[members]
+        if e["n_reports"].sum() < cfg.min_zone_reports or e["mmsi"].nunique() < cfg.min_zone_vessels:
+            continue
+        start_s, end_s = window
+        # Ships inside when the jammer switches on (off) lose (regain) the fix
+        # where they are, not at the edge: their entry (exit) is an interior point.
+        entry = e[(e["start_s"] > start_s + cfg.onset_window_s).to_numpy()]
+        exit_ = e[(e["end_s"] < end_s - cfg.onset_window_s).to_numpy()]
+        blat = np.r_[entry["entry_lat"].dropna(), exit_["exit_lat"].dropna()]
+        blon = np.r_[entry["entry_lon"].dropna(), exit_["exit_lon"].dropna()]
+        inner = interior[interior["ep"].isin(members)]
+        alat = np.r_[inner["lat"], e["p_lat"], e["q_lat"]]
+        alon = np.r_[inner["lon"], e["p_lon"], e["q_lon"]]
+        disc = fit_disc(blat, blon, alat, alon, cfg)
+        n_vessels = int(e["mmsi"].nunique())
+        if disc["method"] == "circle_fit":
+            geometry_term = 1.0 - disc["rel_error"]
+        else:
+            geometry_term = 0.5 * disc["coverage_deg"] / 360.0
+        zone_of_label[label] = len(zones)
+        zones.append({
+            "start_s": start_s, "end_s": end_s, "n_vessels": n_vessels,
+            "n_reports": int(e["n_reports"].sum()), "confidence": (1.0 - 0.5**n_vessels) * geometry_term,
+            "centre_lon": disc["centre_lon"], "centre_lat": disc["centre_lat"],
+            "radius_km": disc["radius_m"] / 1000.0, "method": disc["method"],
+            "geometry": disc_polygon(disc["centre_lat"], disc["centre_lon"], disc["radius_m"], cfg.polygon_vertices),
+        })
+    z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:])
+    z["n_base_station_reports"] = _base_station_support(z, bs_flags, cfg)
+    z["confidence"] = np.where(z["n_base_station_reports"] > 0,
+                               z["confidence"] + (1.0 - z["confidence"]) * cfg.bs_support_weight, z["confidence"])
+    rank = np.lexsort((z["centre_lon"].to_numpy(), z["start_s"].to_numpy()))
+    zone_ids = np.empty(len(z), dtype=object)
+    zone_ids[rank] = [f"J{k + 1:03d}" for k in range(len(z))]
+    z.insert(0, "zone_id", zone_ids)
+    z.insert(1, "start", to_time(z["start_s"].to_numpy()))
+    z.insert(2, "end", to_time(z["end_s"].to_numpy()))
+    z = z.iloc[rank].reset_index(drop=True)[ZONE_COLUMNS]
+
+    ep_zone = np.full(len(episodes), "", dtype=object)
+    for label, k in zone_of_label.items():
+        ep_zone[zone_label == label] = zone_ids[k]
+    silent = _silences(df, t, z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"])), episodes, cfg)
+    e = pd.concat([episodes.assign(zone_id=ep_zone), silent], ignore_index=True)
+    e = e.iloc[np.lexsort((e["mmsi"].to_numpy(), e["start_s"].to_numpy()))]
+    events = pd.DataFrame({
+        "event_id": [f"JE{k + 1:04d}" for k in range(len(e))],
+        "kind": "jamming",
+        "mmsi": e["mmsi"].to_numpy().astype("int64"),
+        "start": to_time(e["start_s"].to_numpy()),
+        "end": to_time(e["end_s"].to_numpy()),
+        "n_reports": e["n_reports"].to_numpy().astype("int64"),
+        "lat": ((e["p_lat"] + e["q_lat"]) / 2).to_numpy(),
+        "lon": ((e["p_lon"] + e["q_lon"]) / 2).to_numpy(),
+        "score": e["score"].to_numpy(),
+        "reasons": e["reasons"].to_numpy(),
+        "zone_id": e["zone_id"].to_numpy(),
+    })[JAM_EVENT_COLUMNS]
+
+    jam = df["kind"].astype(str).to_numpy() == "jamming"
+    sorted_zone = np.where(jam & (row_ep >= 0), np.append(ep_zone, "")[row_ep], "")
+    per_report = np.empty(len(df), dtype=object)
+    per_report[order] = sorted_zone
+    return events, z, pd.Series(per_report, index=reports.index, name="zone_id", dtype=object)
+
+
+def _silences(
+    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, cfg: ZonesConfig
+) -> pd.DataFrame:
+    """Vessels whose position reports stopped inside a zone while it was active.
+
+    Some transponders send nothing while they have no fix. A silence longer
+    than ``silence_min_s`` and ``silence_interval_factor`` x the vessel's
+    median report interval, between two good fixes of a vessel, during a zone,
+    with both fixes within ``silence_reach_factor`` x the zone's radius of its
+    centre and the straight path between them crossing the disc, is an
+    episode of that zone (``n_reports`` 0, reasons 'silent'), unless the
+    vessel has a reported episode overlapping it. Needs zones found from
+    reported evidence: silences alone never make a zone.
+    """
+    cols = list(episodes.columns) + ["zone_id"]
+    mmsi = df["mmsi"].to_numpy()
+    good = df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
+    same = mmsi[1:] == mmsi[:-1]
+    dt = np.diff(t)
+    typical = pd.Series(dt[same]).groupby(mmsi[1:][same]).median()
+    limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
+    i = np.flatnonzero(same & (dt > limit) & good[:-1] & good[1:])
+    j = i + 1
+    lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
+    best = np.full(len(i), -1)
+    best_d = np.full(len(i), np.inf)
+    for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
+        r = z.radius_km * 1000.0
+        px, py = _local_xy(lat[i], lon[i], z.centre_lat, z.centre_lon)
+        qx, qy = _local_xy(lat[j], lon[j], z.centre_lat, z.centre_lon)
+        far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
+        ok = (t[i] <= z.end_s) & (t[j] >= z.start_s) & (far <= cfg.silence_reach_factor * r)
+        ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
+        better = ok & (far < best_d)
+        best[better], best_d[better] = k, far[better]
+    keep = best >= 0
+    i, j, best = i[keep], j[keep], best[keep]
+    # A vessel with a reported episode overlapping the silence is already counted.
+    overlap = episodes[["mmsi", "start_s", "end_s"]].merge(
+        pd.DataFrame({"mmsi": mmsi[i], "gs": t[i], "ge": t[j], "g": np.arange(len(i))}), on="mmsi")
+    dup = overlap.loc[(overlap["start_s"] <= overlap["ge"]) & (overlap["end_s"] >= overlap["gs"]), "g"].to_numpy()
+    keep = ~np.isin(np.arange(len(i)), dup)
+    i, j, best = i[keep], j[keep], best[keep]
+    return pd.DataFrame({
+        "mmsi": mmsi[i], "start_s": t[i], "end_s": t[j], "n_reports": 0,
+        "score": zones["confidence"].to_numpy()[best], "reasons": "silent",
+        "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
+        "zone_id": zones["zone_id"].to_numpy()[best],
+    }).reindex(columns=cols)
+
+
+def _base_station_support(zones: pd.DataFrame, bs_flags: pd.DataFrame | None, cfg: ZonesConfig) -> np.ndarray:
+    """Base-station reports with invalid GNSS time within reach of each zone during it."""
+    out = np.zeros(len(zones), dtype=np.int64)
+    if bs_flags is None or not len(bs_flags) or not len(zones):
+        return out
+    bad = bs_flags[bs_flags["bs_time_invalid"].fillna(False).astype(bool)]
+    bt = epoch_s(bad["time"])
+    blat, blon = bad["lat"].to_numpy(dtype=float), bad["lon"].to_numpy(dtype=float)
+    for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
+        during = (bt >= z.start_s - cfg.cluster_time_s) & (bt <= z.end_s + cfg.cluster_time_s)
+        within = haversine_m(blat, blon, z.centre_lat, z.centre_lon) <= z.radius_km * 1000.0 + cfg.bs_support_distance_m
+        out[k] = int((during & within).sum())
+    return out
+
+
+def grid(reports: pd.DataFrame, config: ZonesConfig | None = None) -> pd.DataFrame:
+    """Hourly share of affected vessels per grid cell (gpsjam.org style).
+
+    A vessel is bad in a cell-hour when any of its reports there is of kind
+    'jamming', else good. Reports without a position are placed by
+    interpolating the vessel's valid fixes within ``grid_locate_max_gap_s``
+    (or the nearer one alone); reports that cannot be placed are left out.
+    Returns :data:`GRID_COLUMNS`: ``hour`` (tz-aware UTC, start of the hour),
+    ``cell`` (e.g. '59.75N_027.50E', its south-west corner), ``lat``/``lon``
+    (cell centre, degrees), ``n_vessels``, ``n_bad``, ``n_good``,
+    ``bad_frac`` = max(0, (n_bad - 1) / n_vessels) and ``level`` ('low' below
+    ``grid_medium_frac``, 'high' above ``grid_high_frac``, else 'medium').
+    """
+    cfg = config or ZonesConfig()
+    order = sorted_order(reports)
+    df = reports.iloc[order].reset_index(drop=True)
+    n = len(df)
+    t = epoch_s(df["time"])
+    mmsi = df["mmsi"].to_numpy()
+    valid = df["pos_valid"].to_numpy(dtype=bool)
+    lat = df["lat"].to_numpy(dtype=float)
+    lon = df["lon"].to_numpy(dtype=float)
+    ar = np.arange(n)
+    prev = np.maximum.accumulate(np.where(valid, ar, -1))  # a valid row is its own previous fix
+    nxt = np.minimum.accumulate(np.where(valid, ar, n)[::-1])[::-1]
+    pc, nc = np.clip(prev, 0, n - 1), np.clip(nxt, 0, n - 1)
+    dtp, dtn = t - t[pc], t[nc] - t
+    ok_p = (prev >= 0) & (mmsi[pc] == mmsi) & (dtp <= cfg.grid_locate_max_gap_s)
+    ok_n = (nxt < n) & (mmsi[nc] == mmsi) & (dtn <= cfg.grid_locate_max_gap_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(ok_p & ok_n & (dtp + dtn > 0), dtp / (dtp + dtn), np.where(ok_p, 0.0, 1.0))
+    plat = np.where(ok_p, lat[pc], lat[nc])
+    plon = np.where(ok_p, lon[pc], lon[nc])
+    qlat = np.where(ok_n, lat[nc], plat)
+    qlon = np.where(ok_n, lon[nc], plon)
+    located = ok_p | ok_n
+    glat = plat + w * (qlat - plat)
+    glon = plon + w * (qlon - plon)
+
+    cells = pd.DataFrame({
+        "hour": np.floor(t / 3600.0) * 3600.0,
+        "row": np.floor(glat / cfg.grid_cell_lat_deg),
+        "col": np.floor(glon / cfg.grid_cell_lon_deg),
+        "mmsi": mmsi,
+        "bad": df["kind"].astype(str).to_numpy() == "jamming",
+    })[located]
+    per_vessel = cells.groupby(["hour", "row", "col", "mmsi"], sort=False)["bad"].any()
+    g = per_vessel.groupby(level=["hour", "row", "col"]).agg(n_vessels="size", n_bad="sum").reset_index()
+    g = g.sort_values(["hour", "row", "col"], ignore_index=True)
+    lat0 = g["row"].to_numpy() * cfg.grid_cell_lat_deg
+    lon0 = g["col"].to_numpy() * cfg.grid_cell_lon_deg
+    n_bad = g["n_bad"].to_numpy(dtype=np.int64)
+    n_ves = g["n_vessels"].to_numpy(dtype=np.int64)
+    frac = np.clip((n_bad - 1) / np.maximum(n_ves, 1), 0.0, None)
+    ns = np.where(lat0 >= 0, "N", "S")
+    ew = np.where(lon0 >= 0, "E", "W")
+    cell = (pd.Series(np.abs(lat0)).map("{:05.2f}".format) + ns + "_"
+            + pd.Series(np.abs(lon0)).map("{:06.2f}".format) + ew)
+    return pd.DataFrame({
+        "hour": to_time(g["hour"].to_numpy()),
+        "cell": cell.to_numpy(dtype=object),
+        "lat": lat0 + cfg.grid_cell_lat_deg / 2,
+        "lon": lon0 + cfg.grid_cell_lon_deg / 2,
+        "n_vessels": n_ves,
+        "n_bad": n_bad,
+        "n_good": n_ves - n_bad,
+        "bad_frac": frac,
+        "level": np.select([frac > cfg.grid_high_frac, frac >= cfg.grid_medium_frac], ["high", "medium"], "low"),
+    })[GRID_COLUMNS]
+
+
+def _iso(t: pd.Timestamp) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def write_zones_geojson(zones: pd.DataFrame, path: str | Path) -> Path:
+    """Write the zones as a GeoJSON FeatureCollection (lon/lat WGS84), atomically.
+
+    Properties: zone_id, start, end (ISO 8601 UTC, 'Z'), n_vessels, n_reports,
+    confidence, centre [lon, lat], radius_km, method.
+    """
+    features = [
+        {
+            "type": "Feature",
+            "geometry": mapping(z.geometry),
+            "properties": {
+                "zone_id": str(z.zone_id), "start": _iso(z.start), "end": _iso(z.end),
+                "n_vessels": int(z.n_vessels), "n_reports": int(z.n_reports),
+                "confidence": round(float(z.confidence), 3),
+                "centre": [round(float(z.centre_lon), 6), round(float(z.centre_lat), 6)],
+                "radius_km": round(float(z.radius_km), 3), "method": str(z.method),
+            },
+        }
+        for z in zones.itertuples(index=False)  # a handful of zones
+    ]
+    return write_json(path, {"type": "FeatureCollection", "features": features})

@@ -1,0 +1,306 @@
+"""Spoofing events from hand-made per-report tables (gnss_watch.events)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gnss_watch.events import EVENT_COLUMNS, EventsConfig, build_spoofing_events, overlapping_pairs
+from gnss_watch.geo import KNOT_MS, destination, haversine_m
+from gnss_watch.tracks import kinematics, position_valid
+
+T0 = pd.Timestamp("2024-06-01T00:00:00Z")
+CHECK_NAMES = ("pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
+               "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range")
+
+
+def track(mmsi: int, lat: float, lon: float, bearing: float, speed_kn: float, start_s: float, duration_s: float,
+          interval_s: float = 30.0) -> pd.DataFrame:
+    """A straight track at constant speed: one report every ``interval_s`` seconds."""
+    ts = np.arange(0.0, duration_s + 1e-9, interval_s)
+    la, lo = destination(lat, lon, bearing, speed_kn * KNOT_MS * ts)
+    return pd.DataFrame({"time": T0 + pd.to_timedelta(start_s + ts, unit="s"), "mmsi": mmsi, "lat": la, "lon": lo,
+                         "sog": float(speed_kn), "cog": float(bearing)})
+
+
+def finish(df: pd.DataFrame) -> pd.DataFrame:
+    """The combined-table columns events/zones read, sorted by (mmsi, time) like tracks output."""
+    df = df.sort_values(["mmsi", "time"], ignore_index=True)
+    for col, default in (("kind", ""), ("reasons", ""), ("score", 0.0)) + tuple((c, False) for c in CHECK_NAMES):
+        df[col] = df[col].fillna(default) if col in df else default
+    for name in CHECK_NAMES:  # the check columns agree with the reasons
+        df[name] = df["reasons"].str.split(";").apply(lambda names, name=name: name in names)
+    df["pos_valid"] = position_valid(df)
+    k = kinematics(df, by="mmsi")
+    df["implied_sog_kn"], df["bearing_deg"] = k["implied_sog_kn"], k["bearing_deg"]
+    return df
+
+
+def seconds(df: pd.DataFrame) -> pd.Series:
+    return (df["time"] - T0).dt.total_seconds()
+
+
+def flag(df: pd.DataFrame, rows: pd.Series, reasons: str, score: float = 0.8) -> None:
+    """Mark ``rows`` as the combiner would: kind 'spoofing' with these reasons."""
+    df.loc[rows, "kind"] = "spoofing"
+    df.loc[rows, "reasons"] = reasons
+    df.loc[rows, "score"] = score
+
+
+def jump_spoof(df: pd.DataFrame, t1: float, t2: float, bearing: float, distance_m: float) -> pd.Series:
+    """Displace reports in [t1, t2) by ``distance_m``; flag only the jump away and the jump back."""
+    inside = (seconds(df) >= t1) & (seconds(df) < t2)
+    lat, lon = destination(df.loc[inside, "lat"], df.loc[inside, "lon"], bearing, distance_m)
+    df.loc[inside, "lat"], df.loc[inside, "lon"] = lat, lon
+    away = inside & ~inside.shift(fill_value=False)
+    back = ~inside & inside.shift(fill_value=False)
+    flag(df, away | back, "impossible_jump")
+    return inside
+
+
+def events_of(df: pd.DataFrame, config: EventsConfig | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    events, ids = build_spoofing_events(df, config)
+    assert list(events.columns) == EVENT_COLUMNS
+    return events, ids
+
+
+def test_jump_away_and_back_is_one_event_per_ship_covering_the_stretch() -> None:
+    a = track(230_000_001, 59.9, 25.0, 80, 14, 0, 7200, 10)
+    b = track(230_000_002, 59.7, 25.5, 260, 12, 0, 7200, 30)
+    spoofed_a = jump_spoof(a, 1800, 3600, 30, 35_000)
+    spoofed_b = jump_spoof(b, 600, 2400, 200, 50_000)
+    df = finish(pd.concat([a, b]))
+    spoofed = pd.concat([spoofed_a, spoofed_b]).to_numpy()[np.lexsort((np.r_[a["time"], b["time"]],
+                                                                        np.r_[a["mmsi"], b["mmsi"]]))]
+    events, ids = events_of(df)
+
+    assert len(events) == 2
+    # Numbered by start: ship b's spoof starts first.
+    assert events["event_id"].tolist() == ["S0001", "S0002"]
+    assert events["mmsi"].tolist() == [230_000_002, 230_000_001]
+    for ev in events.itertuples():
+        rows = df["mmsi"] == ev.mmsi
+        truth = df[rows & spoofed]
+        assert ev.start == truth["time"].min() and ev.end == truth["time"].max()
+        assert ev.n_reports == len(truth)
+        assert ev.zone_id == "" and ev.group_id == "" and ev.reasons == "impossible_jump"
+        # The true position is the last fix before the jump; the claimed one is ~35-50 km off it.
+        before = df[rows & (df["time"] < ev.start)].iloc[-1]
+        assert (ev.true_lat, ev.true_lon) == (before["lat"], before["lon"])
+        assert haversine_m(ev.claimed_lat, ev.claimed_lon, ev.true_lat, ev.true_lon) > 25_000
+    # Exactly the spoofed reports carry an event id (the return report does not).
+    assert ((ids != "").to_numpy() == spoofed).all()
+
+
+@pytest.mark.parametrize("fake_start, fake_course, fake_speed", [
+    ((60.2, 24.6), 45, 11),  # its own track 40 km north, heading north-east at 11 kn
+    ((59.87, 24.67), 90, 15),  # alongside the real one, 8 km north: within reach of it after minutes
+])
+def test_smooth_fake_track_between_two_jumps_is_inside_the_event(
+    fake_start: tuple[float, float], fake_course: float, fake_speed: float
+) -> None:
+    real = track(230_000_003, 59.8, 24.5, 90, 15, 0, 5400, 10)
+    t = seconds(real)
+    fake_rows = (t >= 1200) & (t < 3600)
+    fake = track(0, *fake_start, fake_course, fake_speed, 1200, 2400 - 10, 10)
+    real.loc[fake_rows, ["lat", "lon", "sog", "cog"]] = fake[["lat", "lon", "sog", "cog"]].to_numpy()
+    # Only the two jumps are flagged: inside, speed and course agree with the fake track.
+    flag(real, fake_rows & ~fake_rows.shift(fill_value=False), "impossible_jump")
+    flag(real, ~fake_rows & fake_rows.shift(fill_value=False), "impossible_jump;speed_mismatch")
+    df = finish(real)
+    events, ids = events_of(df)
+
+    assert len(events) == 1
+    assert (ids.to_numpy() == np.where(fake_rows, "S0001", "")).all()
+    assert events.loc[0, "start"] == T0 + pd.Timedelta(seconds=1200)
+    assert events.loc[0, "end"] == T0 + pd.Timedelta(seconds=3590)
+    assert events.loc[0, "n_reports"] == fake_rows.sum()
+
+
+def test_a_jump_between_two_fake_places_does_not_end_the_event() -> None:
+    df = track(230_000_007, 59.8, 24.5, 90, 15, 0, 5400, 10)
+    t = seconds(df)
+    first, second = (t >= 1200) & (t < 2400), (t >= 2400) & (t < 3600)
+    df.loc[first, ["lat", "lon"]] = [60.3, 25.0]  # the spoofer parks the ship at one fake point...
+    df.loc[second, ["lat", "lon"]] = [59.3, 26.0]  # ...then jumps it to another, 120 km away
+    flag(df, t.isin([1200, 2400, 3600]), "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert len(events) == 1
+    assert (ids.to_numpy() == np.where(first | second, "S0001", "")).all()
+
+
+def test_a_fake_track_that_hands_over_to_jamming_ends_where_the_fix_is_lost() -> None:
+    df = track(230_000_014, 59.8, 24.5, 90, 12, 0, 5400, 10)
+    t = seconds(df)
+    fake = t.between(1200, 2990)
+    df.loc[fake, "lat"] += 0.3  # a smooth fake track 33 km north
+    flag(df, t == 1200, "impossible_jump")
+    lost = t.between(3000, 4200)  # then the fix is lost; it comes back far from the fake track
+    df.loc[lost, ["lat", "lon"]] = np.nan
+    df.loc[lost, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.8]
+    events, ids = events_of(finish(df))
+    assert len(events) == 1 and (ids.to_numpy() == np.where(fake, "S0001", "")).all()
+
+
+def test_a_jump_with_no_return_does_not_spread_over_the_rest_of_the_track() -> None:
+    df = track(230_000_004, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    jumped = seconds(df) >= 1800
+    df.loc[jumped, "lat"] += 0.5  # moved for good, never returns
+    flag(df, jumped & ~jumped.shift(fill_value=False), "impossible_jump")
+    flag(df, seconds(df) == 1810, "on_land")
+    events, ids = events_of(finish(df))
+    assert len(events) == 1
+    assert (events.loc[0, "start"], events.loc[0, "end"]) == (T0 + pd.Timedelta(seconds=1800),
+                                                              T0 + pd.Timedelta(seconds=1810))
+    assert (ids != "").sum() == 2
+
+
+@pytest.mark.parametrize("heard_between, n_events", [(False, 1), (True, 2)])
+def test_a_silence_inside_a_spoof_does_not_split_it_but_clean_fixes_do(heard_between: bool, n_events: int) -> None:
+    df = track(230_000_011, 59.8, 24.5, 90, 12, 0, 5400, 60)
+    t = seconds(df)
+    flag(df, t.between(600, 1800) | t.between(3000, 4200), "on_land")
+    if not heard_between:  # out of coverage for 20 min, e.g. far out at sea
+        df = df[~t.between(1801, 2999)]
+    events, _ = events_of(finish(df))
+    assert len(events) == n_events
+    assert events["start"].min() == T0 + pd.Timedelta(seconds=600)
+    assert events["end"].max() == T0 + pd.Timedelta(seconds=4200)
+
+
+def test_isolated_weak_hits_and_single_report_glitches_make_no_event() -> None:
+    df = track(230_000_005, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    flag(df, seconds(df) == 600, "speed_mismatch", score=0.95)
+    flag(df, seconds(df) == 1200, "course_mismatch", score=0.95)  # 10 min later: another episode
+    # One corrupted position: a jump away and straight back, a classic data error.
+    glitch = seconds(df) == 2400
+    df.loc[glitch, "lat"] += 1.0
+    flag(df, glitch | (seconds(df) == 2410), "impossible_jump")
+    # A lone report beyond the receiver's range (tropospheric ducting).
+    flag(df, seconds(df) == 3500, "receiver_range", score=0.95)
+    # Ships moored alongside each other: convergence alone, for 20 min.
+    tug = track(230_000_015, 59.8, 24.5, 0, 0, 0, 1200, 10)
+    flag(tug, tug.index == tug.index, "convergence")
+    events, ids = events_of(finish(pd.concat([df, tug], ignore_index=True)))
+    assert events.empty and (ids == "").all()
+
+
+def test_several_weak_checks_together_make_an_event_and_min_score_applies() -> None:
+    df = track(230_000_006, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    rows = (seconds(df) >= 900) & (seconds(df) < 960)
+    flag(df, rows, "speed_mismatch;course_mismatch", score=0.6)
+    events, _ = events_of(finish(df))
+    assert len(events) == 1 and events.loc[0, "reasons"] == "speed_mismatch;course_mismatch"
+    assert events.loc[0, "n_reports"] == rows.sum()
+    assert events_of(finish(df), EventsConfig(min_score=0.7))[0].empty
+
+
+def test_ships_displaced_to_one_point_share_a_group() -> None:
+    airport = (59.80, 30.26)
+    ships = [track(230_000_010 + k, 59.7 + 0.05 * k, 28.0 + 0.1 * k, 90, 12, 0, 3600, 10) for k in range(4)]
+    for k, s in enumerate(ships):
+        # Three ships reported at the airport from ~20 min, the fourth at the same point an hour later.
+        on = (seconds(s) >= 1200 + 10 * k) & (seconds(s) < 2400) if k < 3 else (seconds(s) >= 3000)
+        s.loc[on, ["lat", "lon"]] = np.array(airport) + np.random.default_rng(k).normal(0, 0.001, (on.sum(), 2))
+        s.loc[on, ["sog", "cog"]] = [0.0, np.nan]
+        flag(s, on, "on_land;convergence")
+        flag(s, on & ~on.shift(fill_value=False), "impossible_jump;on_land;convergence")
+    far = track(230_000_020, 59.5, 23.0, 90, 12, 0, 3600, 10)
+    far_on = (seconds(far) >= 1200) & (seconds(far) < 2400)
+    far.loc[far_on, ["lat", "lon"]] = [59.40, 24.80]  # another point at the same time
+    flag(far, far_on, "on_land")
+    events, _ = events_of(finish(pd.concat(ships + [far])))
+
+    assert len(events) == 5
+    group = events.set_index("mmsi")["group_id"]
+    assert {group[230_000_010 + k] for k in range(3)} == {"G001"}
+    assert group[230_000_013] == "" and group[230_000_020] == ""
+    ev = events.set_index("mmsi").loc[230_000_010]
+    assert haversine_m(ev["claimed_lat"], ev["claimed_lon"], *airport) < 500
+    assert ev["reasons"] == "impossible_jump;on_land;convergence"
+
+
+def test_a_frozen_fix_and_its_recovery_jump_are_not_spoofing() -> None:
+    df = track(230_000_008, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    frozen = (seconds(df) >= 600) & (seconds(df) < 2400)
+    df.loc[frozen, ["lat", "lon"]] = df.loc[frozen, ["lat", "lon"]].iloc[0].to_numpy()
+    # What the checks see: a frozen position that SOG belies (also out of reach of the
+    # later track), then the live fix coming back 14 km on.
+    flag(df, frozen, "impossible_jump;speed_mismatch;frozen_position")
+    flag(df, seconds(df) == 2400, "impossible_jump;speed_mismatch")
+    events, ids = events_of(finish(df))
+    assert events.empty and (ids == "").all()
+
+
+def test_a_spoof_right_after_jamming_is_spoofing() -> None:
+    df = track(230_000_012, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    t = seconds(df)
+    df.loc[t.between(600, 1190), ["kind", "reasons", "score"]] = ["jamming", "dead_reckoning", 0.7]
+    spoofed = t.between(1200, 2390)
+    df.loc[spoofed, "lat"] += 0.4  # 45 km north of where the ship is
+    flag(df, spoofed, "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert len(events) == 1 and (ids.to_numpy() == np.where(spoofed, "S0001", "")).all()
+
+
+def test_real_track_flagged_from_the_wrong_side_moves_the_event_to_the_displaced_stretch() -> None:
+    df = track(230_000_009, 59.8, 24.5, 90, 13, 0, 7200, 10)
+    t = seconds(df)
+    fake = (t >= 1800) & (t < 6000)
+    fake_track = track(0, 60.15, 25.2, 300, 10, 1800, 6000 - 1800 - 10, 10)
+    df.loc[fake, ["lat", "lon", "sog", "cog"]] = fake_track[["lat", "lon", "sog", "cog"]].to_numpy()
+    # A check anchored on the long fake stretch flags the real reports before it.
+    flag(df, (t >= 600) & (t < 1800), "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert len(events) == 1
+    assert (ids.to_numpy() == np.where(fake, "S0001", "")).all()
+
+
+def test_jump_flags_on_a_smooth_track_are_no_displacement() -> None:
+    # A check anchored astray flags the first 10 min of a recording, which flow
+    # smoothly into the rest of the track: nothing was displaced.
+    df = track(230_000_013, 59.8, 24.5, 270, 17, 0, 1800, 6)
+    flag(df, seconds(df) < 600, "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert events.empty and (ids == "").all()
+
+
+def test_strong_and_weak_checks_are_the_spoofing_family() -> None:
+    from gnss_watch.checks import CHECK_FAMILY
+    from gnss_watch.events import STALE_FIX_CHECKS, STRONG_CHECKS, WEAK_CHECKS
+
+    assert set(STRONG_CHECKS) | set(WEAK_CHECKS) == {c for c, f in CHECK_FAMILY.items() if f == "spoofing"}
+    assert set(STALE_FIX_CHECKS) < {c for c, f in CHECK_FAMILY.items() if f == "jamming"}
+    assert set(CHECK_NAMES) == set(CHECK_FAMILY)
+
+
+def test_input_order_and_index_are_kept() -> None:
+    a = track(230_000_001, 59.9, 25.0, 80, 14, 0, 3600, 10)
+    jump_spoof(a, 1200, 1800, 30, 35_000)
+    df = finish(a)
+    expected_events, expected_ids = events_of(df)
+    shuffled = df.sample(frac=1.0, random_state=1)
+    shuffled.index = shuffled.index * 7 + 3
+    events, ids = events_of(shuffled)
+    pd.testing.assert_frame_equal(events, expected_events)
+    assert ids.index.equals(shuffled.index)
+    assert (ids.to_numpy() == expected_ids.to_numpy()[shuffled.index // 7]).all()
+
+
+def test_empty_table_gives_no_events() -> None:
+    df = finish(track(230_000_001, 59.9, 25.0, 80, 14, 0, 600, 10))
+    events, ids = events_of(df.iloc[:0])
+    assert events.empty and list(events.columns) == EVENT_COLUMNS and ids.empty
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_overlapping_pairs_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0, 100, 40)
+    end = start + rng.exponential(5, 40)
+    i, j = overlapping_pairs(start, end)
+    got = set(zip(i.tolist(), j.tolist()))
+    a, b = np.triu_indices(40, k=1)
+    overlap = (start[a] <= end[b]) & (start[b] <= end[a])
+    assert got == set(zip(a[overlap].tolist(), b[overlap].tolist()))

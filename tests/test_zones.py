@@ -1,0 +1,320 @@
+"""Jamming episodes, zones, grid and zones.geojson (gnss_watch.zones), scored with gnss_watch.evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+from test_events import T0, finish, seconds, track
+
+from gnss_watch.evaluate import _laea, evaluate
+from gnss_watch.geo import KNOT_MS, destination, haversine_m
+from gnss_watch.outputs import write_csv
+from gnss_watch.zones import (
+    GRID_COLUMNS, JAM_EVENT_COLUMNS, ZONE_COLUMNS, ZonesConfig, build_jamming, disc_polygon, fit_disc, grid,
+    write_zones_geojson,
+)
+
+CENTRE = (60.0, 26.0)  # lat, lon
+RADIUS = 30_000.0
+
+
+def crossing(mmsi: int, bearing: float, offset_m: float, start_s: float, speed_kn: float = 14.0,
+             interval_s: float = 30.0, centre: tuple[float, float] = CENTRE, radius: float = RADIUS) -> pd.DataFrame:
+    """A ship on a straight lane passing ``offset_m`` right of the centre, 1.5 radii either side of it."""
+    lat, lon = destination(*centre, (bearing + 180) % 360, 1.5 * radius)
+    lat, lon = destination(lat, lon, (bearing + 90) % 360, offset_m)
+    duration_s = 3 * radius / (speed_kn * KNOT_MS)
+    return track(mmsi, float(lat), float(lon), bearing, speed_kn, start_s, duration_s, interval_s)
+
+
+def jam(df: pd.DataFrame, on_s: float, off_s: float, centre: tuple[float, float] = CENTRE,
+        radius: float = RADIUS) -> pd.DataFrame:
+    """Reports inside the disc while the jammer is on say 'position not available'."""
+    df = df.copy()
+    inside = (haversine_m(df["lat"], df["lon"], *centre) <= radius) & seconds(df).between(on_s, off_s)
+    df.loc[inside, ["lat", "lon"]] = np.nan
+    df.loc[inside, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.9]
+    return df
+
+
+def lanes(bearings_offsets: list[tuple[float, float]], per_lane: int, every_s: float, mmsi0: int = 230_000_000,
+          first_s: float = -3000.0, **kw: float) -> pd.DataFrame:
+    """Ships in both directions along each lane, about ``every_s`` seconds apart, at 10-16 kn."""
+    rng = np.random.default_rng(mmsi0)
+    ships = []
+    for li, (bearing, offset) in enumerate(bearings_offsets):
+        for k in range(per_lane):
+            b, off = (bearing, offset) if k % 2 == 0 else ((bearing + 180) % 360, -offset)
+            start = every_s * (k + rng.uniform(-0.5, 0.5)) + first_s
+            ships.append(crossing(mmsi0 + 100 * li + k, b, off, start, **{"speed_kn": rng.uniform(10, 16), **kw}))
+    return pd.concat(ships, ignore_index=True)
+
+
+def iou(a: shapely.Geometry, b: shapely.Geometry) -> float:
+    project = _laea(*b.centroid.coords[0])
+    a, b = shapely.transform(a, project), shapely.transform(b, project)
+    return a.intersection(b).area / a.union(b).area
+
+
+@pytest.fixture(scope="module")
+def three_lanes() -> pd.DataFrame:
+    df = lanes([(90, 0), (30, -8000), (150, 12000)], per_lane=6, every_s=900)
+    return finish(jam(df, 1800, 9000))
+
+
+def test_three_lanes_give_one_zone_matching_the_disc(three_lanes: pd.DataFrame) -> None:
+    events, zones, zone_ids = build_jamming(three_lanes)
+    assert list(zones.columns) == ZONE_COLUMNS and list(events.columns) == JAM_EVENT_COLUMNS
+    assert len(zones) == 1
+    z = zones.iloc[0]
+    truth = disc_polygon(*CENTRE, RADIUS)
+    assert z["zone_id"] == "J001" and z["method"] == "circle_fit"
+    assert iou(z["geometry"], truth) > 0.8
+    assert haversine_m(z["centre_lat"], z["centre_lon"], *CENTRE) < 5_000
+    assert abs(z["radius_km"] - RADIUS / 1000) < 3
+    # The jammer is on from 1800 s to 9000 s; ships inside notice within one report (30 s).
+    assert abs((z["start"] - T0).total_seconds() - 1800) <= 30
+    assert abs((z["end"] - T0).total_seconds() - 9000) <= 30
+    jammed = three_lanes["kind"] == "jamming"
+    assert z["n_reports"] == jammed.sum()
+    assert z["n_vessels"] == three_lanes.loc[jammed, "mmsi"].nunique() == len(events)
+    assert 0.7 < z["confidence"] <= 1.0
+    assert (zone_ids.to_numpy() == np.where(jammed, "J001", "")).all()
+    assert (events["zone_id"] == "J001").all() and (events["kind"] == "jamming").all()
+
+
+def test_evaluator_finds_the_zone_on_time(three_lanes: pd.DataFrame, tmp_path: Path) -> None:
+    events, zones, _ = build_jamming(three_lanes)
+    out = tmp_path / "out"
+    write_csv(out / "events.csv", events)
+    write_zones_geojson(zones, out / "zones.geojson")
+    write_csv(out / "anomalies.csv", pd.DataFrame(columns=["time", "mmsi", "lat", "lon", "kind", "score", "reasons"]))
+    affected = sorted(three_lanes.loc[three_lanes["kind"] == "jamming", "mmsi"].unique().tolist())
+    everyone = sorted(three_lanes["mmsi"].unique().tolist())
+    ring = np.array(disc_polygon(*CENTRE, RADIUS).exterior.coords).tolist()
+    truth = {
+        "version": 1, "start": "2024-06-01T00:00:00Z", "end": "2024-06-01T04:00:00Z",
+        "vessels": [{"mmsi": m} for m in everyone],
+        "clean_mmsi": [m for m in everyone if m not in affected],
+        "spoofing_events": [],
+        "jamming_zones": [{"zone_id": "T1", "start": "2024-06-01T00:30:00Z", "end": "2024-06-01T02:30:00Z",
+                           "geometry": {"type": "Polygon", "coordinates": [ring]},
+                           "centre": [CENTRE[1], CENTRE[0]], "radius_km": RADIUS / 1000,
+                           "affected_mmsi": affected, "base_stations": []}],
+    }
+    result = evaluate(truth, out)
+    zone = result["zones"]["zones"][0]
+    assert zone["found"] and zone["timing_ok"] and zone["best_iou"] > 0.8
+    assert result["zones"]["precision"] == 1.0
+    assert result["jammed_vessels"]["recall"] == 1.0 and result["jammed_vessels"]["precision"] == 1.0
+
+
+def test_one_lane_gives_a_disc_not_a_strip() -> None:
+    df = finish(jam(lanes([(70, 4000)], per_lane=6, every_s=600), -1e9, 1e9))
+    _, zones, _ = build_jamming(df)
+    assert len(zones) == 1
+    z = zones.iloc[0]
+    truth = disc_polygon(*CENTRE, RADIUS)
+    assert z["method"] == "enclosing_circle"
+    project = _laea(CENTRE[1], CENTRE[0])
+    poly = shapely.transform(z["geometry"], project)
+    assert poly.area > 0.8 * shapely.transform(truth, project).area
+    box = shapely.minimum_rotated_rectangle(poly)
+    sides = np.hypot(*np.diff(np.array(box.exterior.coords)[:3], axis=0).T)
+    assert sides.min() / sides.max() > 0.95  # round, where the ships' hull would be a 2 km wide strip
+    assert iou(z["geometry"], truth) > 0.7
+    assert z["confidence"] < 0.5  # one lane leaves the shape uncertain
+
+
+def test_separate_zones_in_space_and_time_stay_separate() -> None:
+    far = (59.5, 28.5)  # ~155 km from CENTRE
+    a = jam(lanes([(90, 0), (20, 5000)], per_lane=4, every_s=600), 0, 5400)
+    b = jam(lanes([(90, 0), (160, 0)], per_lane=4, every_s=600, mmsi0=231_000_000, centre=far), 0, 5400, centre=far)
+    # The first site again, 5 h later, with other ships.
+    c = lanes([(90, 0), (20, 5000)], per_lane=4, every_s=600, mmsi0=232_000_000)
+    c["time"] += pd.Timedelta(hours=5)
+    c = jam(c, 5 * 3600, 5 * 3600 + 5400)
+    events, zones, _ = build_jamming(finish(pd.concat([a, b, c], ignore_index=True)))
+
+    assert len(zones) == 3
+    assert zones["zone_id"].tolist() == ["J001", "J002", "J003"]
+    by_zone = events.groupby("zone_id")["mmsi"].agg(lambda m: set(m // 1_000_000))
+    assert sorted(by_zone.tolist(), key=min) == [{230}, {231}, {232}]
+    for zid, centre in zip(by_zone.index, [CENTRE if by_zone[zid] != {231} else far for zid in by_zone.index]):
+        z = zones.set_index("zone_id").loc[zid]
+        assert haversine_m(z["centre_lat"], z["centre_lon"], *centre) < 10_000
+    # Zones are numbered by start: the two simultaneous ones first (west to east), then the later one.
+    later = zones.set_index("zone_id").loc["J003"]
+    assert (later["start"] - T0).total_seconds() >= 5 * 3600
+
+
+def test_overlapping_discs_switched_at_different_times_are_two_zones() -> None:
+    east = destination(*CENTRE, 90, 30_000)  # the second jammer, 30 km east: the discs overlap
+    traffic = lanes([(90, 0), (80, 10_000), (100, -10_000), (45, 5000)], per_lane=10, every_s=900,
+                    first_s=-8000, radius=45_000.0)
+    df = jam(traffic, 1800, 6000)  # the first jammer, at CENTRE
+    df = finish(jam(df, 4200, 9000, centre=(float(east[0]), float(east[1]))))
+    events, zones, _ = build_jamming(df)
+    assert len(zones) == 2
+    for z, (on, off), centre in zip(zones.itertuples(), [(1800, 6000), (4200, 9000)], [CENTRE, east]):
+        assert abs((z.start - T0).total_seconds() - on) <= 180 and abs((z.end - T0).total_seconds() - off) <= 180
+        assert haversine_m(z.centre_lat, z.centre_lon, *centre) < 15_000
+        assert iou(z.geometry, disc_polygon(*centre, RADIUS)) > 0.3
+    assert set(events["zone_id"]) == {"J001", "J002"}
+
+
+def test_vessels_silent_inside_a_zone_are_jammed_too(three_lanes: pd.DataFrame) -> None:
+    # One more crossing whose transponder sends nothing without a fix.
+    silent = crossing(230_009_001, 60, 3000, 2400)
+    inside = (haversine_m(silent["lat"], silent["lon"], *CENTRE) <= RADIUS) & seconds(silent).between(1800, 9000)
+    # And one ship with a reception gap of 20 min far from the zone.
+    gap = track(230_009_002, 59.0, 20.0, 90, 12, 3000, 5400, 10)
+    gap = gap[~seconds(gap).between(4000, 5200)]
+    df = finish(pd.concat([three_lanes, silent[~inside], gap], ignore_index=True))
+    events, zones, _ = build_jamming(df)
+    assert len(zones) == 1
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == [230_009_001] and quiet["zone_id"].tolist() == ["J001"]
+    assert quiet["n_reports"].tolist() == [0]
+    times = silent.loc[~inside, "time"]
+    gone = silent.loc[inside, "time"]
+    assert quiet["start"].iloc[0] == times[times < gone.min()].max()
+    assert quiet["end"].iloc[0] == times[times > gone.max()].min()
+    assert 230_009_002 not in set(events["mmsi"])
+    # The zone itself is made from reported evidence only.
+    _, alone, _ = build_jamming(finish(pd.concat([silent[~inside], gap], ignore_index=True)))
+    assert alone.empty
+
+
+def test_short_or_lone_losses_make_no_zone() -> None:
+    df = track(230_000_001, 59.0, 20.0, 90, 12, 0, 3600, 10)
+    one = seconds(df) == 600
+    two = seconds(df).isin([1800, 1810])
+    df.loc[one | two, ["lat", "lon"]] = np.nan
+    df.loc[one | two, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.5]
+    events, zones, zone_ids = build_jamming(finish(df))
+    # One 'not available' report is a receiver hiccup; two are an episode, too short for a zone.
+    assert len(events) == 1 and events.loc[0, "n_reports"] == 2 and events.loc[0, "zone_id"] == ""
+    assert events.loc[0, "start"] == T0 + pd.Timedelta(seconds=1800)
+    assert zones.empty and (zone_ids == "").all()
+    # The episode sits between its last fix before and first fix after the loss.
+    middle = destination(59.0, 20.0, 90, 12 * KNOT_MS * 1805)
+    assert haversine_m(events.loc[0, "lat"], events.loc[0, "lon"], *middle) < 200
+
+
+def test_what_is_not_a_jamming_episode() -> None:
+    # A transponder with no GNSS connected never reports a position.
+    none = track(230_000_002, 59.0, 20.0, 90, 12, 0, 600, 10)
+    none[["lat", "lon"]] = np.nan
+    none[["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.5]
+    # Accuracy and RAIM flags toggling alone: DGNSS corrections coming and going.
+    flags = track(230_000_003, 59.0, 21.0, 90, 12, 0, 600, 10)
+    flags[["kind", "reasons", "score"]] = ["jamming", "degraded_fix", 0.5]
+    # Far from both, a vessel losing its fix for a while (an episode, placed, but alone: no zone).
+    lost = track(230_000_004, 59.0, 22.0, 90, 12, 0, 3600, 60)
+    gone = seconds(lost).between(1200, 2400)
+    lost.loc[gone, ["lat", "lon"]] = np.nan
+    lost.loc[gone, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.5]
+    events, zones, _ = build_jamming(finish(pd.concat([none, flags, lost], ignore_index=True)))
+    assert events["mmsi"].tolist() == [230_000_004] and events.loc[0, "zone_id"] == "" and zones.empty
+    assert np.isfinite(events.loc[0, ["lat", "lon"]].to_numpy(dtype=float)).all()
+    # No jamming at all.
+    events, zones, zone_ids = build_jamming(finish(track(230_000_005, 59.0, 20.0, 90, 12, 0, 600, 10)))
+    assert events.empty and zones.empty and (zone_ids == "").all()
+
+
+def test_base_stations_that_lost_gnss_time_support_a_zone(three_lanes: pd.DataFrame) -> None:
+    _, plain, _ = build_jamming(three_lanes)
+    times = T0 + pd.to_timedelta([2000, 2010, 20000], unit="s")  # the last one is hours after the zone
+    bs = pd.DataFrame({"time": times, "lat": [60.1, 60.1, 60.1], "lon": [26.3, 26.3, 26.3],
+                       "bs_time_invalid": [True, True, True]})
+    _, supported, _ = build_jamming(three_lanes, bs_flags=bs)
+    assert supported.loc[0, "n_base_station_reports"] == 2
+    assert supported.loc[0, "confidence"] > plain.loc[0, "confidence"]
+    far = bs.assign(lat=65.0)
+    assert build_jamming(three_lanes, bs_flags=far)[1].loc[0, "n_base_station_reports"] == 0
+
+
+def test_fit_disc_fits_an_arc_and_falls_back_on_a_line() -> None:
+    rng = np.random.default_rng(0)
+    bearings = rng.uniform(0, 200, 30)  # an arc of 200 degrees
+    lat, lon = destination(*CENTRE, bearings, RADIUS + rng.normal(0, 500, 30))
+    disc = fit_disc(lat, lon, np.array([CENTRE[0]]), np.array([CENTRE[1]]))
+    assert disc["method"] == "circle_fit"
+    assert abs(disc["radius_m"] - RADIUS) < 0.05 * RADIUS
+    assert haversine_m(disc["centre_lat"], disc["centre_lon"], *CENTRE) < 2_000
+    # Two clumps at the ends of one crossing: the circle is undetermined, the crossing is the diameter.
+    ends = np.r_[np.full(10, 90.0), np.full(10, 270.0)] + rng.normal(0, 1, 20)
+    lat, lon = destination(*CENTRE, ends, RADIUS)
+    disc = fit_disc(lat, lon, lat, lon)
+    assert disc["method"] == "enclosing_circle"
+    assert abs(disc["radius_m"] - RADIUS) < 0.05 * RADIUS
+    # The radius is bounded below: one point still gives a disc of min_radius_m.
+    disc = fit_disc(np.array([]), np.array([]), np.array([60.0]), np.array([26.0]))
+    assert disc["radius_m"] == ZonesConfig().min_radius_m
+
+
+def test_grid_bad_frac_and_levels() -> None:
+    # Cell-hours with (vessels, bad): gpsjam's (bad - 1) / (bad + good).
+    cells = {(59.1, 20.1): (10, 2), (59.1, 21.1): (10, 3), (59.6, 20.1): (1, 1), (59.6, 21.1): (51, 2),
+             (60.1, 20.1): (51, 3)}
+    rows = []
+    mmsi = 230_000_000
+    for (lat, lon), (n, bad) in cells.items():
+        for k in range(n):
+            mmsi += 1
+            rows.append({"time": T0 + pd.Timedelta(minutes=10), "mmsi": mmsi, "lat": lat, "lon": lon + 0.001 * k,
+                         "kind": "jamming" if k < bad else ""})
+    # A report without a position, between two fixes in the first cell, is placed there.
+    mmsi += 1
+    rows += [{"time": T0 + pd.Timedelta(minutes=m), "mmsi": mmsi, "lat": lat, "lon": 20.1, "kind": kind}
+             for m, lat, kind in ((20, 59.1, ""), (21, np.nan, "jamming"), (22, 59.1, ""))]
+    # The same vessel an hour later counts in that hour only.
+    rows.append({"time": T0 + pd.Timedelta(minutes=70), "mmsi": mmsi, "lat": 59.1, "lon": 20.1, "kind": ""})
+    df = pd.DataFrame(rows)
+    df["pos_valid"] = df["lat"].notna()
+    g = grid(df)
+    assert list(g.columns) == GRID_COLUMNS
+    first = g[g["hour"] == T0].set_index("cell")
+    assert first.loc["59.00N_020.00E", ["n_vessels", "n_bad", "n_good"]].tolist() == [11, 3, 8]
+    assert first.loc["59.00N_020.00E", "bad_frac"] == pytest.approx(2 / 11)
+    assert first.loc["59.00N_020.00E", ["lat", "lon"]].tolist() == [59.125, 20.25]
+    expected = {"59.00N_021.00E": (0.2, "high"), "59.50N_020.00E": (0.0, "low"),
+                "59.50N_021.00E": (1 / 51, "low"), "60.00N_020.00E": (2 / 51, "medium")}
+    for cell, (frac, level) in expected.items():
+        assert first.loc[cell, "bad_frac"] == pytest.approx(frac) and first.loc[cell, "level"] == level
+    nxt = g[g["hour"] == T0 + pd.Timedelta(hours=1)]
+    assert nxt[["cell", "n_vessels", "n_bad"]].values.tolist() == [["59.00N_020.00E", 1, 0]]
+    # 10 % exactly is still 'medium' (gpsjam: high is above 10 %).
+    ten = df[df["lat"].round(1).eq(59.1) & df["lon"].lt(20.5)].iloc[:10].copy()
+    ten["kind"] = ["jamming"] * 2 + [""] * 8
+    assert grid(ten).loc[0, "level"] == "medium"
+
+
+def test_zones_geojson_round_trips(three_lanes: pd.DataFrame, tmp_path: Path) -> None:
+    _, zones, _ = build_jamming(three_lanes)
+    path = write_zones_geojson(zones, tmp_path / "zones.geojson")
+    data = json.loads(path.read_text())
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 1
+    feat = data["features"][0]
+    geom = shape(feat["geometry"])
+    assert geom.geom_type == "Polygon" and geom.is_valid
+    assert shapely.equals_exact(geom, zones.loc[0, "geometry"], tolerance=1e-9)
+    props = feat["properties"]
+    assert props["zone_id"] == "J001"
+    assert props["start"] == zones.loc[0, "start"].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    assert pd.Timestamp(props["end"]) == zones.loc[0, "end"].floor("ms")
+    assert props["n_vessels"] == zones.loc[0, "n_vessels"] and isinstance(props["n_reports"], int)
+    assert props["centre"] == pytest.approx([zones.loc[0, "centre_lon"], zones.loc[0, "centre_lat"]])
+    assert 0 <= props["confidence"] <= 1
+    # Coordinates are lon, lat.
+    lon, lat = np.array(feat["geometry"]["coordinates"][0]).mean(axis=0)
+    assert abs(lat - CENTRE[0]) < 0.2 and abs(lon - CENTRE[1]) < 0.4
+    empty = json.loads(write_zones_geojson(zones.iloc[:0], tmp_path / "none.geojson").read_text())
+    assert empty == {"type": "FeatureCollection", "features": []}
