@@ -230,6 +230,9 @@ class ForestConfig:
     calibration_quantile: float = 0.999
     #: Seed of the tree construction, so a replay gives the same scores twice.
     random_state: int = 0
+    #: Fewer reports than this and the forest is not fitted (scores 0): a 99.9 %
+    #: calibration quantile needs a thousand or so clean reports to mean anything.
+    min_reports: int = 1000
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def detect(
     forest = None
     forest_score = np.zeros(len(tracks))
     drivers = pd.Series("", index=tracks.index, dtype="str")
-    if cfg.detect.use_forest and len(tracks):
+    if cfg.detect.use_forest and len(tracks) >= cfg.forest.min_reports:
         X = features(tracks, vessels)
         if cfg.detect.forest_model:
             forest = InterferenceForest.load(cfg.detect.forest_model)

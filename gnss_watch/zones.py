@@ -710,6 +710,8 @@ def grid(reports: pd.DataFrame, config: ZonesConfig | None = None) -> pd.DataFra
     })[located]
     per_vessel = cells.groupby(["hour", "row", "col", "mmsi"], sort=False)["bad"].any()
     g = per_vessel.groupby(level=["hour", "row", "col"]).agg(n_vessels="size", n_bad="sum").reset_index()
+    if not len(g):
+        return pd.DataFrame({c: [] for c in GRID_COLUMNS})
     g = g.sort_values(["hour", "row", "col"], ignore_index=True)
     lat0 = g["row"].to_numpy() * cfg.grid_cell_lat_deg
     lon0 = g["col"].to_numpy() * cfg.grid_cell_lon_deg

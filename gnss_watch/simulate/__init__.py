@@ -113,14 +113,16 @@ def _unique_payloads(rep: pd.DataFrame) -> list[str]:
     window = IngestConfig().dedup_window_s
     payloads = position_payloads(rep)
     radio = rep.columns.get_loc("radio")
-    for _ in range(10):
+    for attempt in range(50):
         df = pd.DataFrame({"p": payloads, "t": rep["t"].to_numpy()}).sort_values(["p", "t"])
         new_run = (df["p"] != df["p"].shift()) | (df["t"] - df["t"].shift() >= window)
         rank = df.groupby(new_run.cumsum()).cumcount()
         rows = df.index[rank.to_numpy() > 0].to_numpy()
         if rows.size == 0:
             return payloads
-        rep.iloc[rows, radio] += rank[rank > 0].to_numpy()
+        # a large odd stride (mod the 19-bit field) so a nudged state does not land on a neighbour's
+        step = rank[rank > 0].to_numpy() * (104_729 + 2 * attempt)
+        rep.iloc[rows, radio] = (rep.iloc[rows, radio].to_numpy() + step) % (1 << 19)
         for r, p in zip(rows, position_payloads(rep.iloc[rows])):
             payloads[r] = p
     raise RuntimeError("could not make position payloads unique")

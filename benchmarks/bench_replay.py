@@ -1,0 +1,88 @@
+"""End-to-end replay throughput against pyais's raw decode rate on the same file, in the same run.
+
+    python benchmarks/bench_replay.py [FILE]   (default: sample_data/gulf_of_finland.nmea.gz)
+
+Runs, each in a fresh process so peak memory is its own:
+
+* pyais: ``pyais.decode(line)`` over every line of the (decompressed) file;
+* the full ``gnss-watch replay`` pipeline (ingest, tracks, checks, forest,
+  events, zones, outputs) on the same file, with per-stage timings.
+
+Prints lines per second for both, their ratio (goal >= 0.5: analysis should
+cost no more than decoding), peak RSS, and the slowest stage.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "sample_data" / "gulf_of_finland.nmea.gz"
+
+
+def _open(path: str):
+    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+
+
+def _phase(kind: str, path: str) -> dict:
+    t0 = time.perf_counter()
+    if kind == "pyais":
+        import pyais
+
+        n = ok = 0
+        with _open(path) as fh:
+            for line in fh:
+                n += 1
+                try:
+                    pyais.decode(line)
+                    ok += 1
+                except Exception:  # fragments of multi-sentence messages cannot decode alone
+                    pass
+        out: dict = {"lines": n, "decoded": ok}
+    else:
+        from gnss_watch.replay import replay
+
+        with tempfile.TemporaryDirectory() as tmp:
+            res = replay(path, out_dir=tmp)
+        out = {"lines": res.summary["lines"]["read"], "timings": res.summary["timings_s"],
+               "detection": res.summary["detection"]}
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--phase":
+        print(json.dumps(_phase(sys.argv[2], sys.argv[3])))
+        return
+    path = sys.argv[1] if len(sys.argv) > 1 else str(DEFAULT)
+
+    def run(kind: str) -> dict:
+        r = subprocess.run([sys.executable, __file__, "--phase", kind, path], capture_output=True, text=True,
+                           check=True)
+        return json.loads(r.stdout)
+
+    base, ours = run("pyais"), run("replay")
+    r_base = base["lines"] / base["seconds"]
+    r_ours = ours["lines"] / ours["seconds"]
+    print(f"file: {path} ({ours['lines']:,} lines)")
+    print(f"pyais.decode per line : {r_base:>9,.0f} lines/s  {base['seconds']:6.2f} s  peak RSS "
+          f"{base['peak_rss_mb']:5,.0f} MB")
+    print(f"gnss-watch replay     : {r_ours:>9,.0f} lines/s  {ours['seconds']:6.2f} s  peak RSS "
+          f"{ours['peak_rss_mb']:5,.0f} MB  (includes interpreter start-up and imports)")
+    print(f"ratio replay / pyais  : {r_ours / r_base:.2f}  (goal >= 0.5)")
+    stages = ours["timings"]
+    slow = max((k for k in stages if k not in ("elapsed",)), key=stages.get)
+    print("stages (s)            : " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    print(f"slowest stage         : {slow}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""False alarms on real recordings: vessels with a spoofing event, file by file.
+
+    python benchmarks/real_false_alarms.py [DIR_OR_FILES ...]   (default: ../shared/data/real)
+
+Real public AIS files hold no known interference, so every spoofing event on
+them is a false alarm to explain (or a real oddity: a broken GNSS receiver, a
+transponder configured with a wrong position). Prints per file the vessels,
+the vessels with a spoofing event and their share, then each event with its
+reasons. Files that are not AIS, or that cannot be dated, are listed as such.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gnss_watch.ingest import IngestError
+from gnss_watch.replay import replay
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+NOT_AIS = {".geojson", ".md"}
+
+
+def files(args: list[str]) -> list[Path]:
+    paths = [Path(a) for a in args] or [DEFAULT]
+    out: list[Path] = []
+    for p in paths:
+        out += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    return [f for f in out if f.suffix not in NOT_AIS and f.name not in ("stats.json", "ne_50m_land.json")]
+
+
+def main() -> None:
+    total_v = total_s = 0
+    for f in files(sys.argv[1:]):
+        try:
+            res = replay(str(f), out_dir=None)
+        except IngestError as exc:
+            print(f"{f.name}: skipped: {exc}")
+            continue
+        ev = res.events[res.events["kind"] == "spoofing"]
+        n_v = res.summary["vessels"]
+        n_s = ev["mmsi"].nunique()
+        total_v += n_v
+        total_s += n_s
+        print(f"{f.name}: {n_v} vessels, {n_s} with a spoofing event ({100 * n_s / max(n_v, 1):.2f} %)")
+        names = res.dataset.vessels.set_index("mmsi")["name"] if len(res.dataset.vessels) else {}
+        for _, e in ev.iterrows():
+            name = names.get(e["mmsi"], "") if len(names) else ""
+            print(f"    {e['event_id']} mmsi {e['mmsi']} {name!s:20.20} {e['start']} .. {e['end']} "
+                  f"n={e['n_reports']} at {e['lat']:.4f}N {e['lon']:.4f}E: {e['reasons']}")
+    print(f"all files: {total_v} vessels, {total_s} with a spoofing event "
+          f"({100 * total_s / max(total_v, 1):.2f} %)")
+
+
+if __name__ == "__main__":
+    main()
