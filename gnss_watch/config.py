@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .events import EventsConfig
-from .zones import ZonesConfig
-
 
 @dataclass(frozen=True)
 class IngestConfig:
@@ -276,6 +273,164 @@ class DetectConfig:
         """Check name -> strength, for every ``strength_*`` field."""
         return {f.name[len("strength_"):]: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.name.startswith("strength_")}
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    """Spoofing-event building (``gnss_watch.events``)."""
+
+    #: Flagged reports of one MMSI further apart than this (seconds), with a clean
+    #: fix between them, are separate episodes. ITU-R M.1371's longest nominal
+    #: interval is 3 min (Class A at anchor, slow Class B); a spoof seen through a
+    #: few missed or unflagged reports is still one episode, 10 min of clean
+    #: reports end it.
+    merge_gap_s: float = 600.0
+    #: Distinct weak checks an episode without a strong one needs (e.g. speed and
+    #: course mismatch together: a single faulty sensor trips only one).
+    weak_min_checks: int = 2
+    #: Reports with a weak check an episode without a strong one needs: a sensor
+    #: glitch lasts a report, a spoof lasts minutes.
+    weak_min_reports: int = 3
+    #: Reports an episode resting on one kind of strong check needs. A lone odd
+    #: report is the classic AIS data error (a bit error the CRC-16 misses, a
+    #: message stamped with another MMSI, tropospheric ducting carrying a far
+    #: ship to a station); a spoofer holds the fake position for minutes, two
+    #: reports even at a slow Class B's 3-min interval (ITU-R M.1371).
+    min_reports_one_check: int = 2
+    #: Highest combined score (0..1) an episode needs: below it the combiner
+    #: judged every report more likely noise than interference.
+    min_score: float = 0.3
+    #: Fastest plausible surface vessel, knots (same physics as the track
+    #: segmenter's max_speed_kn): a faster step into a report is a jump.
+    jump_speed_kn: float = 60.0
+    #: Distance slack of that step test, metres (GNSS noise at short intervals;
+    #: same as the segmenter's distance_tolerance_m).
+    jump_tolerance_m: float = 500.0
+    #: A return lies within this many metres of the pre-jump track extrapolated
+    #: at its last SOG/COG, plus ``return_speed_margin_kn`` and the ship's own
+    #: speed times the elapsed time: GNSS error is metres, but AIS COG/SOG are
+    #: instantaneous and the anchor fix may be a report interval old.
+    return_tolerance_m: float = 2000.0
+    #: Growth of that tolerance with time, knots on top of the anchor SOG: a ship
+    #: may turn (a 90 deg turn puts it ~1.4 x SOG x t off the extrapolation) or
+    #: change speed by a few knots during a spoof.
+    return_speed_margin_kn: float = 10.0
+    #: The return is looked for only up to the first silence (no report at all)
+    #: longer than this (seconds), and flagged reports this far apart are separate
+    #: episodes even with nothing heard in between: beyond it the ship may have
+    #: left coverage and the extrapolation means nothing (the track segmenter's
+    #: max_gap_s).
+    max_silence_s: float = 1800.0
+    #: Events of different vessels whose claimed points are this close (metres)
+    #: share a group: a displacement spoofer reports every victim at its one
+    #: target point; GNSS noise and per-victim offsets are well under a km.
+    group_distance_m: float = 2000.0
+    #: Two events' intervals are widened by this many seconds before testing
+    #: overlap: victims enter the spoofer's range a report interval apart.
+    group_time_slack_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ZonesConfig:
+    """Jamming episodes, zones and grid (``gnss_watch.zones``)."""
+
+    #: A vessel's jamming reports further apart than this (seconds) are separate
+    #: episodes. ITU-R M.1371's longest nominal interval is 3 min; a few missed
+    #: reports inside a zone do not end the episode, 10 min of silence does.
+    episode_gap_s: float = 600.0
+    #: Jamming reports an episode needs: one 'not available' report is a common
+    #: receiver hiccup (cold start, antenna shadow), two in a row are not.
+    min_episode_reports: int = 2
+    #: An entry/exit fix further than this (seconds) from the loss/recovery is not
+    #: on the zone's edge: two 3-min intervals (ITU-R M.1371) at most.
+    boundary_max_gap_s: float = 360.0
+    #: Losses within this many seconds of a zone's first loss (recoveries of its
+    #: last) are the jammer switching on (off) around ships already inside, not
+    #: ships crossing the edge: two 3-min intervals (ITU-R M.1371) to notice.
+    onset_window_s: float = 360.0
+    #: Vessels that must lose (and regain) their fix together for a jammer
+    #: switching to split a cluster into zones active at different times: two
+    #: ships entering and leaving a busy zone within minutes of each other is
+    #: common, three is not.
+    switch_min_vessels: int = 3
+    #: An episode with no edge fix and no fix inside is placed at the vessel's fix
+    #: at most this many seconds before or after it (the track segmenter's
+    #: max_gap_s): ships at anchor report every 3 min and barely move.
+    locate_max_gap_s: float = 1800.0
+    #: Crossings within this distance (metres) and ``cluster_time_s`` are one
+    #: jammer's. Jammers seen at sea reach tens of km (line of sight from an
+    #: elevated antenna); 30 km links lanes crossing one such zone while two
+    #: jammers must be ~60 km apart to be told apart.
+    cluster_distance_m: float = 30_000.0
+    #: Crossings whose intervals are further apart than this (seconds) are
+    #: separate zones: a zone goes unseen while no ship is inside it, and lanes
+    #: carry a ship every few minutes to tens of minutes.
+    cluster_time_s: float = 1800.0
+    #: DBSCAN min_samples: 1 chains every crossing within reach of another
+    #: (single linkage: ships cross a zone one after another); what makes a zone
+    #: is decided by ``min_zone_vessels`` and ``min_zone_reports``.
+    cluster_min_samples: int = 1
+    #: Jamming reports a cluster needs to become a zone (one brief episode of
+    #: two reports is too little to place an emitter).
+    min_zone_reports: int = 3
+    #: Vessels a cluster needs to become a zone: a jammer denies GNSS to every
+    #: receiver in reach, while one ship alone losing its fix is far more often
+    #: its own receiver or antenna.
+    min_zone_vessels: int = 2
+    #: Smallest zone radius, metres: a jammer that denies GNSS to a passing ship
+    #: reaches several km at least; ships sample a zone too sparsely to resolve less.
+    min_radius_m: float = 5_000.0
+    #: Largest zone radius, metres: the radio horizon between a ~100 m mast and a
+    #: ship's antenna is ~50 km; airborne or high-power sources reach further, and
+    #: a fit beyond 150 km is the sign of points on a near-straight line.
+    max_radius_m: float = 150_000.0
+    #: How far (metres, 1 sigma) an entry/exit fix may lie from the true edge: a
+    #: ship moves ~1 km between its last fix and the loss at 10 kn and a 3-min
+    #: interval (ITU-R M.1371), and a receiver takes tens of seconds to regain a fix.
+    boundary_sigma_m: float = 1_000.0
+    #: The circle fit is used when (sd(radius) + sd(centre)) / radius stays below
+    #: this; beyond it (points on a short arc or one line) the enclosing circle is
+    #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.
+    fit_max_rel_error: float = 0.25
+    #: The fitted radius is raised to this quantile of the edge fixes' distances
+    #: from the centre: ships lose their fix anywhere from the zone's edge (the
+    #: most sensitive receivers) to well inside it (robust multi-constellation
+    #: ones), so the mean distance understates the zone.
+    edge_quantile: float = 0.9
+    #: Share of the cluster's points (crossing ends, degraded positions) the fitted
+    #: disc must hold; the rest allows for the odd wild dead-reckoned position.
+    fit_min_contained: float = 0.95
+    #: A vessel silent for longer than this (seconds) between two good fixes may
+    #: have a transponder that stops sending without a fix: three of ITU-R
+    #: M.1371's longest (3-min) intervals missed in a row...
+    silence_min_s: float = 600.0
+    #: ...and this many of the vessel's own typical (median) intervals: a ship
+    #: at anchor reporting every 3 min misses two or three on a weak link.
+    silence_interval_factor: float = 5.0
+    #: A silence counts for a zone when both fixes around it are within this
+    #: multiple of the zone's radius from its centre (and the path between them
+    #: crosses the disc): receivers differ in robustness, so ships fall silent
+    #: anywhere from its edge to well inside, and the estimated radius is rough.
+    silence_reach_factor: float = 1.5
+    #: Vertices of the zone polygon: 72 keep the area within 0.2 % of the disc.
+    polygon_vertices: int = 72
+    #: A base station that lost GNSS time within this many metres outside a zone
+    #: supports it: stations sit on the coast, often just out of the ships' view.
+    bs_support_distance_m: float = 20_000.0
+    #: How far such support moves the confidence towards 1 (0..1).
+    bs_support_weight: float = 0.5
+    #: Grid cell height, degrees of latitude (0.25 deg = 27.8 km).
+    grid_cell_lat_deg: float = 0.25
+    #: Grid cell width, degrees of longitude (0.5 deg = 27.8 km at 60 N, 31.9 km at 55 N).
+    grid_cell_lon_deg: float = 0.5
+    #: A report without a position is placed in a cell by interpolating the
+    #: vessel's valid fixes at most this many seconds before/after it.
+    grid_locate_max_gap_s: float = 600.0
+    #: bad_frac from which a cell-hour is 'medium' (gpsjam.org's 2 %: below it
+    #: one or two aircraft with poor accuracy are normal).
+    grid_medium_frac: float = 0.02
+    #: bad_frac above which a cell-hour is 'high' (gpsjam.org's 10 %).
+    grid_high_frac: float = 0.10
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .config import EventsConfig
 from .geo import KNOT_MS, destination, haversine_m
 
 #: Checks that on their own show a position is not where the ship is: physics
@@ -80,61 +81,6 @@ STALE_FIX_CHECKS = ("dead_reckoning", "frozen_position")
 EVENT_COLUMNS = ["event_id", "kind", "mmsi", "start", "end", "n_reports", "lat", "lon", "score", "reasons",
                  "zone_id", "true_lat", "true_lon", "claimed_lat", "claimed_lon", "group_id"]
 _NS = 1_000_000_000
-
-
-@dataclass(frozen=True)
-class EventsConfig:
-    """Spoofing-event building (``gnss_watch.events``)."""
-
-    #: Flagged reports of one MMSI further apart than this (seconds), with a clean
-    #: fix between them, are separate episodes. ITU-R M.1371's longest nominal
-    #: interval is 3 min (Class A at anchor, slow Class B); a spoof seen through a
-    #: few missed or unflagged reports is still one episode, 10 min of clean
-    #: reports end it.
-    merge_gap_s: float = 600.0
-    #: Distinct weak checks an episode without a strong one needs (e.g. speed and
-    #: course mismatch together: a single faulty sensor trips only one).
-    weak_min_checks: int = 2
-    #: Reports with a weak check an episode without a strong one needs: a sensor
-    #: glitch lasts a report, a spoof lasts minutes.
-    weak_min_reports: int = 3
-    #: Reports an episode resting on one kind of strong check needs. A lone odd
-    #: report is the classic AIS data error (a bit error the CRC-16 misses, a
-    #: message stamped with another MMSI, tropospheric ducting carrying a far
-    #: ship to a station); a spoofer holds the fake position for minutes, two
-    #: reports even at a slow Class B's 3-min interval (ITU-R M.1371).
-    min_reports_one_check: int = 2
-    #: Highest combined score (0..1) an episode needs: below it the combiner
-    #: judged every report more likely noise than interference.
-    min_score: float = 0.3
-    #: Fastest plausible surface vessel, knots (same physics as the track
-    #: segmenter's max_speed_kn): a faster step into a report is a jump.
-    jump_speed_kn: float = 60.0
-    #: Distance slack of that step test, metres (GNSS noise at short intervals;
-    #: same as the segmenter's distance_tolerance_m).
-    jump_tolerance_m: float = 500.0
-    #: A return lies within this many metres of the pre-jump track extrapolated
-    #: at its last SOG/COG, plus ``return_speed_margin_kn`` and the ship's own
-    #: speed times the elapsed time: GNSS error is metres, but AIS COG/SOG are
-    #: instantaneous and the anchor fix may be a report interval old.
-    return_tolerance_m: float = 2000.0
-    #: Growth of that tolerance with time, knots on top of the anchor SOG: a ship
-    #: may turn (a 90 deg turn puts it ~1.4 x SOG x t off the extrapolation) or
-    #: change speed by a few knots during a spoof.
-    return_speed_margin_kn: float = 10.0
-    #: The return is looked for only up to the first silence (no report at all)
-    #: longer than this (seconds), and flagged reports this far apart are separate
-    #: episodes even with nothing heard in between: beyond it the ship may have
-    #: left coverage and the extrapolation means nothing (the track segmenter's
-    #: max_gap_s).
-    max_silence_s: float = 1800.0
-    #: Events of different vessels whose claimed points are this close (metres)
-    #: share a group: a displacement spoofer reports every victim at its one
-    #: target point; GNSS noise and per-victim offsets are well under a km.
-    group_distance_m: float = 2000.0
-    #: Two events' intervals are widened by this many seconds before testing
-    #: overlap: victims enter the spoofer's range a report interval apart.
-    group_time_slack_s: float = 60.0
 
 
 def epoch_s(time: pd.Series) -> np.ndarray:

@@ -65,7 +65,6 @@ Grid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +77,7 @@ from shapely.geometry import Polygon, mapping
 from sklearn.cluster import DBSCAN
 
 from .events import EVENT_COLUMNS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time
+from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, destination, haversine_m
 from .outputs import write_json
 
@@ -91,109 +91,6 @@ ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence
                 "radius_km", "method", "n_base_station_reports", "geometry"]
 GRID_COLUMNS = ["hour", "cell", "lat", "lon", "n_vessels", "n_bad", "n_good", "bad_frac", "level"]
 JAM_EVENT_COLUMNS = EVENT_COLUMNS[:11]  # the events.csv columns
-
-
-@dataclass(frozen=True)
-class ZonesConfig:
-    """Jamming episodes, zones and grid (``gnss_watch.zones``)."""
-
-    #: A vessel's jamming reports further apart than this (seconds) are separate
-    #: episodes. ITU-R M.1371's longest nominal interval is 3 min; a few missed
-    #: reports inside a zone do not end the episode, 10 min of silence does.
-    episode_gap_s: float = 600.0
-    #: Jamming reports an episode needs: one 'not available' report is a common
-    #: receiver hiccup (cold start, antenna shadow), two in a row are not.
-    min_episode_reports: int = 2
-    #: An entry/exit fix further than this (seconds) from the loss/recovery is not
-    #: on the zone's edge: two 3-min intervals (ITU-R M.1371) at most.
-    boundary_max_gap_s: float = 360.0
-    #: Losses within this many seconds of a zone's first loss (recoveries of its
-    #: last) are the jammer switching on (off) around ships already inside, not
-    #: ships crossing the edge: two 3-min intervals (ITU-R M.1371) to notice.
-    onset_window_s: float = 360.0
-    #: Vessels that must lose (and regain) their fix together for a jammer
-    #: switching to split a cluster into zones active at different times: two
-    #: ships entering and leaving a busy zone within minutes of each other is
-    #: common, three is not.
-    switch_min_vessels: int = 3
-    #: An episode with no edge fix and no fix inside is placed at the vessel's fix
-    #: at most this many seconds before or after it (the track segmenter's
-    #: max_gap_s): ships at anchor report every 3 min and barely move.
-    locate_max_gap_s: float = 1800.0
-    #: Crossings within this distance (metres) and ``cluster_time_s`` are one
-    #: jammer's. Jammers seen at sea reach tens of km (line of sight from an
-    #: elevated antenna); 30 km links lanes crossing one such zone while two
-    #: jammers must be ~60 km apart to be told apart.
-    cluster_distance_m: float = 30_000.0
-    #: Crossings whose intervals are further apart than this (seconds) are
-    #: separate zones: a zone goes unseen while no ship is inside it, and lanes
-    #: carry a ship every few minutes to tens of minutes.
-    cluster_time_s: float = 1800.0
-    #: DBSCAN min_samples: 1 chains every crossing within reach of another
-    #: (single linkage: ships cross a zone one after another); what makes a zone
-    #: is decided by ``min_zone_vessels`` and ``min_zone_reports``.
-    cluster_min_samples: int = 1
-    #: Jamming reports a cluster needs to become a zone (one brief episode of
-    #: two reports is too little to place an emitter).
-    min_zone_reports: int = 3
-    #: Vessels a cluster needs to become a zone: a jammer denies GNSS to every
-    #: receiver in reach, while one ship alone losing its fix is far more often
-    #: its own receiver or antenna.
-    min_zone_vessels: int = 2
-    #: Smallest zone radius, metres: a jammer that denies GNSS to a passing ship
-    #: reaches several km at least; ships sample a zone too sparsely to resolve less.
-    min_radius_m: float = 5_000.0
-    #: Largest zone radius, metres: the radio horizon between a ~100 m mast and a
-    #: ship's antenna is ~50 km; airborne or high-power sources reach further, and
-    #: a fit beyond 150 km is the sign of points on a near-straight line.
-    max_radius_m: float = 150_000.0
-    #: How far (metres, 1 sigma) an entry/exit fix may lie from the true edge: a
-    #: ship moves ~1 km between its last fix and the loss at 10 kn and a 3-min
-    #: interval (ITU-R M.1371), and a receiver takes tens of seconds to regain a fix.
-    boundary_sigma_m: float = 1_000.0
-    #: The circle fit is used when (sd(radius) + sd(centre)) / radius stays below
-    #: this; beyond it (points on a short arc or one line) the enclosing circle is
-    #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.
-    fit_max_rel_error: float = 0.25
-    #: The fitted radius is raised to this quantile of the edge fixes' distances
-    #: from the centre: ships lose their fix anywhere from the zone's edge (the
-    #: most sensitive receivers) to well inside it (robust multi-constellation
-    #: ones), so the mean distance understates the zone.
-    edge_quantile: float = 0.9
-    #: Share of the cluster's points (crossing ends, degraded positions) the fitted
-    #: disc must hold; the rest allows for the odd wild dead-reckoned position.
-    fit_min_contained: float = 0.95
-    #: A vessel silent for longer than this (seconds) between two good fixes may
-    #: have a transponder that stops sending without a fix: three of ITU-R
-    #: M.1371's longest (3-min) intervals missed in a row...
-    silence_min_s: float = 600.0
-    #: ...and this many of the vessel's own typical (median) intervals: a ship
-    #: at anchor reporting every 3 min misses two or three on a weak link.
-    silence_interval_factor: float = 5.0
-    #: A silence counts for a zone when both fixes around it are within this
-    #: multiple of the zone's radius from its centre (and the path between them
-    #: crosses the disc): receivers differ in robustness, so ships fall silent
-    #: anywhere from its edge to well inside, and the estimated radius is rough.
-    silence_reach_factor: float = 1.5
-    #: Vertices of the zone polygon: 72 keep the area within 0.2 % of the disc.
-    polygon_vertices: int = 72
-    #: A base station that lost GNSS time within this many metres outside a zone
-    #: supports it: stations sit on the coast, often just out of the ships' view.
-    bs_support_distance_m: float = 20_000.0
-    #: How far such support moves the confidence towards 1 (0..1).
-    bs_support_weight: float = 0.5
-    #: Grid cell height, degrees of latitude (0.25 deg = 27.8 km).
-    grid_cell_lat_deg: float = 0.25
-    #: Grid cell width, degrees of longitude (0.5 deg = 27.8 km at 60 N, 31.9 km at 55 N).
-    grid_cell_lon_deg: float = 0.5
-    #: A report without a position is placed in a cell by interpolating the
-    #: vessel's valid fixes at most this many seconds before/after it.
-    grid_locate_max_gap_s: float = 600.0
-    #: bad_frac from which a cell-hour is 'medium' (gpsjam.org's 2 %: below it
-    #: one or two aircraft with poor accuracy are normal).
-    grid_medium_frac: float = 0.02
-    #: bad_frac above which a cell-hour is 'high' (gpsjam.org's 10 %).
-    grid_high_frac: float = 0.10
 
 
 def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: Any, lon0: Any) -> tuple[np.ndarray, np.ndarray]:
