@@ -61,6 +61,8 @@ from scipy.sparse.csgraph import connected_components
 
 from .config import EventsConfig
 from .geo import KNOT_MS, destination, haversine_m
+from .schema import unix_seconds as epoch_s
+from .schema import utc_from_unix
 
 #: Checks that on their own show a position is not where the ship is: physics
 #: (a jump no ship can make, a position on land, a position the receiving
@@ -80,21 +82,11 @@ STALE_FIX_CHECKS = ("dead_reckoning", "frozen_position")
 
 EVENT_COLUMNS = ["event_id", "kind", "mmsi", "start", "end", "n_reports", "lat", "lon", "score", "reasons",
                  "zone_id", "true_lat", "true_lon", "claimed_lat", "claimed_lon", "group_id"]
-_NS = 1_000_000_000
-
-
-def epoch_s(time: pd.Series) -> np.ndarray:
-    """Seconds since the epoch (float) of a tz-aware time column."""
-    return pd.DatetimeIndex(time).as_unit("ns").asi8 / _NS
 
 
 def to_time(seconds: np.ndarray) -> pd.Series:
-    """Epoch seconds back to a tz-aware UTC time Series (RangeIndex), to the microsecond.
-
-    A float64 epoch in seconds resolves ~0.2 us today, so microseconds come back exact.
-    """
-    micros = np.round(np.asarray(seconds, dtype=float) * 1e6).astype("int64")
-    return pd.Series(pd.to_datetime(micros, unit="us", utc=True).as_unit("ns"))
+    """Epoch seconds back to a tz-aware UTC time Series (RangeIndex), to the microsecond."""
+    return pd.Series(utc_from_unix(seconds))
 
 
 def sorted_order(reports: pd.DataFrame) -> np.ndarray:

@@ -134,6 +134,17 @@ DEVICE_BY_TYPE: dict[int, str] = {1: "A", 2: "A", 3: "A", 18: "B", 19: "B", 27: 
 POSITION_TYPES = frozenset(DEVICE_BY_TYPE)
 
 
+def unix_seconds(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Seconds since the epoch (float64) of tz-aware UTC times, whatever their resolution."""
+    return pd.DatetimeIndex(times).as_unit("ns").asi8 / 1e9
+
+
+def utc_from_unix(seconds: np.ndarray) -> pd.DatetimeIndex:
+    """Unix seconds back to UTC times, rounded to the microsecond a float64 epoch resolves."""
+    micros = np.round(np.asarray(seconds, dtype=float) * 1e6)
+    return pd.to_datetime(micros, unit="us", utc=True).as_unit("ns")
+
+
 def empty(dtypes: dict[str, str]) -> pd.DataFrame:
     """An empty frame with the given columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})

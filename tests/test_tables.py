@@ -26,6 +26,7 @@ from gnss_watch.ingest.tables import (
 from gnss_watch.schema import BASE_STATION_DTYPES, POSITION_DTYPES
 
 DATA = Path(__file__).parent / "data"
+SNAPSHOT = Path(__file__).parents[1] / "sample_data" / "real" / "digitraffic_snapshot.js"
 
 DMA_HEADER = (
     "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,"
@@ -248,12 +249,12 @@ def test_noaa_static_deduplicated_within_a_chunk_and_bad_rows():
 
 
 def js_collections() -> list[dict]:
-    text = (DATA / "current-ais.js").read_text()
+    text = (SNAPSHOT).read_text()
     return json.loads(re.sub(r"^var shipCollection = ", "", text).rstrip().rstrip(";"))
 
 
 def test_digitraffic_js_wrapper_real_snapshot():
-    pos, static, _, acct = run(read_digitraffic, (DATA / "current-ais.js").read_bytes())
+    pos, static, _, acct = run(read_digitraffic, (SNAPSHOT).read_bytes())
     assert acct.read == 149 and acct.used == 149 and not acct.skipped
     assert acct.by_type["position"] == 149 and len(static) == 0
     assert pos.mmsi.nunique() == 78

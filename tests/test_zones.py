@@ -295,6 +295,7 @@ def test_grid_bad_frac_and_levels() -> None:
     ten = df[df["lat"].round(1).eq(59.1) & df["lon"].lt(20.5)].iloc[:10].copy()
     ten["kind"] = ["jamming"] * 2 + [""] * 8
     assert grid(ten).loc[0, "level"] == "medium"
+    assert grid(df.iloc[:0]).empty and list(grid(df.iloc[:0]).columns) == GRID_COLUMNS
 
 
 def test_zones_geojson_round_trips(three_lanes: pd.DataFrame, tmp_path: Path) -> None:

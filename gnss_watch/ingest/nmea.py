@@ -33,7 +33,7 @@ from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from ..config import IngestConfig
-from ..schema import BASE_STATION_DTYPES, DEVICE_BY_TYPE, POSITION_DTYPES, conform
+from ..schema import BASE_STATION_DTYPES, DEVICE_BY_TYPE, POSITION_DTYPES, conform, unix_seconds, utc_from_unix
 from .accounting import Accounting
 from .base import Batch, UndatedError
 
@@ -554,7 +554,7 @@ class NmeaDecoder:
         if len(bs):
             utc = _bs_utc(bs)
             ok = utc.notna().to_numpy()
-            anchors = pd.DataFrame({"line": bs["_line"].to_numpy()[ok], "t": _unix(utc[ok])})
+            anchors = pd.DataFrame({"line": bs["_line"].to_numpy()[ok], "t": unix_seconds(utc[ok])})
         if len(anchors):
             kind = "basestation"
             xs, ys = anchors["line"].to_numpy(float), anchors["t"].to_numpy()
@@ -603,7 +603,7 @@ class NmeaDecoder:
             na = (pos["lat"] == 91) | (pos["lon"] == 181)
             pos = pos.assign(lat=pos["lat"].mask(na), lon=pos["lon"].mask(na))
             pos["device"] = pos["msg_type"].map(DEVICE_BY_TYPE)
-            pos["time"] = _to_utc(pos["time"])
+            pos["time"] = utc_from_unix(pos["time"])
         positions = conform(pos, POSITION_DTYPES)
 
         bs = batch.base_stations
@@ -612,7 +612,7 @@ class NmeaDecoder:
             if bad.any():
                 self._drop_invalid(bs, bad.to_numpy())
                 bs = bs[~bad]
-            bs = bs.assign(time=_to_utc(bs["time"]))
+            bs = bs.assign(time=utc_from_unix(bs["time"]))
             utc = _bs_utc(bs)
             na = (bs["lat"] == 91) | (bs["lon"] == 181)
             bs = bs.assign(lat=bs["lat"].mask(na), lon=bs["lon"].mask(na), utc=utc,
@@ -626,7 +626,7 @@ class NmeaDecoder:
             if bad.any():
                 self._drop_invalid(st, bad.to_numpy())
                 st = st[~bad]
-            st = st.drop(columns=["_nlines", "_line"]).assign(time=_to_utc(st["time"]))
+            st = st.drop(columns=["_nlines", "_line"]).assign(time=utc_from_unix(st["time"]))
         return Batch(positions, st, base_stations)
 
     def _drop_invalid(self, df: pd.DataFrame, bad: np.ndarray) -> None:
@@ -638,16 +638,6 @@ class NmeaDecoder:
         self.acct.decoded -= len(counted)
         for t, k in counted.value_counts().items():
             self.acct.by_type[int(t)] -= int(k)
-
-
-def _unix(times: pd.Series) -> np.ndarray:
-    """UTC timestamps to unix seconds (float), whatever the datetime resolution."""
-    return (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-
-
-def _to_utc(unix_s: pd.Series) -> pd.DatetimeIndex:
-    """Unix seconds (float) to UTC timestamps, rounded to the microsecond float64 can carry."""
-    return pd.to_datetime(np.round(unix_s.to_numpy(float) * 1e6), unit="us", utc=True)
 
 
 def _position_sentinels(pos: pd.DataFrame) -> pd.DataFrame:
