@@ -96,13 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "replay", help="analyse recorded AIS files",
-        description="Read AIS files (NMEA logs, DMA or NOAA CSV, Digitraffic JSON; gzip/bz2/zip; '-' for stdin), "
+        description="Read AIS files (NMEA logs, DMA, NOAA or AISdb CSV, Digitraffic JSON; gzip/bz2/zip; '-' for stdin), "
                     "rebuild tracks and write the results to --out.",
         epilog="Writes positions.parquet, vessels.csv, base_stations.csv and summary.json.",
     )
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="files, glob patterns, or - for stdin")
     r.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    r.add_argument("--format", default="auto", choices=["auto", "nmea", "dma", "noaa", "digitraffic"],
+    r.add_argument("--format", default="auto", choices=["auto", "nmea", "dma", "noaa", "aisdb", "digitraffic"],
                    help="input format (default: detected per file)")
     r.add_argument("--config", metavar="FILE", help="TOML file overriding defaults (see 'gnss-watch config --show')")
     r.add_argument("--start", metavar="ISO8601",

@@ -385,3 +385,37 @@ def test_digitraffic_json_lines_garbage_never_raises(junk):
     loc = json.dumps({"time": 1668075025, "lon": 20.3, "lat": 60.0, "mmsi": 230000001}).encode()
     pos, _, _, acct = run(read_digitraffic, b"\n".join([loc, *junk, loc]))
     assert acct.used >= 2 and pos.mmsi.tolist().count(230000001) >= 2
+
+
+# ----------------------------------------------------------------------------- AISdb / exactEarth CSV
+
+
+def test_aisdb_per_message_csv_by_type() -> None:
+    import csv
+
+    from gnss_watch import read
+
+    path = DATA / "aisdb_test_data_20210701_head300.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ds = read(str(path))
+    acct = ds.accounting
+    assert acct.sources[str(path)] == "aisdb"
+    assert acct.read == len(rows) + 1 and acct.read == acct.used + sum(acct.skipped.values())
+    want = {t: sum(r["Message_ID"] == str(t) for r in rows) for t in (1, 2, 3, 9, 18, 19, 21, 27)}
+    got = ds.positions["msg_type"].value_counts().to_dict()
+    invalid = acct.skipped.get("invalid_field", 0)
+    assert sum(want.values()) - invalid <= len(ds.positions) <= sum(want.values())
+    assert all(got.get(t, 0) <= n for t, n in want.items())
+    first = rows[0]
+    p = ds.positions
+    hit = p[(p["mmsi"] == int(first["MMSI"]))].iloc[0]
+    assert hit["time"] == pd.Timestamp(pd.to_datetime(first["Time"], format="%Y%m%d_%H%M%S", utc=True)
+                                       + pd.Timedelta(milliseconds=int(first["Millisecond"])))
+    assert (p.loc[p["msg_type"] == 27, "second"] == -1).all()  # type 27 has no UTC-second field
+    if len(ds.base_stations):
+        assert ds.base_stations["utc_valid"].all() and ds.base_stations["utc_offset_s"].abs().max() < 60
+    five = [r for r in rows if r["Message_ID"] == "5" and r["Draught"] not in ("", "None", "0")]
+    if five:
+        v = ds.vessels.set_index("mmsi").loc[int(five[-1]["MMSI"])]
+        assert v["draught"] == pytest.approx(int(five[-1]["Draught"]) / 10)

@@ -53,7 +53,8 @@ def _reader(fmt: str) -> Callable[..., Iterator[Batch]]:
         return read_nmea
     from . import tables  # the table readers import pandas' CSV machinery only when needed
 
-    return {"dma": tables.read_dma, "noaa": tables.read_noaa, "digitraffic": tables.read_digitraffic}[fmt]
+    return {"dma": tables.read_dma, "noaa": tables.read_noaa, "aisdb": tables.read_aisdb,
+            "digitraffic": tables.read_digitraffic}[fmt]
 
 
 def parse_start(value: str | None) -> float | None:
@@ -79,7 +80,7 @@ def read(
     Parameters
     ----------
     paths: file paths, glob patterns, or ``-`` for stdin.
-    format: ``auto`` (sniffed per file) or one of ``nmea``, ``dma``, ``noaa``, ``digitraffic``.
+    format: ``auto`` (sniffed per file) or one of ``nmea``, ``dma``, ``noaa``, ``aisdb``, ``digitraffic``.
     config: settings (``config.ingest`` is used here); defaults when None.
     start: ISO 8601 time the recording began, used only to date NMEA files with no times at all
         and no base-station reports.

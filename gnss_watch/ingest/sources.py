@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from .base import IngestError, NotAISError
 
-FORMATS = ("nmea", "dma", "noaa", "digitraffic")
+FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic")
 SNIFF_BYTES = 64 * 1024
 
 _VDM = re.compile(rb"![A-Z]{2}VD[MO],")
@@ -84,6 +84,8 @@ def sniff(head: bytes) -> str | None:
         return "dma"
     if b"mmsi" in first and b"basedatetime" in first:
         return "noaa"
+    if first.startswith(b"mmsi,message_id,"):
+        return "aisdb"
     if b"timestampexternal" in text.lower() or (b'"mmsi"' in text and b'"features"' in text):
         return "digitraffic"
     if _VDM.search(text):

@@ -36,6 +36,7 @@ from ..config import IngestConfig
 from ..schema import (
     BASE_STATION_DTYPES,
     COG_NA,
+    DEVICE_BY_TYPE,
     LAT_NA,
     LON_NA,
     POSITION_DTYPES,
@@ -692,6 +693,84 @@ def read_noaa(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting
     non-blank lines is a header naming MMSI, BaseDateTime, LAT and LON.
     """
     yield from _read_csv_table(stream, source, cfg, acct, "NOAA MarineCadastre", NOAA_COLUMNS, NOAA_REQUIRED, _noaa)
+
+
+# ----------------------------------------------------------------- AISdb / exactEarth
+
+#: Decoded per-message CSV as AISdb and exactEarth satellite exports write it: one row
+#: per AIS message, ``Message_ID`` its type, fields named after ITU-R M.1371.
+AISDB_COLUMNS: dict[str, str] = {
+    "mmsi": "mmsi", "message_id": "msg_type", "time": "time", "millisecond": "ms",
+    "longitude": "lon", "latitude": "lat", "sog": "sog", "cog": "cog", "heading": "heading",
+    "rot": "rot", "navigational_status": "nav_status", "accuracy": "accuracy", "raim_flag": "raim",
+    "vessel_name": "name", "call_sign": "callsign", "imo": "imo", "ship_type": "ship_type",
+    "dimension_to_bow": "to_bow", "dimension_to_stern": "to_stern", "dimension_to_port": "to_port",
+    "dimension_to_starboard": "to_starboard", "draught": "draught", "destination": "destination",
+    "fixing_device": "epfd", "utc_year": "utc_year", "utc_month": "utc_month", "utc_day": "utc_day",
+    "utc_hour": "utc_hour", "utc_minute": "utc_minute", "utc_second": "second",
+}  # fmt: skip
+AISDB_REQUIRED = ("mmsi", "msg_type", "time", "lon", "lat")
+
+
+def _aisdb(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
+    """AISdb/exactEarth rows -> positions, static rows and base stations by message type."""
+    stamp = pd.to_datetime(_col(rows, "time"), format="%Y%m%d_%H%M%S", utc=True, errors="coerce")
+    time = stamp + pd.to_timedelta(_num(_col(rows, "ms")).fillna(0).clip(0, 999), unit="ms")
+    mmsi = _mmsi(_col(rows, "mmsi"))
+    mtype = _int_in(_col(rows, "msg_type"), 1, 27)
+    lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
+    ok = (time.notna() & mmsi.notna() & mtype.notna() & ~bad).to_numpy()
+    t = mtype.fillna(0).astype(int).to_numpy()
+    pos = ok & np.isin(t, list(DEVICE_BY_TYPE))
+    p = rows[pos]
+    kin = _kinematics(rows, pos)
+    sog = kin["sog"].where(~((t[pos] == 27) & (kin["sog"] >= 63)))  # type 27: 63 kn is 'not available'
+    positions = _positions(
+        p, time=time[pos], mmsi=mmsi[pos], lat=lat[pos], lon=lon[pos], sog=sog, cog=kin["cog"],
+        heading=kin["heading"], rot=_num(_col(rows, "rot"))[pos],
+        accuracy=_int_in(_col(rows, "accuracy"), 0, 1)[pos].fillna(-1),
+        raim=_int_in(_col(rows, "raim"), 0, 1)[pos].fillna(-1),
+        second=_int_in(_col(rows, "second"), 0, 63)[pos].fillna(-1),
+        nav_status=_int_in(_col(rows, "nav_status"), 0, 15)[pos].fillna(15),
+        device=pd.Series(t[pos], index=p.index).map(DEVICE_BY_TYPE), station="", time_source="csv",
+    ).assign(msg_type=t[pos])
+    stat = ok & np.isin(t, (5, 19, 24))
+    static = _static(
+        rows[stat], dedupe=False, time=time[stat], mmsi=mmsi[stat],
+        name=_text(_col(rows, "name"))[stat], callsign=_text(_col(rows, "callsign"))[stat],
+        imo=_int_in(_col(rows, "imo"), 1, 2**30 - 1)[stat], ship_type=_int_in(_col(rows, "ship_type"), 1, 255)[stat],
+        to_bow=_int_in(_col(rows, "to_bow"), 0, 511)[stat], to_stern=_int_in(_col(rows, "to_stern"), 0, 511)[stat],
+        to_port=_int_in(_col(rows, "to_port"), 0, 63)[stat],
+        to_starboard=_int_in(_col(rows, "to_starboard"), 0, 63)[stat],
+        epfd=_int_in(_col(rows, "epfd"), 0, 15)[stat],
+        draught=(_num(_col(rows, "draught"))[stat] / 10).where(lambda d: d > 0),  # 1/10 m as transmitted
+        destination=_text(_col(rows, "destination"))[stat],
+    )
+    bs = ok & (t == 4)
+    b = rows[bs]
+    parts = {k: _num(_col(b, f"utc_{k}")) for k in ("year", "month", "day", "hour", "minute")}
+    parts["second"] = _num(_col(b, "second"))
+    utc = pd.to_datetime(pd.DataFrame(parts), errors="coerce", utc=True) if len(b) else pd.Series(dtype="datetime64[ns, UTC]")
+    base = conform(pd.DataFrame({
+        "time": time[bs], "mmsi": mmsi[bs], "lat": lat[bs], "lon": lon[bs], "utc": utc,
+        "utc_valid": utc.notna(), "utc_offset_s": (utc - time[bs]).dt.total_seconds(),
+        "accuracy": _int_in(_col(b, "accuracy"), 0, 1).fillna(-1), "raim": _int_in(_col(b, "raim"), 0, 1).fillna(-1),
+        "epfd": _int_in(_col(b, "epfd"), 0, 15).fillna(-1), "station": "",
+    }, index=b.index), BASE_STATION_DTYPES)
+    return Batch(positions.reset_index(drop=True), static, base.reset_index(drop=True)), ok
+
+
+def read_aisdb(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    """Read a decoded per-message CSV as AISdb and exactEarth satellite exports write it.
+
+    Header ``MMSI,Message_ID,Repeat_indicator,Time,Millisecond,...`` (about 140
+    columns, one row per AIS message of any type). ``Time`` is ``YYYYmmdd_HHMMSS``
+    UTC plus ``Millisecond``. Types 1-3, 9, 18, 19, 21, 27 become positions (91/181
+    'not available' -> NaN, 'None' -> NaN), 5/19/24 static rows (Draught in 1/10 m),
+    4 base stations with their reported UTC. Other types are decoded rows without a
+    table. Accounting unit: a physical line.
+    """
+    yield from _read_csv_table(stream, source, cfg, acct, "AISdb", AISDB_COLUMNS, AISDB_REQUIRED, _aisdb)
 
 
 # ---------------------------------------------------------------------- Digitraffic
