@@ -172,6 +172,15 @@ class ChecksConfig:
     circle_max_radius_m: float = 10_000.0
     #: The positions must cover at least this much of the circle, degrees.
     circle_min_arc_deg: float = 300.0
+    #: A partial arc of at least this much, degrees, fires when the heading did not follow
+    #: it (``circle_min_heading_lag_deg``): spoofed circles last 15-45 min, so a
+    #: scenario window often holds only part of one.
+    circle_min_partial_arc_deg: float = 60.0
+    #: The track turned at least this many degrees more (or less) than the reported true
+    #: heading over the arc. The drift angle (leeway plus current set) of a ship on
+    #: passage stays within some 10-20 degrees, so its change across a real turn is well
+    #: under 45; a hull's heading always follows a turn it sails.
+    circle_min_heading_lag_deg: float = 45.0
     #: RMS distance of the positions from the fitted circle, as a fraction of its radius
     #: (a circle spoof is exact up to GNSS noise; lane bends and search patterns are not).
     circle_max_residual_frac: float = 0.05
@@ -216,9 +225,9 @@ class ChecksConfig:
 class ForestConfig:
     """Isolation-forest settings (``gnss_watch.model``); mirrors :class:`InterferenceForest`."""
 
-    #: Trees in the forest. Scores stabilise by ~100 trees (Liu et al. 2008);
-    #: 200 halves the remaining run-to-run spread.
-    n_estimators: int = 200
+    #: Trees in the forest. Path lengths converge by ~100 trees (Liu et al. 2008);
+    #: more only narrows run-to-run spread, which the fixed seed removes anyway.
+    n_estimators: int = 100
     #: Reports per tree. Isolation works best on small subsamples (Liu et al.
     #: 2008 use 256): larger ones swamp the rare points among normal ones.
     max_samples: int = 256
@@ -388,6 +397,10 @@ class ZonesConfig:
     #: ship moves ~1 km between its last fix and the loss at 10 kn and a 3-min
     #: interval (ITU-R M.1371), and a receiver takes tens of seconds to regain a fix.
     boundary_sigma_m: float = 1_000.0
+    #: How far (metres, 1 sigma) a crossing's perpendicular bisector may pass from
+    #: the emitter: entry and exit fixes each ~``boundary_sigma_m`` off the edge,
+    #: plus a curved lane bending the chord.
+    chord_sigma_m: float = 3_000.0
     #: The circle fit is used when (sd(radius) + sd(centre)) / radius stays below
     #: this; beyond it (points on a short arc or one line) the enclosing circle is
     #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.

@@ -25,9 +25,12 @@ Everything is vectorised and built once per process (``functools.lru_cache``):
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -83,28 +86,60 @@ def _load(name: str) -> np.ndarray:
     return shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
 
 
-@lru_cache(maxsize=1)
-def land_geometry() -> shapely.MultiPolygon:
-    """Land minus lakes as one prepared (Multi)Polygon in lon/lat degrees."""
-    land = shapely.union_all(_load(LAND_FILE))
-    lakes = shapely.union_all(_load(LAKES_FILE))
-    geom = shapely.difference(land, lakes)
-    shapely.prepare(geom)
-    return geom
-
-
-@lru_cache(maxsize=1)
-def _cell_grid() -> np.ndarray:
-    """Cell classes (_WATER/_LAND/_COAST) on a _CELL_DEG grid over BBOX, shape (rows, cols)."""
-    geom = land_geometry()
+def _build() -> tuple[bytes, np.ndarray]:
+    """Land minus lakes (WKB) and the cell classes of its grid: the expensive part, ~1 s."""
+    geom = shapely.difference(shapely.union_all(_load(LAND_FILE)), shapely.union_all(_load(LAKES_FILE)))
     x0, y0, x1, y1 = BBOX
     nx, ny = round((x1 - x0) / _CELL_DEG), round((y1 - y0) / _CELL_DEG)
     gx, gy = np.meshgrid(x0 + _CELL_DEG * np.arange(nx), y0 + _CELL_DEG * np.arange(ny))
     boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + _CELL_DEG, gy.ravel() + _CELL_DEG)
+    shapely.prepare(geom)
     touches = shapely.intersects(geom, boxes)
     inside = shapely.contains_properly(geom, boxes)
     cls = np.where(inside, _LAND, np.where(touches, _COAST, _WATER)).astype(np.int8)
-    return cls.reshape(ny, nx)
+    return shapely.to_wkb(geom), cls.reshape(ny, nx)
+
+
+@lru_cache(maxsize=1)
+def _cached() -> tuple[shapely.Geometry, np.ndarray]:
+    """The built land, from a per-user cache keyed by the shipped files and shapely's version.
+
+    Derived data is not shipped: it is rebuilt (about a second) whenever the source
+    polygons, the grid or shapely change, and when the cache cannot be written it
+    is simply rebuilt every time.
+    """
+    data = resources.files("gnss_watch").joinpath("data")
+    key = hashlib.sha256()
+    for name in (LAND_FILE, LAKES_FILE):
+        key.update(data.joinpath(name).read_bytes())
+    key.update(f"{BBOX}{_CELL_DEG}{shapely.__version__}".encode())
+    path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gnss-watch" / (
+        f"land-{key.hexdigest()[:16]}.npz")
+    try:
+        with np.load(path) as z:
+            wkb, grid = z["wkb"].tobytes(), z["grid"]
+    except (OSError, KeyError, ValueError):
+        wkb, grid = _build()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, wkb=np.frombuffer(wkb, dtype=np.uint8), grid=grid)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    geom = shapely.from_wkb(wkb)
+    shapely.prepare(geom)
+    return geom, grid
+
+
+def land_geometry() -> shapely.MultiPolygon:
+    """Land minus lakes as one prepared (Multi)Polygon in lon/lat degrees."""
+    return _cached()[0]
+
+
+def _cell_grid() -> np.ndarray:
+    """Cell classes (_WATER/_LAND/_COAST) on a _CELL_DEG grid over BBOX, shape (rows, cols)."""
+    return _cached()[1]
 
 
 def on_land(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:

@@ -400,7 +400,7 @@ class InterferenceForest(BaseEstimator):
 
     def __init__(
         self,
-        n_estimators: int = 200,
+        n_estimators: int = 100,
         max_samples: int = 256,
         calibration_quantile: float = 0.999,
         random_state: int | None = 0,

@@ -240,6 +240,7 @@ class NmeaDecoder:
         # payload -> first reception time; share one dict between decoders to merge copies across inputs
         self.seen: dict[bytes, float] = {} if seen is None else seen
         self.cols = _Columns()
+        self.tag_blocks: dict[bytes, tuple[float, str | None, bytes | None]] = {}
         self.undated_rows: list[Batch] = []
         self.anchors: list[tuple[int, float]] = []  # (line, unix time) from valid type 4 UTC, for undated streams
 
@@ -251,7 +252,7 @@ class NmeaDecoder:
         skipped = acct.skipped
         n_read = 0
         used = 0
-        last_tb, last_tb_parsed = None, (NAN, None, None)
+        tb_cache = self.tag_blocks
         for raw in _records(lines):
             n_read += 1
             self.line_no += 1
@@ -275,9 +276,12 @@ class NmeaDecoder:
                     skipped["malformed"] += 1
                     continue
                 tb = line[1:end]
-                if tb != last_tb:  # consecutive lines often share a tag block (same second, same station)
-                    last_tb, last_tb_parsed = tb, _parse_tag_block(tb)
-                t, station, group = last_tb_parsed
+                parsed = tb_cache.get(tb)
+                if parsed is None:  # lines share tag blocks: one per station and second
+                    if len(tb_cache) > 8192:
+                        tb_cache.clear()
+                    parsed = tb_cache[tb] = _parse_tag_block(tb)
+                t, station, group = parsed
                 sentence = line[end + 1:]
                 kind = "tagblock"
                 if not sentence:
