@@ -176,7 +176,7 @@ class ChecksConfig:
     #: it (``circle_min_heading_lag_deg``): spoofed circles last 15-45 min, so a
     #: scenario window often holds only part of one.
     circle_min_partial_arc_deg: float = 60.0
-    #: The track turned at least this many degrees more (or less) than the reported true
+    #: The reported COG turned at least this many degrees more (or less) than the true
     #: heading over the arc. The drift angle (leeway plus current set) of a ship on
     #: passage stays within some 10-20 degrees, so its change across a real turn is well
     #: under 45; a hull's heading always follows a turn it sails.
@@ -362,6 +362,10 @@ class ZonesConfig:
     #: ships entering and leaving a busy zone within minutes of each other is
     #: common, three is not.
     switch_min_vessels: int = 3
+    #: Ships inside a jammer's reach when it switches on report the loss within
+    #: one report interval (ITU-R M.1371's longest nominal one, 3 min): losses
+    #: spread wider are ships entering a zone one after another.
+    switch_on_spread_s: float = 180.0
     #: An episode with no edge fix and no fix inside is placed at the vessel's fix
     #: at most this many seconds before or after it (the track segmenter's
     #: max_gap_s): ships at anchor report every 3 min and barely move.
@@ -401,6 +405,20 @@ class ZonesConfig:
     #: the emitter: entry and exit fixes each ~``boundary_sigma_m`` off the edge,
     #: plus a curved lane bending the chord.
     chord_sigma_m: float = 3_000.0
+    #: Share of the ships seen at a place that must lose the fix for it to be in
+    #: the zone: gpsjam.org's 'high' level (``grid_high_frac``). Receivers differ
+    #: in robustness (some are immune, robust ones lose the fix only near the
+    #: emitter), so a zone's edge is where its most sensitive receivers are hit,
+    #: not where most are; good fixes exclude a place only where ships keeping
+    #: their fix outnumber the jammed ones nine to one.
+    zone_jammed_share: float = 0.1
+    #: Ships are counted once per this many seconds (ITU-R M.1371's longest
+    #: nominal interval, 3 min) so a ship reporting every 2 s weighs no more than one
+    #: at anchor reporting every 3 min.
+    share_step_s: float = 180.0
+    #: Grid step (metres) of the zone centre search: under a tenth of the smallest
+    #: zone radius worth placing.
+    share_grid_m: float = 2_000.0
     #: The circle fit is used when (sd(radius) + sd(centre)) / radius stays below
     #: this; beyond it (points on a short arc or one line) the enclosing circle is
     #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.

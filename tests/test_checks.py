@@ -262,6 +262,15 @@ def test_speed_mismatch_fires_when_positions_stand_still_at_12_kn():
     assert res["speed_mismatch_mag"].max() == pytest.approx(12, abs=0.5)
 
 
+
+def test_live_fix_returning_after_a_held_fix_is_not_a_jump():
+    # 22 kn (ship type 70: limit 30 kn), fix held for 12 min: the live fix comes back
+    # 8 km on, out of reach of the last held report 10 s before it, not of the fix.
+    df = leg(230000001, 59.5, 21.0, 22, 90, 91, 10)
+    df.loc[18:89, ["lat", "lon"]] = df.loc[18, ["lat", "lon"]].to_numpy(dtype=float)
+    res = check(build(df), "impossible_jump", vessels({230000001: 70}))
+    assert not res["impossible_jump"].any()
+
 def test_speed_mismatch_leaves_a_held_fix_to_frozen_position():
     df = leg(230000001, 59.8, 24.0, 12, 90, 40, 10)
     df.loc[10:, ["lat", "lon"]] = df.loc[10, ["lat", "lon"]].to_numpy(dtype=float)  # jammed: last fix held
@@ -411,6 +420,31 @@ def test_circle_quiet_on_fishing_zig_zag_and_harbour_turns():
     res = run_checks(build(zig, turn, slow))
     assert not res["circle"].any()
 
+
+
+def partial_arc(heading_follows: bool) -> pd.DataFrame:
+    """12 kn east on passage, then 130 degrees of a 2 km circle (COG along the arc) over
+    about 12 min; the true heading stays 90 (the spoof) or turns with the COG (a real turn)."""
+    df = leg(230000001, 59.8, 22.5, 12, 90, 60, 10, heading=90.0)
+    arc = circle_track(2000, 12, 130 / 360)
+    arc["time"] += df["time"].iloc[-1] - T0 + pd.Timedelta(seconds=10)
+    arc["heading"] = arc["cog"].round() % 360 if heading_follows else 90.0
+    return pd.concat([df, arc], ignore_index=True)
+
+
+def test_circle_fires_on_a_partial_arc_the_heading_does_not_follow():
+    df = partial_arc(heading_follows=False)
+    res = check(build(df), "circle")
+    on_arc = np.arange(len(res)) >= 60
+    assert res.loc[on_arc, "circle"].mean() > 0.8
+    assert res.loc[res["circle"], "circle_mag"].between(1900, 2100).all()
+    assert not res.loc[~on_arc, "circle"].iloc[:-6].any()
+
+
+def test_circle_quiet_on_a_partial_arc_sailed_with_heading_or_without_one():
+    turned = partial_arc(heading_follows=True)
+    no_heading = partial_arc(heading_follows=False).assign(mmsi=230000002, heading=np.nan)
+    assert not run_checks(build(turned, no_heading))["circle"].any()
 
 # --- receiver range ------------------------------------------------------------------------
 

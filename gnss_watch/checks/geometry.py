@@ -159,7 +159,15 @@ def circle(ctx: Context) -> Result:
     ``circle_min_radius_m``..``circle_max_radius_m``, the RMS residual is below
     ``circle_max_residual_frac`` of it, the points cover ``circle_min_arc_deg`` of the
     circle and the median speed is on-passage. Zig-zags (fishing, SAR), lane bends and
-    shuttles turn back and forth or do not lie on a circle. Magnitude: radius, metres.
+    shuttles turn back and forth or do not lie on a circle.
+
+    A partial arc (``circle_min_partial_arc_deg`` or more) passing the same fit fires
+    when the reported true heading did not turn with the course: the hull's heading
+    follows its course through any real turn (the drift angle of a ship on passage
+    stays within some 10-20 degrees), so a COG turning ``circle_min_heading_lag_deg``
+    more or less than the heading over the arc was not sailed. Needs COG and heading
+    on at least half of the window's reports (Class B rarely sends a heading: there
+    only whole circles count). Magnitude: radius, metres.
     """
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
@@ -183,31 +191,72 @@ def circle(ctx: Context) -> Result:
     mv = np.flatnonzero(moving)
     brg = np.full(len(rows), np.nan)
     brg[mv] = bearing_deg(lat[back[mv]], lon[back[mv]], lat[mv], lon[mv])
-    turn = np.zeros(len(rows))
-    link = seg[mv[1:]] == seg[mv[:-1]]
-    turn[mv[1:][link]] = angle_diff_deg(brg[mv[1:][link]], brg[mv[:-1][link]])
-    cum = np.cumsum(turn)
-    cum = cum - cum[first]
+    cum = _cumulative_turn(brg, mv, seg, first)
+    heading = (ctx.tracks["heading"].to_numpy(dtype=float)[rows] if "heading" in ctx.tracks
+               else np.full(len(rows), np.nan))
+    # Drift angle (reported COG minus heading, both instantaneous: a chord's bearing
+    # lags the heading through a sharp turn) on moving reports. It changes little from
+    # report to report, so accumulating it is unambiguous even where course and
+    # heading both reverse across a stop. A COG off the track is course_mismatch's.
+    cog = ctx.cog[rows]
+    has_hdg = moving & np.isfinite(heading) & np.isfinite(cog)
+    drift = angle_diff_deg(cog, heading)
+    dcum = _cumulative_turn(drift, np.flatnonzero(has_hdg), seg, first)
+    hcount = np.cumsum(has_hdg)
     bounds = np.append(np.flatnonzero(np.r_[True, ~same]), len(rows))
     lo = np.minimum.reduceat(cum, bounds[:-1])
     hi = np.maximum.reduceat(cum, bounds[:-1])
-    for g in np.flatnonzero(hi - lo >= cfg.circle_min_arc_deg):
+    has_heading = np.add.reduceat(has_hdg.astype(np.int64), bounds[:-1]) > 0
+    partial = (hi - lo >= cfg.circle_min_partial_arc_deg) & has_heading
+    for g in np.flatnonzero((hi - lo >= cfg.circle_min_arc_deg) | partial):
         s = slice(bounds[g], bounds[g + 1])
         x, y = land.project(lon[s], lat[s])
-        hit, radius = _circle_windows(x, y, cum[s], speed[s], cfg)
+        hit, radius = _circle_windows(x, y, cum[s], speed[s], cfg, cfg.circle_min_arc_deg)
+        if partial[g]:
+            lag = _HeadingLag(dcum[s], hcount[s], cfg.circle_min_heading_lag_deg)
+            phit, pradius = _circle_windows(x, y, cum[s], speed[s], cfg, cfg.circle_min_partial_arc_deg, lag)
+            radius = np.where(hit, radius, pradius)
+            hit |= phit
         fired[rows[s][hit]] = True
         mag[rows[s][hit]] = radius[hit]
     return fired, mag
 
 
+def _cumulative_turn(angle: np.ndarray, valid: np.ndarray, seg: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Signed turning (degrees) accumulated from each segment's first row, summing the
+    differences of ``angle`` (degrees) between consecutive ``valid`` rows of a segment."""
+    turn = np.zeros(len(angle))
+    link = seg[valid[1:]] == seg[valid[:-1]]
+    turn[valid[1:][link]] = angle_diff_deg(angle[valid[1:][link]], angle[valid[:-1][link]])
+    cum = np.cumsum(turn)
+    return cum - cum[first]
+
+
+class _HeadingLag:
+    """Window filter: the drift angle (reported COG minus heading) changed by
+    at least ``lag_deg`` across the window, with the heading on at least half of its
+    reports (``dcum``: accumulated drift change, degrees; ``hcount``: running count of
+    moving reports with a heading)."""
+
+    def __init__(self, dcum: np.ndarray, hcount: np.ndarray, lag_deg: float) -> None:
+        self.dcum, self.hcount, self.lag = dcum, hcount, lag_deg
+
+    def __call__(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """True for the windows ``start``..``end`` (row positions, inclusive) that pass."""
+        n_heading = self.hcount[end] - self.hcount[start]
+        lag = np.abs(self.dcum[end] - self.dcum[start])
+        return (2 * n_heading >= end - start + 1) & (lag >= self.lag)
+
+
 def _circle_windows(
-    x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, cfg: ChecksConfig
+    x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, cfg: ChecksConfig, arc: float,
+    keep_window: _HeadingLag | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit the windows of one segment that turn ``circle_min_arc_deg`` one way; returns
-    the rows on the circle of a passing window and its radius (metres, NaN elsewhere)."""
+    """Fit the windows of one segment that turn ``arc`` degrees one way (and pass
+    ``keep_window`` if given); returns the rows on the circle of a passing window and
+    its radius (metres, NaN elsewhere)."""
     m = len(x)
     idx = np.arange(m)
-    arc = cfg.circle_min_arc_deg
     # Windows turning `arc` one way: ending at each i, from the latest start j with
     # cum[j] <= cum[i] - arc (running maxima are monotone, so searchsorted finds it),
     # and starting at each j, to the earliest such end; the mirrors for the other way.
@@ -218,6 +267,9 @@ def _circle_windows(
     end = np.concatenate([idx, idx, np.searchsorted(run_max, cum + arc), np.searchsorted(run_min, -(cum - arc))])
     keep = (start >= 0) & (end < m) & (start < end)
     start, end = np.unique(np.column_stack([start[keep], end[keep]]), axis=0).T
+    if keep_window is not None:
+        ok = keep_window(start, end)
+        start, end = start[ok], end[ok]
     stride = max(1, int(np.ceil(len(end) / _MAX_WINDOWS)))
     end, start = end[::stride], start[::stride]
     hit = np.zeros(m, dtype=bool)

@@ -74,7 +74,7 @@ def _identity_conflict(seg: np.ndarray, min_alternations: int, min_reports: int)
 
 
 def _anchor_pass(
-    t: np.ndarray, lat: np.ndarray, lon: np.ndarray, limit_ms: np.ndarray, sog: np.ndarray,
+    t: np.ndarray, t_fix: np.ndarray, lat: np.ndarray, lon: np.ndarray, limit_ms: np.ndarray, sog: np.ndarray,
     bad: np.ndarray, ctx: Context,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One direction of the jump analysis over one MMSI's usable reports.
@@ -88,8 +88,9 @@ def _anchor_pass(
     reach) wins, so a stretch is not accepted merely because hours have made the
     anchor's reach cover it. ``limit_ms`` is each row's speed limit in m/s before the
     SOG hint; ``bad`` marks implausible raw steps: the pass only runs where the anchor
-    may differ from the previous report. ``t`` (seconds) must increase: the backward
-    pass hands over negated times.
+    may differ from the previous report. Reach is timed between fix times ``t_fix``
+    (see :func:`_fix_times`), so the live fix coming back after a held one is no
+    jump. ``t`` (seconds) must increase: the backward pass hands over negated times.
     Returns flagged, distance from the anchor (m) and excess speed (kn; a stretch keeps
     at least the excess of the jump that opened it).
     """
@@ -103,8 +104,9 @@ def _anchor_pass(
     hint = cfg.sog_hint_factor * KNOT_MS * np.where(np.isfinite(sog), sog, 0.0)
 
     def slack(k: int, i: int) -> tuple[float, float, float, float]:
-        """Distance, reach (m), time (s) and speed limit (m/s) from report k to report i."""
-        dt = abs(t[i] - t[k])
+        """Distance, reach (m), time (s) and speed limit (m/s) from report k to report i,
+        each as of its fix time."""
+        dt = abs(t_fix[i] - t_fix[k])
         v = max(limit_ms[i], limit_ms[k], min(max(hint[i], hint[k]), cap))
         return _haversine(lat[k], lon[k], lat[i], lon[i]), v * dt + tol, dt, v
 
@@ -140,6 +142,17 @@ def _anchor_pass(
         f = f_open = i
         flagged[i], from_m[i], excess[i] = True, d, over
     return flagged, from_m, excess
+
+
+def _fix_times(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, sog: np.ndarray, min_sog_kn: float) -> np.ndarray:
+    """Time (s) each report's fix was taken: a fix repeated exactly while the reported
+    SOG (knots) is at least ``min_sog_kn`` is held (frozen_position's case, a receiver
+    that lost the satellites) and dates from its first report, since it says nothing of
+    where the vessel went after. A stationary vessel's repeated fix is fresh."""
+    new = np.ones(len(t), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        new[1:] = (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1]) | ~(sog[1:] >= min_sog_kn)
+    return t[np.maximum.accumulate(np.where(new, np.arange(len(t)), 0))]
 
 
 def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: float) -> np.ndarray:
@@ -203,10 +216,11 @@ def jump_analysis(ctx: Context) -> Jumps:
         b = np.append(False, d > ctx.reachable_m(ctx.step_limit_kn(r[1:], r[:-1]), np.diff(ctx.t[r])))
         if not b.any():
             continue
-        args = (ctx.t[r], ctx.lat[r], ctx.lon[r], limit_ms[r], ctx.sog[r])
+        t_fix = _fix_times(ctx.t[r], ctx.lat[r], ctx.lon[r], ctx.sog[r], cfg.frozen_min_sog_kn)
+        args = (ctx.t[r], t_fix, ctx.lat[r], ctx.lon[r], limit_ms[r], ctx.sog[r])
         fwd = _anchor_pass(*args, b, ctx)
         back_bad = np.append(b[1:], False)[::-1]  # step i->i+1 read backwards
-        rev = (-args[0][::-1], *(x[::-1] for x in args[1:]))
+        rev = (-args[0][::-1], -args[1][::-1], *(x[::-1] for x in args[2:]))
         bwd = tuple(x[::-1] for x in _anchor_pass(*rev, back_bad, ctx))
         flagged[r] = _reconcile(fwd[0], bwd[0], b, cfg.jump_minority_ratio)
         candidate[r] = fwd[0] | bwd[0]
