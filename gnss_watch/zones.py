@@ -35,7 +35,10 @@ Clustering
     cluster_time_s)`` with eps 1. Segments rather than points: one ship
     crossing a 60 km zone enters and leaves 120 km apart. A cluster is split
     into zones when jammers visibly switched at different times (overlapping
-    discs active at different times, see :func:`_split_switchings`).
+    discs active at different times, see :func:`_split_switchings`), or when
+    ships lost the fix together, at one instant, away from where the
+    cluster's earlier ships lost it (a second jammer switching on while the
+    first is on, see :func:`_split_onsets`).
 
 Zone shape
     An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
@@ -46,7 +49,15 @@ Zone shape
     and the disc holds (``fit_min_contained``) the points seen inside.
     Otherwise, e.g. ships along one lane, the smallest circle enclosing every
     point of the zone: a disc with the crossing as diameter, never a strip
-    along the lane. The radius is held to ``min_radius_m``..``max_radius_m``;
+    along the lane. Ships crossing the zone whole (entry and exit both edge
+    fixes) move the centre onto their chords' perpendicular bisectors (a
+    receiver loses and regains its fix at the same range). That disc then
+    seeds :func:`share_disc`: the disc where at least ``zone_jammed_share``
+    of the ships seen (each vessel counted once, jammed ones along a straight
+    run from loss to recovery, others by their good fixes during the zone)
+    lost the fix, so ships keeping their fix bound the zone where many agree
+    and the zone is not limited to the few points jammed ships reported.
+    The radius is held to ``min_radius_m``..``max_radius_m``;
     the centre estimates the emitter area. start/end are the first and last
     jammed report. A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
     Confidence (0..1) = (1 - 0.5 ** n_vessels) x geometry term (fit: 1 -
@@ -301,6 +312,74 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     return zone, [(float(a), float(b)) for a, b in win]
 
 
+def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones within one cluster of episodes, told apart by where their jammers switched on.
+
+    A jammer switching on denies the fix to every ship in reach at once, so at
+    least ``switch_min_vessels`` vessels losing it within
+    ``switch_on_spread_s`` (one report interval), ``min_radius_m`` or more
+    apart, is a switch-on. It opens a new zone unless
+    most of its losses lie within the disc (smallest enclosing circle plus
+    ``boundary_sigma_m``) of where the episodes active within ``cluster_time_s``
+    before lost their fix: ships entering a zone that is already on do so
+    inside its extent. An
+    episode before the first new zone's switch-on seeds a zone of its own.
+    Every episode joins the nearest (crossing middle to a zone's switch-on
+    losses) of the zones already on when it starts. Returns each episode's zone
+    and the zones' (start, end) in epoch seconds, one zone when nothing splits.
+    """
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
+    whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
+    w = cfg.onset_window_s
+    mm = e["mmsi"].to_numpy()
+    plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
+    i, j = overlapping_pairs(s, s + w)
+    near = mm[i] != mm[j]
+    graph = coo_matrix((np.ones(near.sum()), (i[near], j[near])), shape=(len(e), len(e)))
+    _, comp = connected_components(graph, directed=False)
+    lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
+    x, y = _local_xy(plat, plon, lat0, lon0)
+    seeds: list[np.ndarray] = []
+    for c in np.unique(comp).tolist():  # groups of losses within minutes, in start order below
+        k = np.flatnonzero(comp == c)
+        if len(np.unique(mm[k])) < cfg.switch_min_vessels:
+            continue
+        spread = np.hypot(x[k][:, None] - x[k][None, :], y[k][:, None] - y[k][None, :])
+        if not np.nanmax(spread) >= cfg.min_radius_m:
+            continue
+        t_on = s[k].min()
+        # Of a chain of losses minutes apart, those within one report interval of its first.
+        k = k[s[k] <= t_on + cfg.switch_on_spread_s]
+        if len(np.unique(mm[k])) < cfg.switch_min_vessels:
+            continue
+        active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
+        if len(active):
+            pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
+            centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
+            reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
+            if np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5:
+                continue
+        seeds.append(k)
+    seeds.sort(key=lambda k: s[k].min())
+    if seeds and (s < s[seeds[0]].min() - w).any():
+        seeds.insert(0, np.flatnonzero(s < s[seeds[0]].min() - w))
+    if len(seeds) < 2:
+        return whole
+    on = np.array([s[k].min() for k in seeds])
+    cx = np.array([np.nanmean(x[k]) for k in seeds])
+    cy = np.array([np.nanmean(y[k]) for k in seeds])
+    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
+    mx, my = (x + qx) / 2, (y + qy) / 2
+    dist = np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :])
+    dist = np.where((on[None, :] <= s[:, None] + w) & np.isfinite(dist), dist, np.inf)
+    zone = np.argmin(dist, axis=1)
+    for z, k in enumerate(seeds):  # a seed's own losses are its zone's
+        zone[k] = z
+    used = np.unique(zone)
+    zone = np.searchsorted(used, zone)
+    return zone, [(float(s[zone == z].min()), float(f[zone == z].max())) for z in range(len(used))]
+
+
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
     """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
     if len(x) < 2:
@@ -339,14 +418,45 @@ def _kasa(x: np.ndarray, y: np.ndarray, sigma_m: float) -> tuple[float, float, f
     return mx + cu * scale, my + cv * scale, r * scale, (sd_r + sd_c) / r
 
 
+def _bisector_centre(
+    chords: np.ndarray, cx: float, cy: float, prior_sd_m: float, cfg: ZonesConfig
+) -> tuple[float, float]:
+    """Zone centre (local metres) from crossings' perpendicular bisectors, shrunk towards (cx, cy).
+
+    A receiver's robustness is its own: a ship crossing the zone loses and
+    regains its fix at the same distance from the emitter, so the centre lies
+    on the perpendicular bisector of its entry and exit fixes,
+    ``n . c = (|b|^2 - |a|^2) / (2 |b - a|)`` with ``n`` the unit chord. This
+    holds whatever the receivers' reach, unlike a circle through all edge
+    fixes (which lie anywhere from the edge to well inside). Bisectors of
+    ships on one lane are parallel and fix only the along-lane coordinate; the
+    prior (``prior_sd_m`` metres, 1 sigma) supplies the rest. ``chords``:
+    (k, 4) entry x, y, exit x, y; chords shorter than ``min_radius_m`` (slow or
+    anchored ships) give no direction. Each bisector is ``chord_sigma_m`` off.
+    """
+    a, b = chords[:, :2], chords[:, 2:]
+    length = np.hypot(*(b - a).T)
+    keep = length >= cfg.min_radius_m
+    a, b, length = a[keep], b[keep], length[keep]
+    n = (b - a) / length[:, None]
+    rhs = ((b * b).sum(axis=1) - (a * a).sum(axis=1)) / (2 * length)
+    w = 1.0 / cfg.chord_sigma_m**2
+    lhs = w * n.T @ n + np.eye(2) / prior_sd_m**2
+    c = np.linalg.solve(lhs, w * n.T @ rhs + np.array([cx, cy]) / prior_sd_m**2)
+    return float(c[0]), float(c[1])
+
+
 def fit_disc(
     boundary_lat: np.ndarray, boundary_lon: np.ndarray, all_lat: np.ndarray, all_lon: np.ndarray,
-    config: ZonesConfig | None = None,
+    config: ZonesConfig | None = None, chords: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The disc a jamming zone's points outline (degrees in, metres out).
 
     ``boundary_*``: fixes on the edge (entries and exits); ``all_*``: the
-    cluster's other points (interior fixes, crossing ends). Returns
+    cluster's other points (interior fixes, crossing ends); ``chords``
+    (optional, (k, 4) entry lat, lon, exit lat, lon of ships crossing the
+    whole zone) refine the centre (:func:`_bisector_centre`; ``method`` then
+    ends in '+bisectors'). Returns
     ``centre_lat``, ``centre_lon``, ``radius_m``, ``method`` ('circle_fit' or
     'enclosing_circle'), ``rel_error`` (the fit's relative error, NaN for the
     enclosing circle) and ``coverage_deg`` (angle the points cover around the
@@ -358,6 +468,7 @@ def fit_disc(
     lat0, lon0 = float(np.mean(alat)), float(np.mean(alon))
     bx, by = _local_xy(np.asarray(boundary_lat, float), np.asarray(boundary_lon, float), lat0, lon0)
     ax, ay = _local_xy(alat, alon, lat0, lon0)
+    method, rel_error = "enclosing_circle", float("nan")
     if len(bx) >= 3:
         cx, cy, r, rel_error = _kasa(bx, by, cfg.boundary_sigma_m)
         # Every fix seen inside (crossing ends, degraded positions) must lie in the disc,
@@ -365,20 +476,91 @@ def fit_disc(
         slack = r * (1.0 + cfg.fit_max_rel_error) + 3.0 * cfg.boundary_sigma_m
         contained = np.mean(np.hypot(ax - cx, ay - cy) <= slack) >= cfg.fit_min_contained
         if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained:
-            clat, clon = _from_local(cx, cy, lat0, lon0)
-            # Receivers differ in robustness: the zone reaches as far as the most
-            # sensitive ones lose their fix, not the average one.
-            edge = float(np.quantile(np.hypot(bx - cx, by - cy), cfg.edge_quantile))
-            radius = float(np.clip(max(r, edge), cfg.min_radius_m, cfg.max_radius_m))
-            return {"centre_lat": clat, "centre_lon": clon, "radius_m": radius,
-                    "method": "circle_fit", "rel_error": rel_error, "coverage_deg": _coverage_deg(bx, by, cx, cy)}
-    points = shapely.multipoints(np.column_stack([ax, ay]))
-    centre = shapely.centroid(shapely.minimum_bounding_circle(points))
-    r = float(shapely.minimum_bounding_radius(points))
-    clat, clon = _from_local(centre.x, centre.y, lat0, lon0)
-    return {"centre_lat": clat, "centre_lon": clon,
-            "radius_m": float(np.clip(r, cfg.min_radius_m, cfg.max_radius_m)), "method": "enclosing_circle",
-            "rel_error": float("nan"), "coverage_deg": _coverage_deg(ax, ay, centre.x, centre.y)}
+            method = "circle_fit"
+    if method == "enclosing_circle":
+        points = shapely.multipoints(np.column_stack([ax, ay]))
+        centre = shapely.centroid(shapely.minimum_bounding_circle(points))
+        cx, cy, r = centre.x, centre.y, float(shapely.minimum_bounding_radius(points))
+    ch = np.empty((0, 4)) if chords is None else np.asarray(chords, float).reshape(-1, 4)
+    ch = ch[np.isfinite(ch).all(axis=1)]
+    if len(ch) >= 2 and len(bx):
+        ex, ey = _local_xy(ch[:, 0], ch[:, 1], lat0, lon0)
+        qx, qy = _local_xy(ch[:, 2], ch[:, 3], lat0, lon0)
+        cx, cy = _bisector_centre(np.column_stack([ex, ey, qx, qy]), cx, cy, max(r, cfg.min_radius_m), cfg)
+        method += "+bisectors"
+    if method != "enclosing_circle":
+        # Receivers differ in robustness: the zone reaches as far as the most
+        # sensitive ones lose their fix (not the average one), and holds the
+        # points seen inside it but the odd wild dead-reckoned one.
+        edge = float(np.quantile(np.hypot(bx - cx, by - cy), cfg.edge_quantile))
+        held = float(np.quantile(np.hypot(ax - cx, ay - cy), cfg.fit_min_contained))
+        r = max(edge, held) if method != "circle_fit" else max(r, edge)
+    clat, clon = _from_local(cx, cy, lat0, lon0)
+    cov = _coverage_deg(bx, by, cx, cy) if method.startswith("circle_fit") else _coverage_deg(ax, ay, cx, cy)
+    return {"centre_lat": clat, "centre_lon": clon, "radius_m": float(np.clip(r, cfg.min_radius_m, cfg.max_radius_m)),
+            "method": method, "rel_error": rel_error if method.startswith("circle_fit") else float("nan"),
+            "coverage_deg": cov}
+
+
+def _sample_times(start: np.ndarray, end: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times every ``step_s`` seconds from each interval's start to its end: (interval number, time)."""
+    k = np.floor((end - start) / step_s).astype(np.int64) + 1
+    rep = np.repeat(np.arange(len(start)), k)
+    offset = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    return rep, start[rep] + offset * step_s
+
+
+def share_disc(
+    jam_lat: np.ndarray, jam_lon: np.ndarray, good_lat: np.ndarray, good_lon: np.ndarray,
+    centre_lat: float, centre_lon: float, radius_m: float, config: ZonesConfig | None = None,
+    jam_weight: np.ndarray | None = None, good_weight: np.ndarray | None = None,
+) -> tuple[float, float, float]:
+    """The disc where jammed ships make at least ``zone_jammed_share`` of those seen (degrees in, metres out).
+
+    ``jam_*``: where the zone's jammed ships were (one sample per vessel per
+    ``share_step_s``), ``good_*``: good fixes of ships nearby during the zone,
+    sampled alike; ``*_weight`` (default 1) make each vessel count once, so
+    that many ships must agree, not one reporting often or staying long.
+    A place is in the zone when at least that share of the ships seen there
+    lost the fix (an immune ship or two inside do not carve it up; many
+    ships keeping their fix bound it): the disc maximising
+    ``sum_in jammed x (1 - share) - sum_in good x share`` over centres within
+    half ``radius_m`` of (``centre_lat``, ``centre_lon``) (a grid of
+    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Returns
+    centre lat, lon and radius (metres).
+    """
+    cfg = config or ZonesConfig()
+    if not len(jam_lat):
+        return centre_lat, centre_lon, radius_m
+    jx, jy = _local_xy(np.asarray(jam_lat, float), np.asarray(jam_lon, float), centre_lat, centre_lon)
+    gx, gy = _local_xy(np.asarray(good_lat, float), np.asarray(good_lon, float), centre_lat, centre_lon)
+    x, y = np.r_[jx, gx], np.r_[jy, gy]
+    jw = np.ones(len(jx)) if jam_weight is None else np.asarray(jam_weight, float)
+    gw = np.ones(len(gx)) if good_weight is None else np.asarray(good_weight, float)
+    w = np.r_[jw * (1.0 - cfg.zone_jammed_share), -gw * cfg.zone_jammed_share]
+    tie = float(jw.min(initial=1.0)) * (1.0 - cfg.zone_jammed_share) * (1.0 + 1e-9)
+    best = (0.0, 0.0, radius_m)
+    span, step = max(radius_m / 2, cfg.min_radius_m), cfg.share_grid_m * 4
+    for _ in range(2):  # coarse grid, then a fine one about the best coarse centre
+        g = np.arange(-span, span + step / 2, step)
+        gx_, gy_ = np.meshgrid(g, g)
+        cx, cy = best[0] + gx_.ravel(), best[1] + gy_.ravel()
+        d = np.hypot(x[None, :] - cx[:, None], y[None, :] - cy[:, None])
+        order = np.argsort(d, axis=1)
+        ds = np.take_along_axis(d, order, axis=1)
+        gain = np.cumsum(w[order], axis=1)
+        gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
+        # Gains within one sample (``share_step_s``) of a jammed ship of the best
+        # are not told apart: of those, the smallest disc (without good fixes
+        # around, the smallest circle holding the jammed ships, not one drifting
+        # off their lane as the grid happens to fit a few samples better).
+        close = gain >= gain.max() - tie
+        if close.any():
+            k, i = np.unravel_index(np.argmin(np.where(close, ds, np.inf)), ds.shape)
+            best = (float(cx[k]), float(cy[k]), float(ds[k, i]))
+        span, step = step, cfg.share_grid_m
+    lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
+    return lat, lon, best[2]
 
 
 def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:
@@ -420,9 +602,16 @@ def build_jamming(
     for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
         members = np.flatnonzero(labels == label)
         sub, sub_windows = _split_switchings(episodes.iloc[members], cfg)
+        if len(sub_windows) == 1:
+            sub, sub_windows = _split_onsets(episodes.iloc[members], cfg)
         zone_label[members] = sub + len(windows)
         windows += sub_windows
 
+    mmsi = df["mmsi"].to_numpy()
+    lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
+    # Good fixes outside any episode of the vessel: ships keeping their fix.
+    free = (df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
+            & (row_ep < 0))
     zones = []
     zone_of_label: dict[int, int] = {}
     for label, window in enumerate(windows):  # one pass per zone
@@ -440,9 +629,32 @@ def build_jamming(
         inner = interior[interior["ep"].isin(members)]
         alat = np.r_[inner["lat"], e["p_lat"], e["q_lat"]]
         alon = np.r_[inner["lon"], e["p_lon"], e["q_lon"]]
-        disc = fit_disc(blat, blon, alat, alon, cfg)
+        both = entry.index.intersection(exit_.index)
+        chords = episodes.loc[both, ["entry_lat", "entry_lon", "exit_lat", "exit_lon"]].to_numpy()
+        disc = fit_disc(blat, blon, alat, alon, cfg, chords=chords)
+        # Where the jammed ships were (a straight run from loss to recovery) and
+        # the good fixes of other ships around during the zone.
+        # (while this zone was on: an episode may run on from a neighbour's).
+        ok = e[["p_lat", "q_lat"]].notna().all(axis=1).to_numpy()
+        es, ef = e["start_s"].to_numpy()[ok], e["end_s"].to_numpy()[ok]
+        rep, ts = _sample_times(np.maximum(es, start_s), np.minimum(ef, end_s), cfg.share_step_s)
+        frac = (ts - es[rep]) / np.maximum(ef[rep] - es[rep], 1.0)
+        ends = e[["p_lat", "p_lon", "q_lat", "q_lon"]].to_numpy()[ok][rep]
+        jlat = ends[:, 0] + frac * (ends[:, 2] - ends[:, 0])
+        jlon = ends[:, 1] + frac * (ends[:, 3] - ends[:, 1])
+        during = free & (t >= start_s) & (t <= end_s)
+        near = np.flatnonzero(during)[haversine_m(lat[during], lon[during], disc["centre_lat"], disc["centre_lon"])
+                                      <= disc["radius_m"] + cfg.max_radius_m]
+        thin = pd.DataFrame({"m": mmsi[near], "b": np.floor(t[near] / cfg.share_step_s)}).duplicated().to_numpy()
+        near = near[~thin]
+        jv = e["mmsi"].to_numpy()[ok][rep]
+        jw = 1.0 / pd.Series(jv).map(pd.Series(jv).value_counts()).to_numpy()
+        gw = 1.0 / pd.Series(mmsi[near]).map(pd.Series(mmsi[near]).value_counts()).to_numpy()
+        clat, clon, radius = share_disc(jlat, jlon, lat[near], lon[near], disc["centre_lat"], disc["centre_lon"],
+                                        disc["radius_m"], cfg, jam_weight=jw, good_weight=gw)
+        disc.update(centre_lat=clat, centre_lon=clon, radius_m=radius)
         n_vessels = int(e["mmsi"].nunique())
-        if disc["method"] == "circle_fit":
+        if disc["method"].startswith("circle_fit"):
             geometry_term = 1.0 - disc["rel_error"]
         else:
             geometry_term = 0.5 * disc["coverage_deg"] / 360.0
