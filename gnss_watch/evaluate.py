@@ -30,8 +30,9 @@ Jamming zones
     ``union_iou`` is the IoU of the union of all candidates that intersect it
     with positive area (a zone the detector split over several time windows or
     patches). The zone is **found** when ``max(best_iou, union_iou) >=
-    zone_iou_threshold``; its matched predictions are that union when
-    ``union_iou > best_iou``, else the best single candidate. Start and end
+    zone_iou_threshold``; its matched predictions are the best single candidate
+    when that alone reaches the threshold (or beats the union), else the union.
+    Start and end
     errors compare the earliest start and latest end of the matched
     predictions with the truth window; timing is on time when both are within
     ``zone_time_tolerance_s``. Recall = found / truth zones; precision =
@@ -441,7 +442,10 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             touching = inter > 0
             if touching.any():
                 union_iou = float(_iou(tz, np.array([shapely.union_all(pz[touching])]))[0][0])
-            chosen = cand[touching] if union_iou > best_iou else cand[[best]]
+            # the best single prediction when it finds the zone on its own; the union only
+            # when the zone was split over several predictions that none matches alone
+            alone = best_iou >= cfg.zone_iou_threshold
+            chosen = cand[[best]] if alone or union_iou <= best_iou else cand[touching]
         found = max(best_iou, union_iou) >= cfg.zone_iou_threshold
         start_err = end_err = None
         if found:
