@@ -610,12 +610,8 @@ class NmeaDecoder:
             pos["time"] = utc_from_unix(pos["time"])
         positions = conform(pos, POSITION_DTYPES)
 
-        bs = batch.base_stations
+        bs = self._valid_mmsi(batch.base_stations)
         if len(bs):
-            bad = (bs["mmsi"] <= 0) | (bs["mmsi"] > 999_999_999)
-            if bad.any():
-                self._drop_invalid(bs, bad.to_numpy())
-                bs = bs[~bad]
             bs = bs.assign(time=utc_from_unix(bs["time"]))
             utc = _bs_utc(bs)
             na = (bs["lat"] == 91) | (bs["lon"] == 181)
@@ -624,14 +620,20 @@ class NmeaDecoder:
                            utc_offset_s=(utc - bs["time"]).dt.total_seconds())
         base_stations = conform(bs, BASE_STATION_DTYPES)
 
-        st = batch.static
+        st = self._valid_mmsi(batch.static)
         if len(st):
-            bad = (st["mmsi"] <= 0) | (st["mmsi"] > 999_999_999)
-            if bad.any():
-                self._drop_invalid(st, bad.to_numpy())
-                st = st[~bad]
             st = st.drop(columns=["_nlines", "_line"]).assign(time=utc_from_unix(st["time"]))
         return Batch(positions, st, base_stations)
+
+    def _valid_mmsi(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Rows whose MMSI is a possible one (1..999,999,999); the others go to 'invalid_field'."""
+        if not len(df):
+            return df
+        bad = ((df["mmsi"] <= 0) | (df["mmsi"] > 999_999_999)).to_numpy()
+        if not bad.any():
+            return df
+        self._drop_invalid(df, bad)
+        return df[~bad]
 
     def _drop_invalid(self, df: pd.DataFrame, bad: np.ndarray) -> None:
         # a type 19 is both a position and a static row; its lines count once (static rows carry 0)
