@@ -31,6 +31,7 @@ larger summed strength among a flagged report's fired checks.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,8 +80,6 @@ def detect(
     config: Config | None = None,
 ) -> Detection:
     """Run checks, forest, events and zones over a tracks table."""
-    import time
-
     cfg = config or Config()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
