@@ -443,6 +443,12 @@ class ZonesConfig:
     #: crosses the disc): receivers differ in robustness, so ships fall silent
     #: anywhere from its edge to well inside, and the estimated radius is rough.
     silence_reach_factor: float = 1.5
+    #: A vessel repeating one fix at least this many times after its last live one
+    #: (over at least ``silence_min_s``) inside a zone held a lost fix: a moored or
+    #: anchored ship's live fix wanders by metres (GNSS noise) against AIS's ~0.2 m
+    #: resolution, so two equal fixes can be chance, three are a held fix (as
+    #: ChecksConfig.frozen_min_reports for ships underway).
+    held_min_reports: int = 3
     #: Vertices of the zone polygon: 72 keep the area within 0.2 % of the disc.
     polygon_vertices: int = 72
     #: A base station that lost GNSS time within this many metres outside a zone

@@ -13,7 +13,8 @@ Episodes
     transponders simply stop sending positions without a fix; the combined
     table has no times of static messages to show the ship is still heard,
     so a silence counts only between two good fixes inside a zone found from
-    reported evidence (see :func:`_silences`), never on its own. Reports of
+    reported evidence (see :func:`_silences`), never on its own; so does a
+    ship at anchor that keeps repeating its last fix (:func:`_held_fixes`). Reports of
     kind 'spoofing' are never taken for where a ship was.
 
 Where the zone is
@@ -583,7 +584,9 @@ def build_jamming(
       (start, mmsi); ``lat``/``lon`` the middle of the crossing (NaN when no
       fix lies within ``locate_max_gap_s``), ``zone_id`` '' when in no zone;
       also vessels silent inside a zone (reasons 'silent', ``n_reports`` 0,
-      start/end the fixes around the silence, score the zone's confidence);
+      start/end the fixes around the silence, score the zone's confidence),
+      and vessels repeating one fix inside a zone (reasons 'held_fix', see
+      :func:`_held_fixes`);
     - zones: :data:`ZONE_COLUMNS` (``geometry`` a lon/lat shapely Polygon,
       ``radius_km``, ``method`` of the shape);
     - a Series on ``reports``' index: the zone id of jamming reports in a
@@ -681,8 +684,9 @@ def build_jamming(
     ep_zone = np.full(len(episodes), "", dtype=object)
     for label, k in zone_of_label.items():
         ep_zone[zone_label == label] = zone_ids[k]
-    silent = _silences(df, t, z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"])), episodes, cfg)
-    e = pd.concat([episodes.assign(zone_id=ep_zone), silent], ignore_index=True)
+    zs = z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]))
+    e = pd.concat([episodes.assign(zone_id=ep_zone), _silences(df, t, zs, episodes, cfg)], ignore_index=True)
+    e = pd.concat([e, _held_fixes(df, t, zs, e, cfg)], ignore_index=True)
     e = e.iloc[np.lexsort((e["mmsi"].to_numpy(), e["start_s"].to_numpy()))]
     events = pd.DataFrame({
         "event_id": [f"JE{k + 1:04d}" for k in range(len(e))],
@@ -705,6 +709,41 @@ def build_jamming(
     return events, z, pd.Series(per_report, index=reports.index, name="zone_id", dtype=object)
 
 
+def _nearest_zone(
+    t_i: np.ndarray, t_j: np.ndarray, p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray],
+    zones: pd.DataFrame, cfg: ZonesConfig,
+) -> np.ndarray:
+    """Zone (row of ``zones``, -1 none) active between ``t_i`` and ``t_j`` (epoch s) whose centre
+    both fixes ``p`` and ``q`` ((lat, lon) arrays) lie within ``silence_reach_factor`` x its
+    radius of, with the straight path between them crossing its disc; the nearest of several.
+    """
+    best = np.full(len(t_i), -1)
+    best_d = np.full(len(t_i), np.inf)
+    for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
+        r = z.radius_km * 1000.0
+        px, py = _local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
+        qx, qy = _local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
+        far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
+        ok = (t_i <= z.end_s) & (t_j >= z.start_s) & (far <= cfg.silence_reach_factor * r)
+        ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
+        better = ok & (far < best_d)
+        best[better], best_d[better] = k, far[better]
+    return best
+
+
+def _uncounted(mmsi: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, counted: pd.DataFrame) -> np.ndarray:
+    """Which of these intervals overlap no episode of the same vessel in ``counted`` (mmsi, start_s, end_s)."""
+    overlap = counted[["mmsi", "start_s", "end_s"]].merge(
+        pd.DataFrame({"mmsi": mmsi, "gs": start_s, "ge": end_s, "g": np.arange(len(mmsi))}), on="mmsi")
+    dup = overlap.loc[(overlap["start_s"] <= overlap["ge"]) & (overlap["end_s"] >= overlap["gs"]), "g"].to_numpy()
+    return ~np.isin(np.arange(len(mmsi)), dup)
+
+
+def _good_fixes(df: pd.DataFrame) -> np.ndarray:
+    """Valid positions not judged jammed or spoofed."""
+    return df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
+
+
 def _silences(
     df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, cfg: ZonesConfig
 ) -> pd.DataFrame:
@@ -721,7 +760,7 @@ def _silences(
     """
     cols = list(episodes.columns) + ["zone_id"]
     mmsi = df["mmsi"].to_numpy()
-    good = df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
+    good = _good_fixes(df)
     same = mmsi[1:] == mmsi[:-1]
     dt = np.diff(t)
     typical = pd.Series(dt[same]).groupby(mmsi[1:][same]).median()
@@ -729,29 +768,60 @@ def _silences(
     i = np.flatnonzero(same & (dt > limit) & good[:-1] & good[1:])
     j = i + 1
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
-    best = np.full(len(i), -1)
-    best_d = np.full(len(i), np.inf)
-    for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
-        r = z.radius_km * 1000.0
-        px, py = _local_xy(lat[i], lon[i], z.centre_lat, z.centre_lon)
-        qx, qy = _local_xy(lat[j], lon[j], z.centre_lat, z.centre_lon)
-        far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
-        ok = (t[i] <= z.end_s) & (t[j] >= z.start_s) & (far <= cfg.silence_reach_factor * r)
-        ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
-        better = ok & (far < best_d)
-        best[better], best_d[better] = k, far[better]
+    best = _nearest_zone(t[i], t[j], (lat[i], lon[i]), (lat[j], lon[j]), zones, cfg)
     keep = best >= 0
     i, j, best = i[keep], j[keep], best[keep]
     # A vessel with a reported episode overlapping the silence is already counted.
-    overlap = episodes[["mmsi", "start_s", "end_s"]].merge(
-        pd.DataFrame({"mmsi": mmsi[i], "gs": t[i], "ge": t[j], "g": np.arange(len(i))}), on="mmsi")
-    dup = overlap.loc[(overlap["start_s"] <= overlap["ge"]) & (overlap["end_s"] >= overlap["gs"]), "g"].to_numpy()
-    keep = ~np.isin(np.arange(len(i)), dup)
+    keep = _uncounted(mmsi[i], t[i], t[j], episodes)
     i, j, best = i[keep], j[keep], best[keep]
     return pd.DataFrame({
         "mmsi": mmsi[i], "start_s": t[i], "end_s": t[j], "n_reports": 0,
         "score": zones["confidence"].to_numpy()[best], "reasons": "silent",
         "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
+        "zone_id": zones["zone_id"].to_numpy()[best],
+    }).reindex(columns=cols)
+
+
+def _held_fixes(
+    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, counted: pd.DataFrame, cfg: ZonesConfig
+) -> pd.DataFrame:
+    """Vessels that kept repeating one fix inside a zone while it was active.
+
+    A receiver that loses its fix may keep sending the last one; underway the
+    frozen_position check sees it, but a ship at anchor or moored barely moves
+    and reports a near-zero SOG. A live fix still wanders by metres between
+    reports (GNSS noise), far above AIS's ~0.2 m resolution, yet receivers
+    with a static-hold filter pin it on purpose, so such a run counts only
+    for a zone found from reported evidence, as silences do: at least
+    ``held_min_reports`` repeats of a vessel's good fix (the run's first
+    report is the last live fix) over at least ``silence_min_s``, the run
+    starting and ending within ``boundary_max_gap_s`` of the zone's switching
+    on and off (a pinned fix of a moored ship spans hours either side), the
+    fix placed as a silence's (:func:`_nearest_zone`). Reasons 'held_fix',
+    ``n_reports`` the repeats, start/end the first and last repeat; unless
+    the vessel is already counted (``counted``: mmsi, start_s, end_s).
+    """
+    cols = list(counted.columns)
+    good = np.flatnonzero(_good_fixes(df))
+    mmsi = df["mmsi"].to_numpy()[good]
+    lat, lon, tg = df["lat"].to_numpy(dtype=float)[good], df["lon"].to_numpy(dtype=float)[good], t[good]
+    new = np.ones(len(good), dtype=bool)
+    new[1:] = (mmsi[1:] != mmsi[:-1]) | (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
+    a = np.flatnonzero(new)
+    b = np.r_[a[1:], len(good)] - 1
+    keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
+    a, b = a[keep], b[keep]
+    best = _nearest_zone(tg[a], tg[b], (lat[a], lon[a]), (lat[a], lon[a]), zones, cfg)
+    start = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[best]  # NaN: in no zone
+    end = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[best]
+    ok = (tg[a] >= start - cfg.boundary_max_gap_s) & (tg[b] <= end + cfg.boundary_max_gap_s)
+    a, b, best = a[ok], b[ok], best[ok]
+    keep = _uncounted(mmsi[a], tg[a + 1], tg[b], counted)
+    a, b, best = a[keep], b[keep], best[keep]
+    return pd.DataFrame({
+        "mmsi": mmsi[a], "start_s": tg[a + 1], "end_s": tg[b], "n_reports": b - a,
+        "score": zones["confidence"].to_numpy()[best], "reasons": "held_fix",
+        "p_lat": lat[a], "p_lon": lon[a], "q_lat": lat[a], "q_lon": lon[a],
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)
 

@@ -362,3 +362,41 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
     c = [(8, 2700, 6000, 60, 12_000), (9, 2730, 7000, 180, 14_000), (10, 2760, 8000, 200, 8_000)]
     zone, windows = _split_onsets(episodes(a + c), ZonesConfig())
     assert (zone == 0).all() and windows == [(0.0, 8000.0)]
+
+
+def anchored(mmsi: int, lat: float, lon: float, held: tuple[float, float] | None, seed: int) -> pd.DataFrame:
+    """A ship at anchor reporting every 3 min, its fix wandering by metres; ``held``: from
+    and to (s) it repeats its last fix instead."""
+    df = track(mmsi, lat, lon, 0, 0.0, 0, 10_800, 180)
+    rng = np.random.default_rng(seed)
+    df["lat"] += rng.normal(0, 3e-5, len(df))  # ~3 m of GNSS noise
+    df["lon"] += rng.normal(0, 6e-5, len(df))
+    if held is not None:
+        s = seconds(df)
+        rows = s.between(*held)
+        last = df.loc[s < held[0], ["lat", "lon"]].iloc[-1].to_numpy()
+        df.loc[rows, "lat"], df.loc[rows, "lon"] = last[0], last[1]
+    return df
+
+
+def test_ships_at_anchor_holding_their_fix_inside_a_zone_are_jammed_too(three_lanes: pd.DataFrame) -> None:
+    lat, lon = destination(*CENTRE, 45, 10_000)
+    held = anchored(230_009_101, float(lat), float(lon), (1800, 9000), 1)
+    # A moored ship whose receiver pins its fix all the time (static hold) is no victim.
+    pinned = anchored(230_009_102, float(lat), float(lon), (180, 10_800), 2)
+    live = anchored(230_009_103, float(lat), float(lon), None, 3)
+    far_lat, far_lon = destination(*CENTRE, 45, 100_000)
+    far = anchored(230_009_104, float(far_lat), float(far_lon), (1800, 9000), 4)
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes, held, pinned, live, far], ignore_index=True)))
+    assert len(zones) == 1
+    kept = events[events["reasons"] == "held_fix"]
+    assert kept["mmsi"].tolist() == [230_009_101] and kept["zone_id"].tolist() == ["J001"]
+    # The repeats of the fix last reported live before 1800 s, up to the last one before 9000 s.
+    repeats = seconds(held)[seconds(held).between(1800, 9000)]
+    assert kept["n_reports"].iloc[0] == len(repeats)
+    assert (kept["start"].iloc[0] - T0).total_seconds() == repeats.min()
+    assert (kept["end"].iloc[0] - T0).total_seconds() == repeats.max()
+    assert not {230_009_102, 230_009_103, 230_009_104} & set(events["mmsi"])
+    # Held fixes alone never make a zone.
+    alone, none, _ = build_jamming(finish(pd.concat([held, far], ignore_index=True)))
+    assert alone.empty and none.empty
