@@ -504,8 +504,13 @@ def fit_disc(
 
 
 def _sample_times(start: np.ndarray, end: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Times every ``step_s`` seconds from each interval's start to its end: (interval number, time)."""
-    k = np.floor((end - start) / step_s).astype(np.int64) + 1
+    """Times every ``step_s`` seconds from each interval's start to its end: (interval number, time).
+
+    An empty interval (end before start, e.g. an episode clipped to a zone window it
+    does not reach) gives no times.
+    """
+    span = end - start
+    k = np.where(span >= 0, np.floor(np.where(span >= 0, span, 0) / step_s) + 1, 0).astype(np.int64)
     rep = np.repeat(np.arange(len(start)), k)
     offset = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
     return rep, start[rep] + offset * step_s

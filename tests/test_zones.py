@@ -400,3 +400,11 @@ def test_ships_at_anchor_holding_their_fix_inside_a_zone_are_jammed_too(three_la
     # Held fixes alone never make a zone.
     alone, none, _ = build_jamming(finish(pd.concat([held, far], ignore_index=True)))
     assert alone.empty and none.empty
+
+
+def test_sample_times_skips_empty_intervals() -> None:
+    from gnss_watch.zones import _sample_times
+
+    rep, t = _sample_times(np.array([0.0, 100.0, 50.0]), np.array([20.0, 90.0, 50.0]), 10.0)
+    assert list(rep) == [0, 0, 0, 2]  # the second interval ends before it starts: no samples
+    assert list(t) == [0.0, 10.0, 20.0, 50.0]
