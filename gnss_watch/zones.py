@@ -808,6 +808,8 @@ def _held_fixes(
     """
     cols = list(counted.columns)
     good = np.flatnonzero(_good_fixes(df))
+    if not len(good) or not len(zones):
+        return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()[good]
     lat, lon, tg = df["lat"].to_numpy(dtype=float)[good], df["lon"].to_numpy(dtype=float)[good], t[good]
     new = np.ones(len(good), dtype=bool)

@@ -408,3 +408,16 @@ def test_sample_times_skips_empty_intervals() -> None:
     rep, t = _sample_times(np.array([0.0, 100.0, 50.0]), np.array([20.0, 90.0, 50.0]), 10.0)
     assert list(rep) == [0, 0, 0, 2]  # the second interval ends before it starts: no samples
     assert list(t) == [0.0, 10.0, 20.0, 50.0]
+
+
+def test_jamming_on_reports_with_no_good_fix_at_all_does_not_crash() -> None:
+    """A file whose only vessel never has a usable fix (real: gfw bad-tagblock-group.nmea)."""
+    from gnss_watch.zones import build_jamming
+
+    t = pd.date_range("2024-06-01", periods=4, freq="10s", tz="UTC")
+    reports = pd.DataFrame({"time": t, "mmsi": 230000001, "lat": np.nan, "lon": np.nan, "pos_valid": False,
+                            "sog": np.nan, "second": 63, "score": 0.7, "kind": "jamming",
+                            "reasons": "pos_unavailable", "pos_unavailable": True, "dead_reckoning": False,
+                            "frozen_position": False, "degraded_fix": False})
+    events, zones, zone_ids = build_jamming(reports)
+    assert len(zones) == 0 and len(zone_ids) == len(reports)
