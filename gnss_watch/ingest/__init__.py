@@ -27,7 +27,7 @@ from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, confor
 from .accounting import SKIP_REASONS, Accounting
 from .base import Batch, IngestError, NotAISError, UndatedError
 from .nmea import NmeaDecoder, read_nmea
-from .sources import FORMATS, Source, open_sources
+from .sources import FORMATS, open_sources
 
 __all__ = ["read", "Dataset", "Accounting", "SKIP_REASONS", "IngestError", "NotAISError", "UndatedError",
            "NmeaDecoder", "FORMATS", "fold_vessels"]

@@ -594,7 +594,6 @@ class NmeaDecoder:
 
     def _validate(self, batch: Batch) -> Batch:
         """Typed canonical frames; rows with out-of-range fields move to 'invalid_field'."""
-        acct = self.acct
         pos = batch.positions
         if len(pos):
             lat, lon, mmsi = pos["lat"].to_numpy(float), pos["lon"].to_numpy(float), pos["mmsi"].to_numpy()
