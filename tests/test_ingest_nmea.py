@@ -407,3 +407,14 @@ def test_nmea_packed_in_csv_rows_with_pghp_after_the_sentence() -> None:
     assert ds.positions["time"].min() >= pd.Timestamp("2018-10-08T00:04Z")
     assert ds.positions["time"].max() <= pd.Timestamp("2018-10-08T04:09Z")
     assert len(ds.vessels) == 1
+
+
+@pytest.mark.parametrize("prefix", ["$PGHP,1,6010,6,11,11,46,11,929,244,0,,1,72*21", "6010-06-11T11:46:11Z"])
+def test_impossible_years_are_not_times(tmp_path: Path, prefix: str) -> None:
+    """Found by the property test: a year 6010 from a damaged line must not crash the table build."""
+    s = position(230000001, 60.0, 25.0)
+    lines = [prefix, s] if prefix.startswith("$") else [f"{prefix} {s}"]
+    lines.append(tag(position(230000002, 60.0, 25.1), c=T0))
+    ds = read(str(write(tmp_path, lines)))
+    assert (ds.positions["time"] == pd.Timestamp(T0, unit="s", tz="UTC")).all()
+    assert balanced(ds.accounting)

@@ -62,7 +62,11 @@ def _epoch(value: bytes) -> float:
         return NAN
     if t > 1e11:  # milliseconds
         t /= 1000.0
-    # AIS exists since ~2000; anything outside 1990..2100 is not a receive time.
+    return _plausible(t)
+
+
+def _plausible(t: float) -> float:
+    """``t`` when it can be a receive time, else NaN: AIS exists since ~2000, so 1990..2100."""
     return t if 631_152_000 <= t <= 4_102_444_800 else NAN
 
 
@@ -77,7 +81,7 @@ def _leading_time(prefix: bytes) -> float:
             return NAN
         if d.tzinfo is None:
             d = d.replace(tzinfo=timezone.utc)
-        return d.timestamp()
+        return _plausible(d.timestamp())
     return _epoch(p)
 
 
@@ -107,8 +111,8 @@ def _pghp(line: bytes) -> tuple[float, str | None]:
     f = line.split(b"*", 1)[0].split(b",")
     try:
         y, mo, d, h, mi, s, ms = (int(x) for x in f[2:9])
-        t = datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=timezone.utc).timestamp()
-    except (ValueError, IndexError):
+        t = _plausible(datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=timezone.utc).timestamp())
+    except (ValueError, IndexError, OverflowError):
         return NAN, None
     station = f[11].decode("ascii", "replace") if len(f) > 11 and f[11] else None
     return t, station
