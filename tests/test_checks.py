@@ -422,6 +422,20 @@ def test_circle_quiet_on_fishing_zig_zag_and_harbour_turns():
 
 
 
+def test_circle_leaves_out_a_ship_at_anchor_on_the_spoofed_circle():
+    """A ship rides at anchor (3-minute reports, SOG 0) where the spoofed circle later
+    passes: the circle fires, its anchored reports do not, although they lie on it."""
+    circ = circle_track(2000, 12, 1.2)
+    anchored = circ.iloc[[0] * 10].copy()
+    anchored["time"] = T0 + pd.to_timedelta(np.arange(10) * 180.0, unit="s")
+    anchored[["sog", "cog"]] = 0.0
+    circ["time"] += anchored["time"].iloc[-1] - T0 + pd.Timedelta(seconds=180)
+    res = check(build(anchored, circ), "circle")
+    at_anchor = res["time"] < circ["time"].iloc[0]
+    assert res.loc[~at_anchor, "circle"].mean() > 0.9
+    assert not res.loc[at_anchor, "circle"].any()
+
+
 def partial_arc(heading_follows: bool) -> pd.DataFrame:
     """12 kn east on passage, then 130 degrees of a 2 km circle (COG along the arc) over
     about 12 min; the true heading stays 90 (the spoof) or turns with the COG (a real turn)."""

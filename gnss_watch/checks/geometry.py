@@ -187,6 +187,10 @@ def circle(ctx: Context) -> Result:
         implied = (path - path[back]) / (t - t[back]) / KNOT_MS
     speed = np.where(np.isfinite(ctx.sog[rows]), ctx.sog[rows], implied)
     moving = has_leg & (speed >= cfg.circle_min_sog_kn)
+    # A report at rest traces nothing, whatever circle it happens to lie on (a spoofed
+    # circle often passes through where the ship lies at anchor); reported SOG may be
+    # frozen by the spoofer, so the track's own speed counts too.
+    underway = moving | (has_leg & (implied >= cfg.circle_min_sog_kn))
     # Turning between consecutive moving chords of a segment (0 elsewhere).
     mv = np.flatnonzero(moving)
     brg = np.full(len(rows), np.nan)
@@ -211,10 +215,11 @@ def circle(ctx: Context) -> Result:
     for g in np.flatnonzero((hi - lo >= cfg.circle_min_arc_deg) | partial):
         s = slice(bounds[g], bounds[g + 1])
         x, y = land.project(lon[s], lat[s])
-        hit, radius = _circle_windows(x, y, cum[s], speed[s], cfg, cfg.circle_min_arc_deg)
+        hit, radius = _circle_windows(x, y, cum[s], speed[s], underway[s], cfg, cfg.circle_min_arc_deg)
         if partial[g]:
             lag = _HeadingLag(dcum[s], hcount[s], cfg.circle_min_heading_lag_deg)
-            phit, pradius = _circle_windows(x, y, cum[s], speed[s], cfg, cfg.circle_min_partial_arc_deg, lag)
+            phit, pradius = _circle_windows(x, y, cum[s], speed[s], underway[s], cfg, cfg.circle_min_partial_arc_deg,
+                                            lag)
             radius = np.where(hit, radius, pradius)
             hit |= phit
         fired[rows[s][hit]] = True
@@ -249,12 +254,12 @@ class _HeadingLag:
 
 
 def _circle_windows(
-    x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, cfg: ChecksConfig, arc: float,
-    keep_window: _HeadingLag | None = None,
+    x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, underway: np.ndarray, cfg: ChecksConfig,
+    arc: float, keep_window: _HeadingLag | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit the windows of one segment that turn ``arc`` degrees one way (and pass
-    ``keep_window`` if given); returns the rows on the circle of a passing window and
-    its radius (metres, NaN elsewhere)."""
+    ``keep_window`` if given); returns the rows on the circle of a passing window that
+    are ``underway`` and its radius (metres, NaN elsewhere)."""
     m = len(x)
     idx = np.arange(m)
     # Windows turning `arc` one way: ending at each i, from the latest start j with
@@ -290,7 +295,7 @@ def _circle_windows(
     # only its reports on the circle (within the residual bound) count.
     for k in np.flatnonzero(ok):
         s = slice(start[k], end[k] + 1)
-        on = np.abs(np.hypot(x[s] - cx[k], y[s] - cy[k]) - r[k]) <= cfg.circle_max_residual_frac * r[k]
+        on = (np.abs(np.hypot(x[s] - cx[k], y[s] - cy[k]) - r[k]) <= cfg.circle_max_residual_frac * r[k]) & underway[s]
         hit[s] |= on
         radius[s] = np.where(on, r[k], radius[s])
     return hit, radius
