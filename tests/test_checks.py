@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gnss_watch
 from gnss_watch import tracks as tracks_mod
@@ -16,7 +18,7 @@ from gnss_watch.checks import (
     BASE_STATION_COLUMNS, CHECK_FAMILY, CHECKS, WATERWAYS, ChecksConfig, check_base_stations, in_waterway,
     jump_analysis, placeholder_mmsi, run_checks,
 )
-from gnss_watch.checks.context import Context
+from gnss_watch.checks.context import Context, first_reaching
 from gnss_watch.config import _field_docs
 from gnss_watch.geo import KNOT_MS, METRES_PER_NM, destination
 from gnss_watch.schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform
@@ -453,6 +455,32 @@ def test_circle_fires_on_a_partial_arc_the_heading_does_not_follow():
     assert res.loc[on_arc, "circle"].mean() > 0.8
     assert res.loc[res["circle"], "circle_mag"].between(1900, 2100).all()
     assert not res.loc[~on_arc, "circle"].iloc[:-6].any()
+
+
+def test_circle_fires_on_an_arc_that_starts_with_a_sharp_turn_the_other_way():
+    """The spoofed course swings 90 degrees left from the real one, then curves right
+    through 130 degrees with the heading held (same segment, no jump): the right-hand
+    arc counts although the track turned left just before it."""
+    df = leg(230000001, 59.8, 22.5, 12, 90, 60, 10, heading=90.0)
+    arc = circle_track(2000, 12, 130 / 360).iloc[1:]
+    arc["lat"] += df["lat"].iloc[-1] - 59.8
+    arc["lon"] += df["lon"].iloc[-1] - 23.0
+    arc["time"] += df["time"].iloc[-1] - T0
+    arc["heading"] = 90.0
+    res = check(build(df, arc), "circle")
+    assert res["segment"].nunique() == 1
+    on_arc = np.arange(len(res)) >= 60
+    assert res.loc[on_arc, "circle"].mean() > 0.8
+    assert not res.loc[~on_arc, "circle"].iloc[:-6].any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-5, 5), min_size=1, max_size=60), st.integers(-3, 6))
+def test_first_reaching_matches_a_plain_search(values, rise):
+    a = np.array(values, dtype=float)
+    target = a + rise
+    want = [next((i for i in range(j + 1, len(a)) if a[i] >= target[j]), len(a)) for j in range(len(a))]
+    assert first_reaching(a, target).tolist() == want
 
 
 def test_circle_quiet_on_a_partial_arc_sailed_with_heading_or_without_one():

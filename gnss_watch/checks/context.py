@@ -84,6 +84,24 @@ def range_min_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[n
     return out_min, out_max
 
 
+
+def first_reaching(values: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """For each position j, the first index i > j with ``values[i] >= target[j]``
+    (``len(values)`` where there is none). Binary lifting over a sparse table of
+    maxima: whole blocks still below the target are skipped, largest first."""
+    n = len(values)
+    maxs = [values]
+    while 2 ** len(maxs) <= n:
+        h = 2 ** (len(maxs) - 1)
+        maxs.append(np.maximum(maxs[-1][:-h], maxs[-1][h:]))  # level k: max of values[p:p + 2**k]
+    pos = np.arange(1, n + 1)
+    for k in range(len(maxs) - 1, -1, -1):
+        step = 2 ** k
+        fits = pos + step <= n
+        below = fits & (maxs[k][np.minimum(pos, len(maxs[k]) - 1)] < target)
+        pos = np.where(below, pos + step, pos)
+    return pos
+
 class Context:
     """Arrays of one tracks table (see :mod:`gnss_watch.tracks`) for the checks.
 

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import land
 from ..geo import KNOT_MS, angle_diff_deg, bearing_deg
 from ..config import ChecksConfig
-from .context import Context, group_first_index
+from .context import Context, first_reaching, group_first_index
 from .motion import jump_analysis
 
 Result = tuple[np.ndarray, np.ndarray]
@@ -262,14 +262,14 @@ def _circle_windows(
     are ``underway`` and its radius (metres, NaN elsewhere)."""
     m = len(x)
     idx = np.arange(m)
-    # Windows turning `arc` one way: ending at each i, from the latest start j with
-    # cum[j] <= cum[i] - arc (running maxima are monotone, so searchsorted finds it),
-    # and starting at each j, to the earliest such end; the mirrors for the other way.
-    run_max, run_min = np.maximum.accumulate(cum), -np.minimum.accumulate(cum)
-    start = np.concatenate([
-        np.searchsorted(run_max, cum - arc, side="right") - 1, np.searchsorted(run_min, -(cum + arc), side="right") - 1,
-        idx, idx])
-    end = np.concatenate([idx, idx, np.searchsorted(run_max, cum + arc), np.searchsorted(run_min, -(cum - arc))])
+    # Windows turning `arc` one way: from each start j to the earliest end i with
+    # cum[i] >= cum[j] + arc, and to each end from the latest such start (the same
+    # search on the reversed track); the mirrors for the other way. The turn before j
+    # does not matter: a right-hand circle right after a sharp left turn counts.
+    rev = slice(None, None, -1)
+    start = np.concatenate([idx, idx, m - 1 - first_reaching(-cum[rev], -cum[rev] + arc)[rev],
+                            m - 1 - first_reaching(cum[rev], cum[rev] + arc)[rev]])
+    end = np.concatenate([first_reaching(cum, cum + arc), first_reaching(-cum, -cum + arc), idx, idx])
     keep = (start >= 0) & (end < m) & (start < end)
     start, end = np.unique(np.column_stack([start[keep], end[keep]]), axis=0).T
     if keep_window is not None:
