@@ -39,7 +39,10 @@ Clustering
     discs active at different times, see :func:`_split_switchings`), or when
     ships lost the fix together, at one instant, away from where the
     cluster's earlier ships lost it (a second jammer switching on while the
-    first is on, see :func:`_split_onsets`).
+    first is on, see :func:`_split_onsets`); a zone found by its switch-on
+    ends where ships regained the fix together, away from where the episodes
+    running on after then regained it (its jammer switching off while a
+    neighbour stays on, :func:`_split_switch_offs`).
 
 Zone shape
     An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
@@ -381,6 +384,16 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     return zone, [(float(s[zone == z].min()), float(f[zone == z].max())) for z in range(len(used))]
 
 
+
+def _split_switch_offs(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """:func:`_split_onsets` backwards in time: a jammer switching off gives the fix
+    back to every ship in reach at once, so ships regaining it together, away from
+    where the episodes still running after then regain it, end a zone there."""
+    rev = e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
+                   q_lat=e["p_lat"], q_lon=e["p_lon"])
+    zone, windows = _split_onsets(rev, cfg)
+    return zone, [(-b, -a) for a, b in windows]
+
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
     """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
     if len(x) < 2:
@@ -610,10 +623,18 @@ def build_jamming(
     for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
         members = np.flatnonzero(labels == label)
         sub, sub_windows = _split_switchings(episodes.iloc[members], cfg)
-        if len(sub_windows) == 1:
-            sub, sub_windows = _split_onsets(episodes.iloc[members], cfg)
-        zone_label[members] = sub + len(windows)
-        windows += sub_windows
+        if len(sub_windows) > 1:  # windows from both switchings: on and off
+            zone_label[members] = sub + len(windows)
+            windows += sub_windows
+            continue
+        sub, sub_windows = _split_onsets(episodes.iloc[members], cfg)
+        for k in range(len(sub_windows)):  # a zone found by its switch-on ends where its jammer switched off
+            part = members[sub == k]
+            off, off_windows = _split_switch_offs(episodes.iloc[part], cfg)
+            if len(off_windows) == 1:
+                off_windows = [sub_windows[k]]
+            zone_label[part] = off + len(windows)
+            windows += off_windows
 
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)

@@ -342,20 +342,24 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     assert haversine_m(lat2, lon2, *CENTRE) < 6_000 and abs(r2 - r) < 3_000
 
 
+def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame:
+    """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there."""
+    m, s, f, b, d = map(np.array, zip(*rows))
+    lat, lon = destination(*CENTRE, b, d)
+    return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon})
+
+
+# Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
+# whose losses come within one report interval of each other; the ends are staggered (crossings).
+SWITCH_A = [(1, 0, 3000, 0, 10_000), (2, 30, 4000, 120, 15_000), (3, 60, 5000, 240, 20_000),
+            (4, 1500, 5000, 300, 25_000)]
+SWITCH_B = [(5, 2700, 6000, 80, 55_000), (6, 2760, 7000, 95, 65_000), (7, 2800, 8000, 90, 50_000)]
+
+
 def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
     from gnss_watch.zones import _split_onsets
 
-    def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame:
-        """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there."""
-        m, s, f, b, d = map(np.array, zip(*rows))
-        lat, lon = destination(*CENTRE, b, d)
-        return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon,
-                             "q_lat": lat, "q_lon": lon})
-
-    # Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
-    # whose losses come within one report interval of each other; the ends are staggered (crossings).
-    a = [(1, 0, 3000, 0, 10_000), (2, 30, 4000, 120, 15_000), (3, 60, 5000, 240, 20_000), (4, 1500, 5000, 300, 25_000)]
-    b = [(5, 2700, 6000, 80, 55_000), (6, 2760, 7000, 95, 65_000), (7, 2800, 8000, 90, 50_000)]
+    a, b = SWITCH_A, SWITCH_B
     zone, windows = _split_onsets(episodes(a + b), ZonesConfig())
     assert zone.tolist() == [0, 0, 0, 0, 1, 1, 1] and windows == [(0.0, 5000.0), (2700.0, 8000.0)]
     # Three ships losing the fix together inside where A's ships lost it: A's zone, not a new one.
@@ -363,6 +367,16 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
     zone, windows = _split_onsets(episodes(a + c), ZonesConfig())
     assert (zone == 0).all() and windows == [(0.0, 8000.0)]
 
+
+
+def test_a_jammer_switching_off_while_another_stays_on_ends_its_zone() -> None:
+    """The previous test backwards in time: A's ships regain the fix together at 8000 s;
+    B, 60 km east, switched off at 5300 s with three ships regaining it together."""
+    from gnss_watch.zones import _split_switch_offs
+
+    mirror = [(m, 8000 - f, 8000 - s, b, d) for m, s, f, b, d in SWITCH_A + SWITCH_B]
+    zone, windows = _split_switch_offs(episodes(mirror), ZonesConfig())
+    assert zone.tolist() == [0, 0, 0, 0, 1, 1, 1] and windows == [(3000.0, 8000.0), (0.0, 5300.0)]
 
 def anchored(mmsi: int, lat: float, lon: float, held: tuple[float, float] | None, seed: int) -> pd.DataFrame:
     """A ship at anchor reporting every 3 min, its fix wandering by metres; ``held``: from
