@@ -570,13 +570,17 @@ def share_disc(
         gain = np.cumsum(w[order], axis=1)
         gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
         # Gains within one sample (``share_step_s``) of a jammed ship of the best
-        # are not told apart: of those, the smallest disc (without good fixes
-        # around, the smallest circle holding the jammed ships, not one drifting
-        # off their lane as the grid happens to fit a few samples better).
+        # are not told apart.
         close = gain >= gain.max() - tie
         if close.any():
+            # Of those, the smallest disc (without good fixes around, the smallest circle
+            # holding the jammed ships, not one drifting off their lane as the grid happens
+            # to fit a few samples better), widened halfway to the next point out: the
+            # boundary lies somewhere between the last ship that lost the fix and the
+            # nearest one that kept it (a coast without ships leaves the zone open that way).
             k, i = np.unravel_index(np.argmin(np.where(close, ds, np.inf)), ds.shape)
-            best = (float(cx[k]), float(cy[k]), float(ds[k, i]))
+            ring = ds[k, i + 1] - ds[k, i] if i + 1 < ds.shape[1] else 0.0
+            best = (float(cx[k]), float(cy[k]), float(ds[k, i] + ring / 2))
         span, step = step, cfg.share_grid_m
     lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
     return lat, lon, best[2]
