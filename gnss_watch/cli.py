@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from . import __version__
 
@@ -38,7 +39,8 @@ def _config(path: str | None):
 def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import replay
 
-    res = replay(args.inputs, out_dir=args.out, format=args.format, config=_config(args.config),
+    config = _config(args.config)
+    res = replay(args.inputs, out_dir=args.out, format=args.format, config=config,
                  start=args.start, progress=not args.quiet)
     s = res.summary
     lines = s["lines"]
@@ -49,6 +51,33 @@ def cmd_replay(args: argparse.Namespace) -> int:
     for w in s["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {args.out}/ in {s['elapsed_s']:.1f} s")
+    if args.report:
+        from .report import write_report
+
+        print(write_report(res, args.out, top=args.top, config_note=_config_note(args.config)))
+    return 0
+
+
+def _config_note(path: str | None) -> str:
+    return f"Configuration: {path} applied over the defaults." if path else "Configuration: defaults."
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+    from .results import load_results
+
+    if args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    # Without --config, the configuration the replay recorded in DIR/config.toml.
+    config = _config(args.config) if args.config else None
+    try:
+        res = load_results(args.dir, config)
+    except (FileNotFoundError, ValueError, KeyError, OSError) as exc:
+        raise UsageError(f"{exc}".splitlines()[0] if str(exc) else f"{args.dir}: unreadable outputs") from None
+    recorded = Path(args.dir) / "config.toml"
+    note = (_config_note(args.config) if args.config or not recorded.is_file()
+            else f"Configuration: {recorded}, as the replay ran.")
+    print(write_report(res, args.dir, top=args.top, config_note=note))
     return 0
 
 
@@ -65,8 +94,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .evaluate import evaluate, format_table, write_evaluation
 
     try:
@@ -108,7 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--start", metavar="ISO8601",
                    help="when an NMEA file has no times at all and no base-station reports: the time it began")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
+    r.add_argument("--report", action="store_true", help="also write report.html and report.pdf into --out")
+    r.add_argument("--top", type=int, default=10, metavar="N", help="with --report: spoofing events in the PDF")
     r.set_defaults(func=cmd_replay)
+
+    rp = sub.add_parser(
+        "report", help="write report.html and report.pdf from a replay's output directory",
+        description="Plot and tabulate a 'gnss-watch replay --out DIR' directory: DIR/report.html (one "
+                    "self-contained file) and DIR/report.pdf (A4).",
+    )
+    rp.add_argument("dir", metavar="DIR", help="output directory of 'gnss-watch replay'")
+    rp.add_argument("--top", type=int, default=10, metavar="N",
+                    help="spoofing events (highest score first) with a page panel in the PDF (default 10; "
+                         "the HTML shows all)")
+    rp.add_argument("--config", metavar="FILE", help="the TOML file the replay ran with (for the method section)")
+    rp.set_defaults(func=cmd_report)
 
     s = sub.add_parser(
         "simulate", help="generate a Baltic AIS scenario with known interference (ground truth)",

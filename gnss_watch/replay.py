@@ -23,7 +23,7 @@ from .checks import CHECKS
 from .config import Config
 from .detect import Detection, anomalies, detect
 from .ingest import Dataset, read
-from .outputs import write_csv, write_json, write_parquet
+from .outputs import write_csv, write_json, write_parquet, write_text
 from .tracks import build_tracks
 from .zones import write_zones_geojson
 
@@ -70,7 +70,8 @@ def replay(
     """Run the pipeline over recorded inputs; write the outputs to ``out_dir`` when given.
 
     Outputs (each written atomically): ``positions.parquet`` (positions with
-    track ids and kinematics), ``vessels.csv``, ``base_stations.csv`` and
+    track ids and kinematics), ``vessels.csv``, ``base_stations.csv``,
+    ``config.toml`` (the configuration used) and
     ``summary.json`` (the line accounting, message counts, time span, vessel
     count and elapsed seconds).
     """
@@ -85,10 +86,25 @@ def replay(
     timings["tracks"] = time.perf_counter() - t1
     det = detect(tracks, ds.vessels, ds.base_stations, cfg)
     timings.update(det.timings)
-    ev = det.events
 
+    summary = summarize(ds, tracks, det)
+    res = Results(ds, det, summary, cfg)
+    if out_dir is not None:
+        t2 = time.perf_counter()
+        write_outputs(res, out_dir)
+        timings["outputs"] = time.perf_counter() - t2
+    summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    summary["elapsed_s"] = round(time.perf_counter() - t0, 3)
+    if out_dir is not None:
+        write_json(Path(out_dir) / "summary.json", summary)
+    return res
+
+
+def summarize(ds: Dataset, tracks: pd.DataFrame, det: Detection) -> dict[str, Any]:
+    """summary.json without timings: inputs, line accounting, time span, counts, detection counts."""
     first, last = ds.time_span
-    summary: dict[str, Any] = {
+    ev = det.events
+    return {
         "version": __version__,
         "inputs": ds.accounting.sources,
         **ds.accounting.to_dict(),
@@ -109,16 +125,6 @@ def replay(
             "jamming_zones": len(det.zones),
         },
     }
-    res = Results(ds, det, summary, cfg)
-    if out_dir is not None:
-        t2 = time.perf_counter()
-        write_outputs(res, out_dir)
-        timings["outputs"] = time.perf_counter() - t2
-    summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    summary["elapsed_s"] = round(time.perf_counter() - t0, 3)
-    if out_dir is not None:
-        write_json(Path(out_dir) / "summary.json", summary)
-    return res
 
 
 def write_outputs(res: Results, out_dir: str | Path) -> None:
@@ -132,3 +138,5 @@ def write_outputs(res: Results, out_dir: str | Path) -> None:
     write_csv(out / "grid.csv", det.grid)
     write_csv(out / "vessels.csv", res.dataset.vessels)
     write_csv(out / "base_stations.csv", det.base_stations)
+    # The configuration the results came from, so a report made later states the real method.
+    write_text(out / "config.toml", res.config.to_toml())

@@ -1,0 +1,138 @@
+"""gnss_watch.plot draws onto the given Axes, from a Results or an output directory."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from report_helpers import replay_dir  # noqa: E402
+
+from gnss_watch import plot  # noqa: E402
+from gnss_watch.results import load_results  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def res(tmp_path_factory):
+    return load_results(replay_dir(tmp_path_factory.getbasetemp()))
+
+
+def _ax():
+    return Figure().add_subplot()
+
+
+def test_load_results_restores_tables(res):
+    assert len(res.reports) and res.reports["time"].dt.tz is not None
+    assert res.events["start"].dt.tz is not None and (res.events["end"] >= res.events["start"]).all()
+    # zones come back as shapely polygons whose centre lies inside
+    for z in res.zones.itertuples():
+        assert z.geometry.geom_type == "Polygon" and z.geometry.contains(shapely.Point(z.centre_lon, z.centre_lat))
+    assert set(res.detection.grid["level"]) <= {"low", "medium", "high"}
+
+
+def test_load_results_rejects_non_output_dir(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing positions.parquet"):
+        load_results(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        load_results(tmp_path / "nope")
+
+
+def test_plot_map_zones_aspect_and_tracks(res):
+    ax = _ax()
+    assert plot.plot_map(res, ax=ax) is ax
+    zones = [p for p in ax.patches if (p.get_gid() or "").startswith("zone:")]
+    assert len(res.zones) >= 1
+    assert sorted(p.get_gid() for p in zones) == sorted(f"zone:{z}" for z in res.zones["zone_id"])
+    lat0, lat1 = ax.get_ylim()
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians((lat0 + lat1) / 2)))
+    tracks = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_label() == "vessel tracks"]
+    assert len(tracks) == 1 and len(tracks[0].get_segments()) >= res.reports["mmsi"].nunique() // 2
+    # the view holds the traffic and every zone
+    x0, x1 = ax.get_xlim()
+    assert (res.zones["centre_lon"].between(x0, x1) & res.zones["centre_lat"].between(lat0, lat1)).all()
+    labels = [t.get_text() for t in ax.texts]
+    assert all(any(t.startswith(z) for t in labels) for z in res.zones["zone_id"])
+
+
+def test_plot_map_accepts_output_dir(tmp_path_factory, res):
+    ax = plot.plot_map(replay_dir(tmp_path_factory.getbasetemp()), ax=_ax())
+    assert sum((p.get_gid() or "").startswith("zone:") for p in ax.patches) == len(res.zones)
+
+
+def test_tracks_break_at_jumps():
+    t = pd.date_range("2024-06-01", periods=6, freq="10s", tz="UTC")
+    df = pd.DataFrame({"time": t, "mmsi": [1, 1, 1, 1, 2, 2], "pos_valid": True,
+                       "lon": [20.0, 20.001, 21.0, 21.001, 22.0, 22.001], "lat": 60.0})
+    pieces = plot._pieces(df)
+    # a 55 km jump splits vessel 1; vessel 2 is its own piece
+    assert [len(p) for p in pieces] == [2, 2, 2]
+
+
+def test_plot_grid_cells_and_levels(res):
+    ax = _ax()
+    hour = plot.worst_hours(res, 1)[0]
+    assert plot.plot_grid(res, hour=hour, ax=ax) is ax
+    cells = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_gid() == "grid"]
+    g = res.detection.grid
+    assert len(cells) == 1 and len(cells[0].get_paths()) == int((g["hour"] == hour).sum())
+    worst = g.groupby("hour")["n_bad"].sum()
+    assert worst[hour] == worst.max()
+
+
+def test_plot_timeline_counts_vessels_per_zone(res):
+    ax = _ax()
+    assert plot.plot_timeline(res, ax=ax) is ax
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(res.zones["zone_id"]) <= set(lines)
+    for z in res.zones["zone_id"]:
+        peak = max(lines[z].get_ydata())
+        in_zone = res.reports[res.reports["zone_id"] == z]
+        assert 1 <= peak <= in_zone["mmsi"].nunique()
+
+
+def test_plot_events_timeline_one_bar_per_event(res):
+    ax = _ax()
+    assert plot.plot_events_timeline(res, ax=ax) is ax
+    assert len(ax.patches) == int((res.events["kind"] == "spoofing").sum())
+
+
+def test_plot_track_speed_checks_for_an_event(res):
+    e = res.events[res.events["kind"] == "spoofing"].iloc[0]
+    ax = _ax()
+    assert plot.plot_track(res, int(e["mmsi"]), ax=ax, event_id=e["event_id"]) is ax
+    assert "claimed (spoofed) positions" in ax.get_legend_handles_labels()[1]
+    sp = plot.plot_speed(res, int(e["mmsi"]), ax=_ax(), event_id=e["event_id"])
+    assert {"SOG (reported)", "from positions"} <= set(sp.get_legend_handles_labels()[1])
+    ck = plot.plot_checks(res, int(e["mmsi"]), ax=_ax(), event_id=e["event_id"])
+    fired = {t.get_text().replace(" ", "_") for t in ck.get_yticklabels()}
+    assert set(e["reasons"].split(";")) <= fired
+    with pytest.raises(ValueError, match="no event"):
+        plot.plot_track(res, int(e["mmsi"]), ax=_ax(), event_id="S9999")
+
+
+def test_safe_text_blocks_mathtext():
+    assert plot.safe_text(r"$\frac{$") == r"\$\frac{\$"
+    assert plot.safe_text("A" * 50, 10) == "A" * 9 + "…"
+    assert plot.safe_text(float("nan")) == ""
+
+
+def test_fit_bbox_keeps_content_and_fills_the_box():
+    bbox = (21.0, 59.0, 30.0, 60.5)  # a long, thin Gulf of Finland
+    x0, y0, x1, y1 = plot.fit_bbox(bbox, 1.5)
+    assert x0 <= 21.0 and x1 >= 30.0 and y0 <= 59.0 and y1 >= 60.5
+    ground = (x1 - x0) * np.cos(np.radians((y0 + y1) / 2)) / (y1 - y0)
+    assert ground == pytest.approx(1.5, rel=0.02)
+    assert (x0, x1) == pytest.approx((21.0, 30.0))  # widened north-south only
+
+
+def test_degree_labels():
+    ax = plot.setup_map(_ax(), (-1.0, -1.0, 1.0, 1.0), scale_bar=False)
+    fmt = ax.xaxis.get_major_formatter()
+    assert fmt(-0.5, 0) == "0.5°W" and fmt(2, 0) == "2°E"
+    assert ax.yaxis.get_major_formatter()(-3, 0) == "3°S"
