@@ -30,6 +30,8 @@ demo: $(VENV)/.installed
 	$(BIN)/gnss-watch evaluate --truth $(TRUTH) --labels $(LABELS) --results $(OUT)
 
 test: $(VENV)/.installed-dev
+	@# the live MQTT test runs a real local broker (Debian's mosquitto); it skips only if this fails
+	command -v mosquitto >/dev/null || (apt-get update -qq && apt-get install -y -qq mosquitto) || true
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev

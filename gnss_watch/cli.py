@@ -107,6 +107,75 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _host_port(value: str, default_host: str | None, flag: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host = default_host or ""
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"{flag} {value!r}: expected {'[HOST:]PORT' if default_host else 'HOST:PORT'}")
+    return host.strip("[]"), int(port)
+
+
+def _stop_on_signals():
+    """A stop flag set by SIGTERM/SIGINT: the monitor flushes its state and the command exits 0."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    return stop
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    import json
+
+    from .live import FollowSource, LiveMonitor, MqttSource, TcpSource, UdpSource, run
+
+    cfg = _config(args.config)
+    if args.window is not None or args.step is not None:
+        changes = {"window_s": args.window * 60.0} if args.window is not None else {}
+        if args.step is not None:
+            changes["step_s"] = args.step
+        cfg = cfg.replace(live=changes)
+    lc, maxlen = cfg.live, cfg.ingest.max_line_length
+    try:
+        if args.tcp:
+            source = TcpSource(*_host_port(args.tcp, None, "--tcp"), lc, maxlen, once=args.exit_at_eof)
+        elif args.udp:
+            source = UdpSource(*_host_port(args.udp, "0.0.0.0", "--udp"), lc, maxlen)
+        elif args.follow:
+            source = FollowSource(args.follow, lc, maxlen, once=args.exit_at_eof)
+        else:
+            source = MqttSource(args.mqtt, lc, maxlen)
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    stop = _stop_on_signals()
+
+    def emit(alert: dict) -> None:
+        print(json.dumps(alert), flush=True)
+
+    monitor = LiveMonitor(args.out, cfg, source=source.name, emit=emit)
+    print(f"gnss-watch live: {source.name} -> {args.out}/ (window {lc.window_s / 60:g} min"
+          f"{', resuming' if monitor.resumed else ''})", file=sys.stderr, flush=True)
+    run(source, monitor, stop)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .live.serve import serve
+
+    if not Path(args.file).is_file():
+        raise UsageError(f"{args.file}: no such file")
+    if args.speed < 0:
+        raise UsageError("--speed must be >= 0 (0 or inf: as fast as possible)")
+    try:
+        serve(args.file, args.port, host=args.host, speed=args.speed, stop=_stop_on_signals())
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print(_config(args.config).to_toml(), end="")
     return 0
@@ -178,6 +247,40 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--labels", metavar="FILE", help="labels.csv (default: beside truth.json)")
     e.add_argument("--out", metavar="FILE", help="where to write evaluation.json (default: in --results)")
     e.set_defaults(func=cmd_evaluate)
+
+    lv = sub.add_parser(
+        "live", help="watch a live AIS stream; alert on spoofing events and jamming zones as they happen",
+        description="Read a live AIS feed, detect over a sliding window, print alerts as JSON lines (also in "
+                    "DIR/alerts.jsonl) when a spoofing event or jamming zone opens, grows or closes, and keep "
+                    "DIR/events.csv, DIR/zones.geojson and DIR/live.sqlite up to date. SIGINT/SIGTERM: flush and "
+                    "exit 0; run again with the same --out to resume.",
+        epilog="Examples: --tcp 153.44.253.27:5631 (Kystverket, Norway); --udp 10110 (AIS-catcher -u); "
+               "--mqtt wss://meri.digitraffic.fi:443/mqtt (Digitraffic, Finland).",
+    )
+    src = lv.add_mutually_exclusive_group(required=True)
+    src.add_argument("--tcp", metavar="HOST:PORT", help="NMEA over TCP (reconnects when it drops or stalls)")
+    src.add_argument("--udp", metavar="[HOST:]PORT", help="NMEA datagrams received on this port")
+    src.add_argument("--follow", metavar="FILE", help="an NMEA log that is being written (read from its start)")
+    src.add_argument("--mqtt", metavar="URL", help="Digitraffic vessels-v2 MQTT, e.g. wss://meri.digitraffic.fi:443/mqtt")
+    lv.add_argument("--out", required=True, metavar="DIR", help="output and state directory")
+    lv.add_argument("--window", type=float, metavar="MINUTES", help="detection window (default 60)")
+    lv.add_argument("--step", type=float, metavar="SECONDS", help="detection interval, wall clock (default 2)")
+    lv.add_argument("--config", metavar="FILE", help="TOML file overriding defaults ([live] section and others)")
+    lv.add_argument("--exit-at-eof", action="store_true",
+                    help="stop when the TCP server closes or the followed file ends (instead of waiting)")
+    lv.set_defaults(func=cmd_live)
+
+    sv = sub.add_parser(
+        "serve", help="replay a recorded NMEA file as a live TCP feed (demos, tests)",
+        description="Serve FILE to every client that connects, in the tag-block format "
+                    "(\\s:station,c:unixtime*hh\\!AIVDM,...), paced by the recorded times.",
+    )
+    sv.add_argument("file", metavar="FILE", help="NMEA log (gzip/bz2/zip read as they are)")
+    sv.add_argument("--port", type=int, required=True, help="TCP port (0: any free port, printed on stderr)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--speed", type=float, default=1.0,
+                    help="times faster than real time (default 1; 0 or inf: as fast as possible)")
+    sv.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("config", help="print the configuration (defaults, or a file applied to them)",
                        description="Print every setting with its documentation, as TOML.")

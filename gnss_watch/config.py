@@ -471,6 +471,53 @@ class ZonesConfig:
 
 
 @dataclass(frozen=True)
+class LiveConfig:
+    """Live monitoring of AIS streams (``gnss-watch live``, :mod:`gnss_watch.live`)."""
+
+    #: Detection runs over the reports of this trailing window, seconds of data
+    #: time. An hour holds several of the longest checks' windows (stale fixes
+    #: 3600 s, silences 600 s, zone clustering 1800 s), so a window run finds what
+    #: a replay of the same hour finds; state of vessels not heard within it is dropped.
+    window_s: float = 3600.0
+    #: Detection runs at least this often, wall-clock seconds, while data arrives:
+    #: alert latency is about this plus one detection run (~1 s for an hour of a
+    #: busy sea area).
+    step_s: float = 2.0
+    #: ... and whenever data time has advanced this far since the last run, so a
+    #: fast replay (or a backlog) never lets reports leave the window unexamined;
+    #: a quarter of the window means every report is examined in four runs.
+    step_data_s: float = 900.0
+    #: An event or zone with no new reports for this long (data time) is closed:
+    #: EventsConfig.merge_gap_s and ZonesConfig.episode_gap_s are 600 s, so a
+    #: report after that gap starts a new event in a replay too.
+    close_after_s: float = 600.0
+    #: At most one 'grow' alert per event or zone in this much data time: a
+    #: spoofed track grows with every report (2-10 s apart), a reader needs a
+    #: digest, not a stream.
+    grow_interval_s: float = 300.0
+    #: A zone 'grows' when its radius has grown by this factor since its last
+    #: alert (or it has gained vessels); the fitted radius wobbles by ~10 %
+    #: between runs as ships move, which is not growth.
+    zone_grow_ratio: float = 1.25
+    #: Reports older than this behind the newest data time are dropped as stale:
+    #: the same as IngestConfig.dedup_window_s, so anything older that arrives is
+    #: a re-send (a feed replaying after a reconnect), not news.
+    stale_s: float = 300.0
+    #: events.csv, zones.geojson and the saved window are rewritten this often,
+    #: wall-clock seconds (each rewrite is atomic).
+    refresh_s: float = 30.0
+    #: A feed silent for this long is treated as stalled and reconnected. Busy
+    #: feeds send many messages a second; a minute of silence is a dead link.
+    read_timeout_s: float = 60.0
+    #: First reconnect delay, seconds; doubled after each failure ...
+    backoff_initial_s: float = 1.0
+    #: ... up to this cap, so a feed back after an outage is found within a minute.
+    backoff_max_s: float = 60.0
+    #: The status line on stderr is printed this often, wall-clock seconds.
+    status_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings. Sections are immutable; use :meth:`replace` to vary one."""
 
@@ -481,6 +528,7 @@ class Config:
     detect: DetectConfig = field(default_factory=DetectConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     zones: ZonesConfig = field(default_factory=ZonesConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
 
     def replace(self, **sections: dict[str, Any]) -> "Config":
         """A copy with fields of named sections replaced: ``cfg.replace(tracks={"max_gap_s": 600})``."""

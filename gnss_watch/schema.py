@@ -37,7 +37,8 @@ device        category             'A' (1/2/3), 'B' (18/19), 'A-LR' (27), 'SAR' 
                                    'AtoN' (21), or '?' (CSV/JSON without a class)
 station       category             receiving station / source where known, else ''
 time_source   category             'tagblock', 'pghp', 'leading', 'trailing',
-                                   'basestation', 'start', 'csv', 'json'
+                                   'basestation', 'start', 'csv', 'json', or
+                                   'arrival' (a live stream without times of its own)
 n_receptions  int16                how many receptions of this exact message were
                                    merged into the row (duplicates across stations)
 ============  ===================  ==================================================

@@ -70,7 +70,8 @@ def _plausible(t: float) -> float:
     return t if 631_152_000 <= t <= 4_102_444_800 else NAN
 
 
-def _leading_time(prefix: bytes) -> float:
+def leading_time(prefix: bytes) -> float:
+    """Unix time from a logger's stamp before the sentence (epoch s or ms, or ISO 8601); NaN when none."""
     p = prefix.strip(b" \t,;:|")
     if not p:
         return NAN
@@ -85,7 +86,7 @@ def _leading_time(prefix: bytes) -> float:
     return _epoch(p)
 
 
-def _parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
+def parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
     """(unix time or NaN, station or None, group 'seq-total-id' or None) from a tag block's text.
 
     The tag block checksum is not enforced: loggers often write it wrong, and
@@ -106,7 +107,7 @@ def _parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
     return t, station, group
 
 
-def _pghp(line: bytes) -> tuple[float, str | None]:
+def parse_pghp(line: bytes) -> tuple[float, str | None]:
     """Receive time and base-station MMSI from a DMA ``$PGHP,1,Y,M,D,h,m,s,ms,mid,region,bs,...`` line."""
     f = line.split(b"*", 1)[0].split(b",")
     try:
@@ -118,7 +119,7 @@ def _pghp(line: bytes) -> tuple[float, str | None]:
     return t, station
 
 
-def _trailing(rest: bytes) -> tuple[float, str | None]:
+def trailing_time(rest: bytes) -> tuple[float, str | None]:
     """Time and station from fields after the checksum: ``,b003669794,1272412827`` or USCG ``,s..,d..,r..,epoch``."""
     t, station = NAN, None
     for field in rest.split(b","):
@@ -249,7 +250,13 @@ class NmeaDecoder:
         self.anchors: list[tuple[int, float]] = []  # (line, unix time) from valid type 4 UTC, for undated streams
 
     # -- line level -------------------------------------------------------------------------
-    def feed(self, lines: list[bytes]) -> Batch:
+    def feed(self, lines: list[bytes], arrival: float | None = None) -> Batch:
+        """Decode ``lines``; return the messages they completed.
+
+        ``arrival`` (unix seconds, live feeds only): when the lines were
+        received. A sentence with no time of its own, in a stream that has not
+        carried times of its own, takes it (time source 'arrival').
+        """
         acct = self.acct
         maxlen = self.cfg.max_line_length
         maxdist = self.cfg.max_fragment_distance_lines
@@ -284,7 +291,7 @@ class NmeaDecoder:
                 if parsed is None:  # lines share tag blocks: one per station and second
                     if len(tb_cache) > 8192:
                         tb_cache.clear()
-                    parsed = tb_cache[tb] = _parse_tag_block(tb)
+                    parsed = tb_cache[tb] = parse_tag_block(tb)
                 t, station, group = parsed
                 sentence = line[end + 1:]
                 kind = "tagblock"
@@ -300,7 +307,7 @@ class NmeaDecoder:
                     sentence = sentence[bang:] if bang >= 0 else sentence
             elif c0 == 36:  # '$'
                 if line.startswith(b"$PGHP"):
-                    pt, pst = _pghp(line)
+                    pt, pst = parse_pghp(line)
                     if pt == pt:
                         # no base station in the $PGHP: keep the network named by a '\\si:' line, if any
                         self.pending_time, self.pending_kind = pt, "pghp"
@@ -322,14 +329,14 @@ class NmeaDecoder:
                     if end < 0:
                         skipped["not_nmea"] += 1
                         continue
-                    t0 = _leading_time(line[:back])
-                    t, station, group = _parse_tag_block(line[back + 1:end])
+                    t0 = leading_time(line[:back])
+                    t, station, group = parse_tag_block(line[back + 1:end])
                     kind = "tagblock"
                     if t != t and t0 == t0:
                         t, kind = t0, "leading"
                     sentence = line[end + 1:]
                 elif bang > 0:
-                    t = _leading_time(line[:bang])
+                    t = leading_time(line[:bang])
                     if t != t:
                         dollar = line.find(b"$")
                         skipped["other_nmea" if 0 <= dollar < bang else "not_nmea"] += 1
@@ -373,7 +380,7 @@ class NmeaDecoder:
                 continue
 
             if len(sentence) > star + 3 and sentence[star + 3] == 44:  # ',' trailing fields
-                tt, ts = _trailing(sentence[star + 4:])
+                tt, ts = trailing_time(sentence[star + 4:])
                 if t != t and tt == tt:
                     t, kind = tt, "trailing"
                 station = station or ts
@@ -387,6 +394,8 @@ class NmeaDecoder:
                 # a sentence without a source continues the previous one's (e.g. part 2 after $PGHP + part 1)
                 station = self.last_station
             self.last_station = station
+            if t != t and arrival is not None and self.time_kind in ("", "arrival"):
+                t, kind = arrival, "arrival"
             if t == t:
                 self.dated = True
                 self.last_time = t

@@ -838,7 +838,7 @@ def _bool_flag(s: pd.Series) -> pd.Series:
     return v.fillna(-1)
 
 
-def _digitraffic_batch(records: list[Any], acct: Accounting) -> Batch | None:
+def digitraffic_batch(records: list[Any], acct: Accounting) -> Batch | None:
     """Convert one chunk of records; account each as used, malformed or invalid_field."""
     flat = [_flatten(r) for r in records]
     good = [f for f in flat if f is not None]
@@ -957,7 +957,7 @@ def read_digitraffic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Acc
                         recs = _expand(value)
                         acct.read += len(recs) - 1
                         records.extend(recs)
-            batch = _digitraffic_batch(records, acct)
+            batch = digitraffic_batch(records, acct)
             if batch is not None:
                 yield batch
         return
@@ -1002,6 +1002,6 @@ def _digitraffic_document(data: bytes, source: str, cfg: IngestConfig, acct: Acc
     acct.read += len(records)
     step = max(1, cfg.chunk_lines)
     for i in range(0, len(records), step):
-        batch = _digitraffic_batch(records[i : i + step], acct)
+        batch = digitraffic_batch(records[i : i + step], acct)
         if batch is not None:
             yield batch
