@@ -287,17 +287,23 @@ def _zones(path: Path) -> list[tuple[pd.Timestamp, pd.Timestamp, object]]:
 def test_live_over_tcp_matches_replay_on_the_sample(tmp_path: Path, procs) -> None:
     """The bundled 3 h sample served at full speed: live finds what replay finds.
 
+    Steps come every 30 min of data only (no wall-clock steps), so the windows do
+    not depend on how fast this machine happens to be.
+
     Tolerance: spoofing events match by MMSI and overlapping time; at most one
     per side may differ (documented in the README: a window run cannot always
-    tell a parallel fake track from the real one). Jamming events (per-vessel
-    episodes, recorded but not alerted): 85 % matched each way. Zones match one
-    to one by intersecting polygons and overlapping times, ends within 10 min.
+    tell a parallel fake track from the real one). Jamming episodes the ships
+    reported (lost or degraded fixes) likewise, one per side; those inferred
+    from a zone's estimated disc (a ship silent or holding its fix inside it)
+    follow the disc of each window, so only the jammed vessels are compared:
+    85 % of each side's in the other's. Zones match one to one by intersecting
+    polygons and overlapping times, ends within 10 min.
     """
     procs.append(srv := cli("serve", str(SAMPLE), "--port", "0", "--speed", "0", out=tmp_path, name="serve"))
     port = port_from(tmp_path / "serve.err")
     out = tmp_path / "live"
     procs.append(live := cli("live", "--tcp", f"127.0.0.1:{port}", "--out", str(out), "--exit-at-eof",
-                             "--config", fast_config(tmp_path / "fast.toml", step_s=10.0, step_data_s=1800.0),
+                             "--config", fast_config(tmp_path / "fast.toml", step_s=1e6, step_data_s=1800.0),
                              out=tmp_path, name="live"))
     ref = replay(str(SAMPLE))  # meanwhile, on the other core
     assert live.wait(timeout=120) == 0, (tmp_path / "live.err").read_text()[-2000:]
@@ -311,11 +317,14 @@ def test_live_over_tcp_matches_replay_on_the_sample(tmp_path: Path, procs) -> No
 
     ev = pd.read_csv(out / "events.csv", parse_dates=["start", "end"])
     rev = ref.events.copy()
-    for kind in ("spoofing", "jamming"):
-        live_k, rep_k = ev[ev["kind"] == kind], rev[rev["kind"] == kind]
-        slack = 1 if kind == "spoofing" else int(0.15 * len(rep_k))
-        assert (~_events_match(rep_k, live_k)).sum() <= slack, kind
-        assert (~_events_match(live_k, rep_k)).sum() <= slack, kind
+    inferred = {"silent", "held_fix"}
+    for name, pick in (("spoofing", lambda e: e["kind"] == "spoofing"),
+                       ("reported jamming", lambda e: (e["kind"] == "jamming") & ~e["reasons"].isin(inferred))):
+        live_k, rep_k = ev[pick(ev)], rev[pick(rev)]
+        assert (~_events_match(rep_k, live_k)).sum() <= 1, name
+        assert (~_events_match(live_k, rep_k)).sum() <= 1, name
+    jammed = [set(e.loc[e["kind"] == "jamming", "mmsi"]) for e in (ev, rev)]
+    assert len(jammed[0] & jammed[1]) >= 0.85 * max(map(len, jammed))
     lz, rz = _zones(out / "zones.geojson"), [(z.start, z.end, z.geometry) for z in ref.zones.itertuples()]
     assert len(lz) == len(rz) == 2
     for a, b in zip(sorted(lz, key=lambda z: z[0]), sorted(rz, key=lambda z: z[0])):
