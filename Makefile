@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(BIN)/gnss-watch replay $(SAMPLE) --out $(OUT)
+	$(BIN)/gnss-watch replay $(SAMPLE) --out $(OUT) --report
 	$(BIN)/gnss-watch evaluate --truth $(TRUTH) --labels $(LABELS) --results $(OUT)
 
 test: $(VENV)/.installed-dev
