@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_replay import measure
+
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "sample_data" / "gulf_of_finland.nmea.gz"
 sys.path.insert(0, str(ROOT))
@@ -95,6 +97,9 @@ def main() -> None:
               f"(process {wall:.1f} s incl. start-up): {status['messages_per_s']:,.0f} messages/s, "
               f"{lines / status['elapsed_s']:,.0f} lines/s; {status['steps']} detection steps; "
               f"peak RSS {peak_mb:,.0f} MB")
+        base = measure("pyais", str(SAMPLE))  # the baseline, same file, same run
+        print(f"  baseline pyais.decode per line: {base['lines'] / base['seconds']:,.0f} lines/s; ratio live / pyais "
+              f"{lines / status['elapsed_s'] / (base['lines'] / base['seconds']):.2f}")
         print(f"  alerts: {len(alerts)} ({sum(a['alert'] == 'open' for a in alerts)} open); processing delay "
               f"median {lat[len(lat) // 2]:.2f} s, max {lat[-1]:.2f} s" if lat else "  no open alerts")
         if not args.skip_paced:

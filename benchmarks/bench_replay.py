@@ -32,7 +32,7 @@ def _open(path: str):
     return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
 
 
-def _phase(kind: str, path: str) -> dict:
+def measure(kind: str, path: str) -> dict:
     t0 = time.perf_counter()
     if kind == "pyais":
         import pyais
@@ -63,7 +63,7 @@ def _phase(kind: str, path: str) -> dict:
 
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--phase":
-        print(json.dumps(_phase(sys.argv[2], sys.argv[3])))
+        print(json.dumps(measure(sys.argv[2], sys.argv[3])))
         return
     path = sys.argv[1] if len(sys.argv) > 1 else str(DEFAULT)
 
