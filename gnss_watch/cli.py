@@ -72,8 +72,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = _config(args.config) if args.config else None
     try:
         res = load_results(args.dir, config)
-    except (FileNotFoundError, ValueError, KeyError, OSError) as exc:
-        raise UsageError(f"{exc}".splitlines()[0] if str(exc) else f"{args.dir}: unreadable outputs") from None
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    except (ValueError, KeyError, OSError) as exc:  # a damaged file: say which directory, and why
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"{args.dir}: unreadable replay outputs ({type(exc).__name__}: {why})") from None
     recorded = Path(args.dir) / "config.toml"
     note = (_config_note(args.config) if args.config or not recorded.is_file()
             else f"Configuration: {recorded}, as the replay ran.")

@@ -141,6 +141,19 @@ def test_cli_report_bad_dir_exits_2(tmp_path, capsys):
     assert "not a 'gnss-watch replay --out' directory" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("damage,content", [("positions.parquet", b"garbage"), ("summary.json", b"{"),
+                                            ("zones.geojson", b'{"features": [{"properties": {}}]}')])
+def test_cli_report_on_a_damaged_file_says_which_directory_in_one_line(out, tmp_path, capsys, damage, content):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / damage).write_bytes(content)
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{broken}: unreadable replay outputs" in err
+
+
 def test_cli_replay_report_flag(tmp_path_factory, monkeypatch, capsys):
     calls = []
 
