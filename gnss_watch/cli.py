@@ -135,6 +135,13 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     from .live import FollowSource, LiveMonitor, MqttSource, TcpSource, UdpSource, run
 
+    import math
+
+    for flag, value in (("--window", args.window), ("--step", args.step)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag} must be a positive number")
+    if args.from_start and not args.follow:
+        raise UsageError("--from-start goes with --follow")
     cfg = _config(args.config)
     if args.window is not None or args.step is not None:
         changes = {"window_s": args.window * 60.0} if args.window is not None else {}
@@ -148,7 +155,11 @@ def cmd_live(args: argparse.Namespace) -> int:
         elif args.udp:
             source = UdpSource(*_host_port(args.udp, "0.0.0.0", "--udp"), lc, maxlen)
         elif args.follow:
-            source = FollowSource(args.follow, lc, maxlen, once=args.exit_at_eof)
+            if os.path.isfile(args.follow):  # (a log not there yet is waited for)
+                with open(args.follow, "rb") as fh:  # a compressed log cannot be followed as it grows
+                    if fh.read(2) in (b"\x1f\x8b", b"BZ", b"PK"):
+                        raise UsageError(f"{args.follow}: compressed; gnss-watch replay reads recorded files")
+            source = FollowSource(args.follow, lc, maxlen, once=args.exit_at_eof, from_start=args.from_start)
         else:
             source = MqttSource(args.mqtt, lc, maxlen)
     except (ValueError, OSError) as exc:
@@ -263,12 +274,16 @@ def build_parser() -> argparse.ArgumentParser:
     src = lv.add_mutually_exclusive_group(required=True)
     src.add_argument("--tcp", metavar="HOST:PORT", help="NMEA over TCP (reconnects when it drops or stalls)")
     src.add_argument("--udp", metavar="[HOST:]PORT", help="NMEA datagrams received on this port")
-    src.add_argument("--follow", metavar="FILE", help="an NMEA log that is being written (read from its start)")
+    src.add_argument("--follow", metavar="FILE",
+                     help="an NMEA log that is being written (from its end, as tail -F; see --from-start)")
     src.add_argument("--mqtt", metavar="URL", help="Digitraffic vessels-v2 MQTT, e.g. wss://meri.digitraffic.fi:443/mqtt")
     lv.add_argument("--out", required=True, metavar="DIR", help="output and state directory")
     lv.add_argument("--window", type=float, metavar="MINUTES", help="detection window (default 60)")
     lv.add_argument("--step", type=float, metavar="SECONDS", help="detection interval, wall clock (default 2)")
     lv.add_argument("--config", metavar="FILE", help="TOML file overriding defaults ([live] section and others)")
+    lv.add_argument("--from-start", action="store_true",
+                    help="with --follow: read what the log already holds first (only for logs with times "
+                         "of their own: an untimed backlog would all take one arrival time)")
     lv.add_argument("--exit-at-eof", action="store_true",
                     help="stop when the TCP server closes or the followed file ends (instead of waiting)")
     lv.set_defaults(func=cmd_live)

@@ -27,7 +27,7 @@ from shapely.geometry import shape
 from gnss_watch.cli import main
 from gnss_watch.config import Config, LiveConfig
 from gnss_watch.events import EVENT_COLUMNS
-from gnss_watch.ingest import read
+from gnss_watch.ingest import fold_vessels, read
 from gnss_watch.live import LiveMonitor
 from gnss_watch.live.sources import FollowSource, LineSplitter, TcpSource
 from gnss_watch.replay import replay
@@ -159,7 +159,7 @@ def test_tcp_source_reconnects_after_drop_and_stall_without_losing_lines() -> No
 def test_follow_source_reads_growth_rotation_and_split_lines(tmp_path: Path) -> None:
     log = tmp_path / "ais.log"
     log.write_bytes(b"one\ntw")
-    src = FollowSource(str(log), LiveConfig(), 2048, log=lambda m: None)
+    src = FollowSource(str(log), LiveConfig(), 2048, log=lambda m: None, from_start=True)
     stop = threading.Event()
     chunks = src.chunks(stop)
     got: list[bytes] = []
@@ -187,9 +187,32 @@ def test_live_settings_are_documented_and_bad_sources_are_usage_errors(tmp_path:
     assert "[live]" in Config().to_toml()
     docs = _field_docs(LiveConfig)
     assert all(docs.get(f) for f in LiveConfig.__dataclass_fields__)  # every setting says why
-    for args in (["--tcp", "no-port"], ["--udp", "x:y"], ["--mqtt", "http://example.org/"]):
+    packed = tmp_path / "log.gz"
+    packed.write_bytes(b"\x1f\x8b\x08\x00 a gzip header")
+    for args in (["--tcp", "no-port"], ["--udp", "x:y"], ["--mqtt", "http://example.org/"],
+                 ["--tcp", "127.0.0.1:9", "--window", "-5"], ["--tcp", "127.0.0.1:9", "--step", "nan"],
+                 ["--follow", str(packed)], ["--tcp", "127.0.0.1:9", "--from-start"]):
         assert main(["live", *args, "--out", str(tmp_path)]) == 2
-        assert capsys.readouterr().err.startswith("gnss-watch: error:")
+        err = capsys.readouterr().err
+        assert err.startswith("gnss-watch: error:") and err.count("\n") == 1, args
+
+
+def test_follow_skips_what_the_log_held_before_unless_asked(tmp_path: Path) -> None:
+    """An untimed backlog would all take one arrival time: following starts at the end, as tail -F."""
+    log = tmp_path / "ais.log"
+    log.write_bytes(b"old 1\nold 2\n")
+    src = FollowSource(str(log), LiveConfig(), 2048, log=lambda m: None)
+    stop = threading.Event()
+    chunks = src.chunks(stop)
+    got: list[bytes] = list(next(chunks).lines)  # opened: at its end, nothing yet
+    with open(log, "ab") as fh:
+        fh.write(b"new 1\n")
+    for _ in range(10):
+        got.extend(next(chunks).lines)
+        if got:
+            break
+    stop.set()
+    assert got == [b"new 1"]
 
 
 # -- engine -------------------------------------------------------------------------------------
@@ -222,6 +245,41 @@ def test_window_drops_old_vessels_and_stale_resends(tmp_path: Path) -> None:
     mon.step()
     assert set(mon.positions["mmsi"]) == {230000002} and mon.counts["stale"] == 1
 
+
+def test_one_report_with_a_fast_clock_does_not_make_the_good_ones_stale(tmp_path: Path) -> None:
+    mon = LiveMonitor(tmp_path, Config())
+    t0 = 1_717_200_000
+    good = [tag(position(230000000 + k, 60.0, 25.0 + k / 100, second=k % 60), c=t0 + k).encode() for k in range(20)]
+    wild = tag(position(230000099, 60.0, 26.0), c=t0 + 1800).encode()  # 30 min ahead
+    mon.feed_lines(good[:10] + [wild], arrival=0.0)
+    mon.feed_lines(good[10:], arrival=0.0)
+    assert mon.counts["stale"] == 0 and mon.hwm <= t0 + 19 + mon.lc.stale_s
+
+
+def test_static_data_of_a_vessel_in_range_for_days_stays_bounded(tmp_path: Path) -> None:
+    mon = LiveMonitor(tmp_path, Config().replace(live={"window_s": 600.0}))
+    t0 = 1_717_200_000
+    sizes = []
+    for k in range(12):  # 12 windows: a moored ship sending its position and type 5 every 6 min
+        for m in range(0, 600, 360):
+            t = t0 + 600 * k + m
+            lines = [tag(position(230000001, 60.0, 25.0, second=m % 60), c=t)]
+            lines += [tag(x, c=t) for x in sentences(5, mmsi=230000001, shipname=f"NAME {k}", ship_type=70)]
+            mon.feed_lines([x.encode() for x in lines], arrival=0.0)
+        mon.step()
+        sizes.append(len(mon.static))
+    assert max(sizes) <= 4  # one folded row from before the window, the (at most 3) rows within it
+    assert fold_vessels(mon.static)["name"].tolist() == ["NAME 11"]
+
+
+def test_empty_history_still_gives_a_readable_events_table_and_odd_topics_are_counted(tmp_path: Path) -> None:
+    mon = LiveMonitor(tmp_path, Config())
+    mon.feed_mqtt([("vessels-v2/\u00b2/location", b'{"time": 1717200000, "lat": 60, "lon": 25}'),
+                   ("vessels-v2/" + "9" * 5000 + "/location", b'{"time": 1717200000, "lat": 60, "lon": 25}')],
+                  arrival=0.0)
+    assert mon.acct.skipped["malformed"] == 2
+    mon.close()
+    assert list(pd.read_csv(tmp_path / "events.csv").columns)[:3] == ["event_id", "kind", "mmsi"]
 
 def test_multi_sentence_message_split_across_reads_is_assembled(tmp_path: Path) -> None:
     part1, part2 = sentences(5, mmsi=230000005, shipname="SPLIT", callsign="OH2", destination="TURKU", ship_type=70)

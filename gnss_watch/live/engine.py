@@ -56,7 +56,7 @@ from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, conform, empty, unix_
 from ..replay import summarize
 from ..tracks import build_tracks
 from ..zones import write_zones_geojson
-from .store import Store
+from .store import EVENT_FIELDS, ZONE_FIELDS, Store
 
 _DEDUP_COLS = ["mmsi", "time", "lat", "lon", "msg_type"]
 
@@ -128,6 +128,7 @@ class LiveMonitor:
         since = iso(self.hwm - self.lc.window_s) if self.hwm > -math.inf else ""
         for e in self.store.recent_events(since):
             e["start_s"], e["end_s"] = unix(e["start"]), unix(e["end"])
+            e["alert_end_s"] = e["end_s"]  # no 'grow' alert right after a restart
             self.events[e["event_id"]] = e
         for z in self.store.recent_zones(since):
             z["start_s"], z["end_s"] = unix(z["start"]), unix(z["end"])
@@ -178,10 +179,11 @@ class LiveMonitor:
                 rec = json.loads(payload)
             except (ValueError, RecursionError):
                 rec = None
-            if not isinstance(rec, dict) or len(parts) < 3 or not parts[1].isdigit():
+            mmsi = parts[1] if len(parts) >= 3 else ""
+            if not isinstance(rec, dict) or not (mmsi.isascii() and mmsi.isdigit() and len(mmsi) <= 9):
                 self.acct.skip("malformed")
                 continue
-            rec.setdefault("mmsi", int(parts[1]))
+            rec.setdefault("mmsi", int(mmsi))
             records.append(rec)
         batch = digitraffic_batch(records, self.acct) if records else None
         if batch is not None:
@@ -202,7 +204,9 @@ class LiveMonitor:
                 floor = prev - lc.window_s
             fresh = (t >= floor) & (t <= prev + lc.window_s)
             if fresh.any():
-                self.hwm = max(prev, float(t[fresh].max()))
+                # The newest report moves the cursor at most stale_s past the batch's median: one
+                # report with a fast clock must not make the good ones after it look stale.
+                self.hwm = max(prev, min(float(t[fresh].max()), float(np.median(t[fresh])) + lc.stale_s))
             keys = _keys(pos)
             horizon = self.recent_t >= self.hwm - lc.stale_s
             self.recent_keys, self.recent_t = self.recent_keys[horizon], self.recent_t[horizon]
@@ -248,9 +252,16 @@ class LiveMonitor:
         st = [p.static for p in parts if len(p.static)]
         if st:
             self.static = pd.concat([self.static, *st], ignore_index=True)
-        if len(self.static):  # static data of vessels still in the window (sent every 6 min, kept longer)
-            self.static = self.static[self.static["mmsi"].isin(self.positions["mmsi"])
-                                      | (unix_seconds(self.static["time"]) >= start)].reset_index(drop=True)
+        if len(self.static):
+            # Static data of vessels still in the window is kept past it (sent every 6 min), folded
+            # into one row per vessel so a ship in range for days does not grow it.
+            recent = unix_seconds(self.static["time"]) >= start
+            old = self.static[~recent & self.static["mmsi"].isin(self.positions["mmsi"]).to_numpy()]
+            if len(old):
+                folded = fold_vessels(old).drop(columns="n_static")
+                folded["time"] = old.groupby("mmsi")["time"].max().reindex(folded["mmsi"]).to_numpy()
+                old = folded
+            self.static = pd.concat([old, self.static[recent]], ignore_index=True)
         times, walls = self.arrivals
         cut = bisect.bisect_left(times, start)
         del times[:cut], walls[:cut]
@@ -289,14 +300,17 @@ class LiveMonitor:
         self.step_cost = self.last_step - started
         self.store.upsert_events([e for e in self.events.values() if e.pop("_dirty", False)])
         self.store.upsert_zones([z for z in self.zones.values() if z.pop("_dirty", False)])
+        # The database first: after a crash between the two, an alert is in the database (and so
+        # never raised again) though missing from alerts.jsonl, rather than raised twice.
         if alerts:
             self.store.add_alerts(alerts)
-            with open(self.out / "alerts.jsonl", "a", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(a) + "\n" for a in alerts)
-            self.counts["alerts"] += len(alerts)
         if self.hwm > -math.inf:
             self.store.set("hwm", repr(self.hwm))
         self.store.commit()
+        if alerts:
+            with open(self.out / "alerts.jsonl", "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(a) + "\n" for a in alerts)
+            self.counts["alerts"] += len(alerts)
         for a in alerts:
             self.emit(a)
         return alerts
@@ -462,9 +476,9 @@ class LiveMonitor:
         replay-style tables (all atomic)."""
         self.last_refresh = self.clock()
         self.save_state()
-        events = pd.DataFrame(self.store.table("events"))
+        events = pd.DataFrame(self.store.table("events"), columns=EVENT_FIELDS)
         write_csv(self.out / "events.csv", events)
-        zones = pd.DataFrame(self.store.table("zones"))
+        zones = pd.DataFrame(self.store.table("zones"), columns=ZONE_FIELDS)
         if len(zones):
             zones = zones.assign(geometry=zones["geometry"].map(wkt.loads),
                                  start=pd.to_datetime(zones["start"]), end=pd.to_datetime(zones["end"]))

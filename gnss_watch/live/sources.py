@@ -193,20 +193,24 @@ class UdpSource(Source):
 
 
 class FollowSource(Source):
-    """A growing log file, read from its start and then as it grows (``tail -F``: rotation and truncation too).
+    """A growing log file, read as it grows (``tail -F``: rotation and truncation too).
 
-    ``once``: stop at the end of the file instead of waiting for more.
+    What the file already holds is skipped unless ``from_start``: an untimed backlog
+    would all take one arrival time (a recorded file is for ``replay``). A file that
+    replaces it after rotation is read from its start. ``once``: stop at the end of
+    the file instead of waiting for more.
     """
 
     def __init__(self, path: str, cfg: LiveConfig, max_line_length: int, once: bool = False,
-                 log: Log = _stderr) -> None:
+                 log: Log = _stderr, from_start: bool = False) -> None:
         super().__init__(cfg, max_line_length, log)
-        self.path, self.once = path, once
+        self.path, self.once, self.from_start = path, once, from_start
         self.name = path
 
     def chunks(self, stop: threading.Event) -> Iterator[Chunk]:
         fh = None
         splitter = LineSplitter(self.max_len)
+        skip_existing = not self.from_start  # only what the file holds when following starts
         try:
             while not stop.is_set():
                 if fh is None:
@@ -216,9 +220,13 @@ class FollowSource(Source):
                         if self.once:
                             self.log(f"{self.path}: {exc}")
                             return
+                        skip_existing = False  # a file created later is new from its first line
                         yield from _wait(TICK_S, stop)
                         continue
                     inode = os.fstat(fh.fileno()).st_ino
+                    if skip_existing:
+                        fh.seek(0, os.SEEK_END)
+                        skip_existing = False
                     self.connects += 1
                 data = fh.read(1 << 20)
                 if data:
