@@ -411,13 +411,14 @@ def write_report(results: Results | str | Path, out_dir: str | Path | None = Non
     names = plot.vessel_names(res)
     spoof = res.events[res.events["kind"] == "spoofing"].sort_values("score", ascending=False, kind="stable")
     with rc_context(_RC):
-        images = {"map": _png(_fig_map(res, (11, 7))), "grid": _png(_fig_grid(res, (11, 7))),
-                  "timeline": _png(_fig_timeline(res, (11, 6)))}
+        # The overview figures are drawn once, for the PDF page and the HTML image alike.
+        overview = {"map": _fig_map(res, A4_LANDSCAPE), "grid": _fig_grid(res, A4_LANDSCAPE),
+                    "timeline": _fig_timeline(res, A4_LANDSCAPE)}
+        images = {name: _png(fig) for name, fig in overview.items()}
         event_images = [(e, _png(_fig_event(res, e, names))) for _, e in spoof.iterrows()]
         write_text(out / "report.html", _html(res, images, event_images, note, toml))
 
-        figs: list[Figure] = [_summary_page(res, note), _fig_map(res, A4_LANDSCAPE),
-                              _fig_grid(res, A4_LANDSCAPE), _fig_timeline(res, A4_LANDSCAPE)]
+        figs: list[Figure] = [_summary_page(res, note), *overview.values()]
         chosen = spoof.head(top)
         for i in range(0, len(chosen), EVENTS_PER_PAGE):
             fig = Figure(figsize=A4, layout="constrained")
