@@ -51,9 +51,9 @@ from ..detect import Detection, detect
 from ..ingest import Accounting, Dataset, NmeaDecoder, fold_vessels
 from ..ingest.base import Batch
 from ..ingest.tables import digitraffic_batch
-from ..outputs import write_csv, write_json, write_parquet, write_text
+from ..outputs import write_csv, write_json, write_parquet
 from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, conform, empty, unix_seconds
-from ..replay import summarize
+from ..replay import Results, summarize, write_outputs
 from ..tracks import build_tracks
 from ..zones import write_zones_geojson
 from .store import EVENT_FIELDS, ZONE_FIELDS, Store
@@ -472,47 +472,36 @@ class LiveMonitor:
         return self.time_sources.most_common(1)[0][0] if self.time_sources else "none"
 
     def refresh(self) -> None:
-        """Rewrite events.csv, zones.geojson, status.json, the saved window and the window's
-        replay-style tables (all atomic)."""
+        """Rewrite the outputs (all atomic): events.csv and zones.geojson (the whole history),
+        status.json, the saved window, and after a first step the window as a replay output
+        directory holds it (positions.parquet with every report's checks and scores, ids mapped
+        to the stable ones, anomalies.csv, grid.csv, vessels.csv, base_stations.csv,
+        config.toml, summary.json): so ``gnss-watch report DIR`` makes a report on demand."""
         self.last_refresh = self.clock()
         self.save_state()
         events = pd.DataFrame(self.store.table("events"), columns=EVENT_FIELDS)
-        write_csv(self.out / "events.csv", events)
         zones = pd.DataFrame(self.store.table("zones"), columns=ZONE_FIELDS)
         if len(zones):
             zones = zones.assign(geometry=zones["geometry"].map(wkt.loads),
                                  start=pd.to_datetime(zones["start"]), end=pd.to_datetime(zones["end"]))
         else:
             zones = pd.DataFrame(columns=["zone_id", "geometry"])
-        write_zones_geojson(zones, self.out / "zones.geojson")
-        write_json(self.out / "status.json", self.status())
-        self._write_window(events, len(zones))
-
-    def _write_window(self, events: pd.DataFrame, n_zones: int) -> None:
-        """The last step's window as a replay output directory would hold it (positions.parquet
-        with every report's checks and scores, grid.csv, vessels.csv, base_stations.csv,
-        config.toml, summary.json), ids mapped to the stable ones: so ``gnss-watch report DIR``
-        makes a report on demand of the window and the whole history of events and zones."""
-        if self.snapshot is None:
+        status = self.status()
+        write_json(self.out / "status.json", status)
+        if self.snapshot is None:  # no detection yet: the history alone
+            write_csv(self.out / "events.csv", events)
+            write_zones_geojson(zones, self.out / "zones.geojson")
             return
         tracks, det, event_map, zone_map = self.snapshot
         reports = det.reports.assign(event_id=det.reports["event_id"].map(lambda i: event_map.get(i, "")),
                                      zone_id=det.reports["zone_id"].map(lambda i: zone_map.get(i, "")))
-        vessels = fold_vessels(self.static)
-        write_parquet(self.out / "positions.parquet", reports)
-        write_csv(self.out / "grid.csv", det.grid)
-        write_csv(self.out / "vessels.csv", vessels)
-        write_csv(self.out / "base_stations.csv", det.base_stations)
-        write_text(self.out / "config.toml", self.cfg.to_toml())
-        ds = Dataset(positions=self.positions, vessels=vessels, base_stations=self.base_stations, accounting=self.acct)
-        summary = summarize(ds, tracks, det)
-        summary["inputs"] = {self.source: "live"}
-        # Counts of the whole history, as events.csv and zones.geojson hold it (reports: the window).
-        for kind, what in (("spoofing", "spoofed"), ("jamming", "jammed")):
-            mine = events.loc[events["kind"] == kind, "mmsi"] if len(events) else pd.Series([], dtype="int64")
-            summary["detection"].update({f"{kind}_events": len(mine), f"{what}_vessels": int(mine.nunique())})
-        summary["detection"]["jamming_zones"] = n_zones
-        write_json(self.out / "summary.json", {**summary, "live": self.status()})
+        ds = Dataset(positions=self.positions, vessels=fold_vessels(self.static), base_stations=self.base_stations,
+                     accounting=self.acct)
+        window = Detection(reports, events, zones, det.grid, det.base_stations)
+        write_outputs(Results(ds, window, config=self.cfg), self.out)
+        # Detection counts: reports of the window, events and zones of the whole history.
+        summary = {**summarize(ds, tracks, window), "inputs": {self.source: "live"}, "live": status}
+        write_json(self.out / "summary.json", summary)
 
     def status(self) -> dict[str, Any]:
         elapsed = max(self.clock() - self.started, 1e-9)
