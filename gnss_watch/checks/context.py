@@ -63,17 +63,21 @@ def group_first_index(group: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(new, np.arange(len(group)), 0))
 
 
+
+def _doubling(values: np.ndarray, span: int, op: np.ufunc) -> list[np.ndarray]:
+    """Sparse table: level k holds ``op`` over ``values[p:p + 2**k]`` for every p, up to ``span``."""
+    levels = [values]
+    width = 1
+    while 2 * width <= span:
+        levels.append(op(levels[-1][:-width], levels[-1][width:]))
+        width *= 2
+    return levels
+
 def range_min_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Minimum and maximum of ``values[lo[k]:hi[k] + 1]`` for each k (``lo <= hi``), vectorised
     with a sparse table (doubling ranges), so cost grows with the log of the widest range."""
     span = int((hi - lo).max()) + 1 if len(lo) else 1
-    mins, maxs = [values], [values]
-    width = 1
-    while 2 * width <= span:
-        a, b = mins[-1], maxs[-1]
-        mins.append(np.minimum(a[:-width], a[width:]))
-        maxs.append(np.maximum(b[:-width], b[width:]))
-        width *= 2
+    mins, maxs = _doubling(values, span, np.minimum), _doubling(values, span, np.maximum)
     level = np.floor(np.log2(hi - lo + 1)).astype(int) if len(lo) else np.zeros(0, dtype=int)
     out_min, out_max = np.empty(len(lo)), np.empty(len(lo))
     for k in np.unique(level):
@@ -90,10 +94,7 @@ def first_reaching(values: np.ndarray, target: np.ndarray) -> np.ndarray:
     (``len(values)`` where there is none). Binary lifting over a sparse table of
     maxima: whole blocks still below the target are skipped, largest first."""
     n = len(values)
-    maxs = [values]
-    while 2 ** len(maxs) <= n:
-        h = 2 ** (len(maxs) - 1)
-        maxs.append(np.maximum(maxs[-1][:-h], maxs[-1][h:]))  # level k: max of values[p:p + 2**k]
+    maxs = _doubling(values, n, np.maximum)
     pos = np.arange(1, n + 1)
     for k in range(len(maxs) - 1, -1, -1):
         step = 2 ** k
