@@ -4,9 +4,9 @@
 
 Real public AIS files hold no known interference, so every spoofing event on
 them is a false alarm to explain (or a real oddity: a broken GNSS receiver, a
-transponder configured with a wrong position). Prints per file the vessels,
-the vessels with a spoofing event and their share, then each event with its
-reasons. Files that are not AIS, or that cannot be dated, are listed as such.
+transponder configured with a wrong position). Prints per file the line
+accounting (lines read, used, skipped by reason), the vessels, the vessels with
+a spoofing event and their share, then each event with its reasons. Files that are not AIS, or that cannot be dated, are listed as such.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ def main() -> None:
         n_s = ev["mmsi"].nunique()
         total_v += n_v
         total_s += n_s
-        print(f"{f.name}: {n_v} vessels, {n_s} with a spoofing event ({100 * n_s / max(n_v, 1):.2f} %)")
+        lines = res.summary["lines"]
+        skipped = ", ".join(f"{k} {v:,}" for k, v in sorted(lines["skipped"].items())) or "none"
+        print(f"{f.name}: {lines['read']:,} lines, {lines['used']:,} used, skipped: {skipped}; "
+              f"{n_v} vessels, {n_s} with a spoofing event ({100 * n_s / max(n_v, 1):.2f} %)")
         names = res.dataset.vessels.set_index("mmsi")["name"] if len(res.dataset.vessels) else {}
         for _, e in ev.iterrows():
             name = names.get(e["mmsi"], "") if len(names) else ""
