@@ -280,7 +280,10 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     i, j = overlapping_pairs(s, s + w)  # starts within w of each other
     mm = e["mmsi"].to_numpy()
     plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
-    together = (np.abs(f[i] - f[j]) <= w) & (mm[i] != mm[j])
+    # A loss or recovery counts only next to a good fix: an episode that begins as a
+    # ship comes into range, or ends as it falls silent, says nothing of a switching.
+    seen = (e["entry_lat"].notna() & e["exit_lat"].notna()).to_numpy()
+    together = (np.abs(f[i] - f[j]) <= w) & (mm[i] != mm[j]) & seen[i] & seen[j]
     graph = coo_matrix((np.ones(together.sum()), (i[together], j[together])), shape=(len(e), len(e)))
     _, comp = connected_components(graph, directed=False)
     win = []
@@ -291,10 +294,12 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
             win.append((s[k].min(), f[k].max()))
     win = np.array(win).reshape(-1, 2)
     # Window i spans x and y: it starts with x, which ends well before it, and ends
-    # with y, which starts well after it.
+    # with y, which starts well after it -- and before x ends, or ships in the
+    # overlap of their discs would have had their fix back in between.
     first = (np.abs(win[:, None, 0] - win[None, :, 0]) <= w) & (win[None, :, 1] < win[:, None, 1] - w)
     then = (np.abs(win[:, None, 1] - win[None, :, 1]) <= w) & (win[None, :, 0] > win[:, None, 0] + w)
-    win = win[~(first.any(axis=1) & then.any(axis=1))]
+    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])).any(axis=(1, 2))
+    win = win[~spans]
     # Two crossings that happen to enter and leave together sit inside a zone's window.
     nested = (win[:, None, 0] >= win[None, :, 0] - w) & (win[:, None, 1] <= win[None, :, 1] + w)
     longer = (win[None, :, 1] - win[None, :, 0]) > (win[:, None, 1] - win[:, None, 0])
@@ -338,11 +343,13 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     mm = e["mmsi"].to_numpy()
     plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
     i, j = overlapping_pairs(s, s + w)
-    near = mm[i] != mm[j]
+    seen = e["entry_lat"].notna().to_numpy()  # a loss right after a good fix (see _split_switchings)
+    near = (mm[i] != mm[j]) & seen[i] & seen[j]
     graph = coo_matrix((np.ones(near.sum()), (i[near], j[near])), shape=(len(e), len(e)))
     _, comp = connected_components(graph, directed=False)
     lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
     x, y = _local_xy(plat, plon, lat0, lon0)
+    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
     seeds: list[np.ndarray] = []
     for c in np.unique(comp).tolist():  # groups of losses within minutes, in start order below
         k = np.flatnonzero(comp == c)
@@ -358,7 +365,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
             continue
         active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
         if len(active):
-            pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
+            pts = shapely.multipoints(np.column_stack([np.r_[x[active], qx[active]], np.r_[y[active], qy[active]]]))
             centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
             reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
             if np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5:
@@ -372,7 +379,6 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     on = np.array([s[k].min() for k in seeds])
     cx = np.array([np.nanmean(x[k]) for k in seeds])
     cy = np.array([np.nanmean(y[k]) for k in seeds])
-    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
     mx, my = (x + qx) / 2, (y + qy) / 2
     dist = np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :])
     dist = np.where((on[None, :] <= s[:, None] + w) & np.isfinite(dist), dist, np.inf)
@@ -390,7 +396,7 @@ def _split_switch_offs(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, l
     back to every ship in reach at once, so ships regaining it together, away from
     where the episodes still running after then regain it, end a zone there."""
     rev = e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
-                   q_lat=e["p_lat"], q_lon=e["p_lon"])
+                   q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"])
     zone, windows = _split_onsets(rev, cfg)
     return zone, [(-b, -a) for a, b in windows]
 

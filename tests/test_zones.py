@@ -346,7 +346,8 @@ def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame
     """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there."""
     m, s, f, b, d = map(np.array, zip(*rows))
     lat, lon = destination(*CENTRE, b, d)
-    return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon})
+    return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon,
+                         "entry_lat": lat, "exit_lat": lat})
 
 
 # Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
