@@ -397,6 +397,11 @@ class ZonesConfig:
     #: ship's antenna is ~50 km; airborne or high-power sources reach further, and
     #: a fit beyond 150 km is the sign of points on a near-straight line.
     max_radius_m: float = 150_000.0
+    #: How far (metres) a zone reaches where no ship bounds it (ships sample a
+    #: coastal jammer's disc on the sea side only; over land, or empty sea, any
+    #: extent fits the evidence): a ground jammer's radio horizon to a ship's
+    #: antenna, 4.12 km x (sqrt(mast 50-100 m) + sqrt(antenna 20 m)) = 48-60 km.
+    open_radius_m: float = 50_000.0
     #: How far (metres, 1 sigma) an entry/exit fix may lie from the true edge: a
     #: ship moves ~1 km between its last fix and the loss at 10 kn and a 3-min
     #: interval (ITU-R M.1371), and a receiver takes tens of seconds to regain a fix.

@@ -551,7 +551,12 @@ def share_disc(
     ships keeping their fix bound it): the disc maximising
     ``sum_in jammed x (1 - share) - sum_in good x share`` over centres within
     half ``radius_m`` of (``centre_lat``, ``centre_lon``) (a grid of
-    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Returns
+    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Of the
+    discs that fit the evidence alike (the same ships in and out), the
+    largest: each reaches halfway from its last ship in to the next one out,
+    or ``open_radius_m`` where no ship bounds it -- the area where the
+    interference is, not only where ships happened to be (the smallest such
+    disc shrinks a coastal jammer's zone onto the shipping lane). Returns
     centre lat, lon and radius (metres).
     """
     cfg = config or ZonesConfig()
@@ -563,7 +568,6 @@ def share_disc(
     jw = np.ones(len(jx)) if jam_weight is None else np.asarray(jam_weight, float)
     gw = np.ones(len(gx)) if good_weight is None else np.asarray(good_weight, float)
     w = np.r_[jw * (1.0 - cfg.zone_jammed_share), -gw * cfg.zone_jammed_share]
-    tie = float(jw.min(initial=1.0)) * (1.0 - cfg.zone_jammed_share) * (1.0 + 1e-9)
     best = (0.0, 0.0, radius_m)
     span, step = max(radius_m / 2, cfg.min_radius_m), cfg.share_grid_m * 4
     for _ in range(2):  # coarse grid, then a fine one about the best coarse centre
@@ -575,18 +579,15 @@ def share_disc(
         ds = np.take_along_axis(d, order, axis=1)
         gain = np.cumsum(w[order], axis=1)
         gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
-        # Gains within one sample (``share_step_s``) of a jammed ship of the best
-        # are not told apart.
-        close = gain >= gain.max() - tie
-        if close.any():
-            # Of those, the smallest disc (without good fixes around, the smallest circle
-            # holding the jammed ships, not one drifting off their lane as the grid happens
-            # to fit a few samples better), widened halfway to the next point out: the
-            # boundary lies somewhere between the last ship that lost the fix and the
-            # nearest one that kept it (a coast without ships leaves the zone open that way).
-            k, i = np.unravel_index(np.argmin(np.where(close, ds, np.inf)), ds.shape)
-            ring = ds[k, i + 1] - ds[k, i] if i + 1 < ds.shape[1] else 0.0
-            best = (float(cx[k]), float(cy[k]), float(ds[k, i] + ring / 2))
+        top = gain.max()
+        if np.isfinite(top):
+            # Of the discs holding the same ships, the largest: the boundary lies halfway
+            # from the last ship in to the next one out, or open_radius_m off if none is near.
+            same = gain >= top - 1e-9 * max(abs(top), 1.0)
+            nxt = np.concatenate([ds[:, 1:], np.full((len(ds), 1), np.inf)], axis=1)
+            reach = np.maximum(np.where(nxt <= cfg.open_radius_m, (ds + nxt) / 2, cfg.open_radius_m), ds)
+            k, i = np.unravel_index(np.argmax(np.where(same, reach, -np.inf)), ds.shape)
+            best = (float(cx[k]), float(cy[k]), float(reach[k, i]))
         span, step = step, cfg.share_grid_m
     lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
     return lat, lon, best[2]

@@ -129,7 +129,15 @@ def test_one_lane_gives_a_disc_not_a_strip() -> None:
     box = shapely.minimum_rotated_rectangle(poly)
     sides = np.hypot(*np.diff(np.array(box.exterior.coords)[:3], axis=0).T)
     assert sides.min() / sides.max() > 0.95  # round, where the ships' hull would be a 2 km wide strip
-    assert iou(z["geometry"], truth) > 0.7
+    # One lane bounds the zone only along it: the disc holds the jammed chord and reaches
+    # open_radius_m off the lane, where the jammer may be (a coast, an empty sea).
+    good = df[df["kind"].eq("")]
+    edge = good[haversine_m(good["lat"], good["lon"], *CENTRE) < RADIUS + 500]  # the entry and exit fixes
+    assert len(edge) >= 12
+    from_zone = haversine_m(edge["lat"], edge["lon"], z["centre_lat"], z["centre_lon"])
+    assert (from_zone <= z["radius_km"] * 1000 + 1_000).all()
+    assert RADIUS - 3_000 < z["radius_km"] * 1000 <= ZonesConfig().open_radius_m + 1
+    assert iou(z["geometry"], truth) > 0.3
     assert z["confidence"] < 0.5  # one lane leaves the shape uncertain
 
 
@@ -334,12 +342,14 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     # Seeded 10 km off with half the radius, as an enclosing circle of few points would be.
     slat, slon = destination(*CENTRE, 45.0, 10_000.0)
     lat, lon, r = share_disc(jlat, jlon, glat, glon, float(slat), float(slon), 15_000.0)
-    assert haversine_m(lat, lon, *CENTRE) < 6_000 and 25_000 < r < 36_000
+    # The largest disc between the jammed ships and the ring leans a little towards its widest gap.
+    assert haversine_m(lat, lon, *CENTRE) < 7_000 and 25_000 < r < 36_000
+    assert iou(disc_polygon(lat, lon, r), disc_polygon(*CENTRE, RADIUS)) > 0.65
     # One immune ship reporting all the time at the centre does not carve the zone up.
     ilat, ilon = np.full(50, CENTRE[0]), np.full(50, CENTRE[1])
     lat2, lon2, r2 = share_disc(jlat, jlon, np.r_[glat, ilat], np.r_[glon, ilon], float(slat), float(slon), 15_000.0,
                                 good_weight=np.r_[np.ones(40), np.full(50, 1 / 50)])
-    assert haversine_m(lat2, lon2, *CENTRE) < 6_000 and abs(r2 - r) < 3_000
+    assert haversine_m(lat2, lon2, lat, lon) < 1_000 and abs(r2 - r) < 3_000
 
 
 def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame:
