@@ -60,7 +60,8 @@ Zone shape
     of the ships seen (each vessel counted once, jammed ones along a straight
     run from loss to recovery, others by their good fixes during the zone)
     lost the fix, so ships keeping their fix bound the zone where many agree
-    and the zone is not limited to the few points jammed ships reported.
+    and the zone is not limited to the few points jammed ships reported;
+    where no ship bounds it (a coast, an empty sea) it reaches ``open_radius_m``.
     The radius is held to ``min_radius_m``..``max_radius_m``;
     the centre estimates the emitter area. start/end are the first and last
     jammed report. A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
