@@ -371,10 +371,11 @@ class ZonesConfig:
     #: max_gap_s): ships at anchor report every 3 min and barely move.
     locate_max_gap_s: float = 1800.0
     #: Crossings within this distance (metres) and ``cluster_time_s`` are one
-    #: jammer's. Jammers seen at sea reach tens of km (line of sight from an
-    #: elevated antenna); 30 km links lanes crossing one such zone while two
-    #: jammers must be ~60 km apart to be told apart.
-    cluster_distance_m: float = 30_000.0
+    #: jammer's. A ground jammer reaches ~50 km (``open_radius_m``), so ships on
+    #: either side of it can be ~100 km apart: one radius links them, where few
+    #: ships sample a zone, while jammers 100 km apart stay apart (nearer ones
+    #: are told apart by when they switched, see ``switch_min_vessels``).
+    cluster_distance_m: float = 50_000.0
     #: Crossings whose intervals are further apart than this (seconds) are
     #: separate zones: a zone goes unseen while no ship is inside it, and lanes
     #: carry a ship every few minutes to tens of minutes.
