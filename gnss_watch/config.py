@@ -438,9 +438,10 @@ class ZonesConfig:
     #: disc must hold; the rest allows for the odd wild dead-reckoned position.
     fit_min_contained: float = 0.95
     #: A vessel silent for longer than this (seconds) between two good fixes may
-    #: have a transponder that stops sending without a fix: three of ITU-R
-    #: M.1371's longest (3-min) intervals missed in a row...
-    silence_min_s: float = 600.0
+    #: have a transponder that stops sending without a fix: two of ITU-R
+    #: M.1371's longest (3-min) intervals, dozens of missed reports for a ship
+    #: under way (2-10 s); slow reporters are held to...
+    silence_min_s: float = 360.0
     #: ...and this many of the vessel's own typical (median) intervals: a ship
     #: at anchor reporting every 3 min misses two or three on a weak link.
     silence_interval_factor: float = 5.0
