@@ -109,7 +109,8 @@ def zones_table(res: Results) -> pd.DataFrame:
     # astype(str): an empty column keeps its float dtype through map()
     z["centre"] = (z["centre_lat"].map("{:.3f}°N".format).astype(str) + " "
                    + z["centre_lon"].map("{:.3f}°E".format).astype(str))
-    z["confidence"] = z["confidence"].map("{:.2f}".format).astype(str)
+    # as many decimals as zones.geojson keeps, so a report from an output directory reads the same
+    z["confidence"] = z["confidence"].map("{:.3f}".format).astype(str)
     z["radius_km"] = z["radius_km"].map("{:.1f}".format).astype(str)
     return z[["zone_id", "start", "end", "n_vessels", "n_reports", "confidence", "centre", "radius_km", "method"]]
 
