@@ -23,8 +23,6 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from functools import reduce
-from operator import xor
 from typing import BinaryIO
 
 import numpy as np
@@ -39,7 +37,8 @@ from .base import Batch, UndatedError
 
 # Payload characters allowed by the six-bit armouring: '0'..'W' and '`'..'w'.
 _PAYLOAD_CHARS = bytes(range(48, 88)) + bytes(range(96, 120))
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_DIGITS = "0123456789ABCDEFabcdef"
+_CHECKSUM = {(a + b).encode(): int(a + b, 16) for a in _HEX_DIGITS for b in _HEX_DIGITS}  # "7F" -> 127
 _DIGIT = {str(i).encode(): i for i in range(10)}
 _SIXBIT = tuple((c - 48 - 8 if c - 48 > 40 else c - 48) if 48 <= c <= 119 else -1 for c in range(256))
 
@@ -132,6 +131,54 @@ def trailing_time(rest: bytes) -> tuple[float, str | None]:
     return t, station
 
 
+def _xor_bytes(data: bytes) -> int:
+    """XOR of all bytes (the NMEA checksum), folded as one integer: a few big-int shifts instead of a
+    Python call per byte."""
+    x = int.from_bytes(data, "little")
+    bits = len(data) * 8
+    shift = 8
+    while shift < bits:  # after each fold, byte 0 holds the XOR of the first shift/8 bytes
+        x ^= x >> shift
+        shift <<= 1
+    return x & 255
+
+
+def parse_sentence(sentence: bytes) -> tuple[int, int, bytes, bytes, bytes, int, float, str | None] | str:
+    """Fields of ``!ccVDM,cnt,num,seq,chan,payload,fill*hh[,trailing]``, or the reason to skip it.
+
+    Returns (part count, part number, sequence id, channel, payload, fill bits,
+    trailing time or NaN, trailing station or None); a string is the
+    accounting bucket of a sentence that is not a valid VDM/VDO.
+    """
+    star = sentence.find(b"*")
+    if star < 0 or len(sentence) < star + 3 or not sentence.isascii():
+        return "malformed" if b"VD" in sentence[:7] and sentence.isascii() else "not_nmea"
+    body = sentence[1:star]
+    fields = body.split(b",")
+    head = fields[0]
+    if len(head) != 5 or head[2:4] != b"VD" or head[4] not in (77, 79):  # VDM / VDO
+        return "other_nmea"
+    ck = _CHECKSUM.get(sentence[star + 1:star + 3])
+    if ck is None:
+        return "malformed"
+    if _xor_bytes(body) != ck:
+        return "bad_checksum"
+    if len(fields) != 7:
+        return "malformed"
+    _, cnt, num, seq, chan, payload, fill = fields
+    if not payload:
+        return "empty_payload"
+    cnt_i = _DIGIT.get(cnt, 0)
+    num_i = _DIGIT.get(num, 0)
+    fill_i = _DIGIT.get(fill, 9)
+    if not (1 <= num_i <= cnt_i) or fill_i > 5 or payload.translate(None, _PAYLOAD_CHARS):
+        return "malformed"
+    tt, ts = NAN, None
+    if len(sentence) > star + 3 and sentence[star + 3] == 44:  # ',' trailing fields
+        tt, ts = trailing_time(sentence[star + 4:])
+    return cnt_i, num_i, seq, chan, payload, fill_i, tt, ts
+
+
 def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[[Exception], None],
                      block_bytes: int = 1 << 16) -> Iterator[list[bytes]]:
     """Split a byte stream into lists of lines without ever holding an unbounded line.
@@ -172,7 +219,8 @@ _RECORD = re.compile(rb"(?:\\[^\\!]*\\)?![A-Za-z]{2}VD[MO][^\\!]*")
 
 
 # More than one record on a line: two sentences, or a sentence with its $PGHP after it (CSV exports).
-_PACKED = re.compile(rb"![^\n]*(?:!|\$PGHP)")
+# Possessive, so a line with one sentence is scanned once instead of backtracked over.
+_PACKED = re.compile(rb"![^\n!$]*+(?:\$(?!PGHP)[^\n!$]*+)*+(?:!|\$PGHP)")
 _PGHP = re.compile(rb"\$PGHP[^\"\\!]*")
 
 
@@ -200,9 +248,11 @@ def _split_records(lines: list[bytes]) -> Iterator[bytes]:
         yield from (r.rstrip(b'",') for r in recs)
 
 
-# Raw position fields, one tuple per report; sentinels become NaN vectorised in _frames.
-_POS_FIELDS = ("time", "mmsi", "lat", "lon", "sog", "cog", "heading", "rot", "accuracy", "raim",
-               "second", "nav_status", "msg_type", "station", "time_source", "_line", "_nlines")
+# Raw position fields, one tuple per report, typed once per chunk by _positions.
+_POS_ROW = np.dtype([("time", "f8"), ("mmsi", "i8"), ("lat", "f8"), ("lon", "f8"), ("sog", "f8"), ("cog", "f8"),
+                     ("heading", "f8"), ("rot", "f8"), ("accuracy", "i1"), ("raim", "i1"), ("second", "i8"),
+                     ("nav_status", "i1"), ("msg_type", "i8"), ("station", "O"), ("time_source", "O"),
+                     ("_line", "i8"), ("_nlines", "i8")])
 
 
 class _Columns:
@@ -246,6 +296,7 @@ class NmeaDecoder:
         self.seen: dict[bytes, float] = {} if seen is None else seen
         self.cols = _Columns()
         self.tag_blocks: dict[bytes, tuple[float, str | None, bytes | None]] = {}
+        self.sentences: dict[bytes, tuple | str] = {}
         self.undated_rows: list[Batch] = []
         self.anchors: list[tuple[int, float]] = []  # (line, unix time) from valid type 4 UTC, for undated streams
 
@@ -264,6 +315,7 @@ class NmeaDecoder:
         n_read = 0
         used = 0
         tb_cache = self.tag_blocks
+        sentences = self.sentences
         for raw in _records(lines):
             n_read += 1
             self.line_no += 1
@@ -347,43 +399,18 @@ class NmeaDecoder:
                     skipped["other_nmea" if b"$" in line[:8] and line.isascii() else "not_nmea"] += 1
                     continue
 
-            # -- the sentence itself: !ccVDM,cnt,num,seq,chan,payload,fill*hh[,trailing]
-            star = sentence.find(b"*")
-            if star < 0 or len(sentence) < star + 3 or not sentence.isascii():
-                skipped["malformed" if b"VD" in sentence[:7] and sentence.isascii() else "not_nmea"] += 1
+            parsed = sentences.get(sentence)
+            if parsed is None:  # copies of a sentence heard by other stations repeat it byte for byte
+                if len(sentences) > 16_384:
+                    sentences.clear()
+                parsed = sentences[sentence] = parse_sentence(sentence)
+            if parsed.__class__ is str:
+                skipped[parsed] += 1
                 continue
-            body = sentence[1:star]
-            fields = body.split(b",")
-            head = fields[0]
-            if len(head) != 5 or head[2:4] != b"VD" or head[4] not in (77, 79):  # VDM / VDO
-                skipped["other_nmea"] += 1
-                continue
-            ck = sentence[star + 1:star + 3]
-            if ck[0] not in _HEX or ck[1] not in _HEX:
-                skipped["malformed"] += 1
-                continue
-            if reduce(xor, body, 0) != int(ck, 16):
-                skipped["bad_checksum"] += 1
-                continue
-            if len(fields) != 7:
-                skipped["malformed"] += 1
-                continue
-            _, cnt, num, seq, chan, payload, fill = fields
-            if not payload:
-                skipped["empty_payload"] += 1
-                continue
-            cnt_i = _DIGIT.get(cnt, 0)
-            num_i = _DIGIT.get(num, 0)
-            fill_i = _DIGIT.get(fill, 9)
-            if not (1 <= num_i <= cnt_i) or fill_i > 5 or payload.translate(None, _PAYLOAD_CHARS):
-                skipped["malformed"] += 1
-                continue
-
-            if len(sentence) > star + 3 and sentence[star + 3] == 44:  # ',' trailing fields
-                tt, ts = trailing_time(sentence[star + 4:])
-                if t != t and tt == tt:
-                    t, kind = tt, "trailing"
-                station = station or ts
+            cnt_i, num_i, seq, chan, payload, fill_i, tt, ts = parsed
+            if tt == tt and t != t:
+                t, kind = tt, "trailing"
+            station = station or ts
             if self.pending_kind:
                 # metadata line(s) just before this sentence
                 if t != t:
@@ -408,7 +435,7 @@ class NmeaDecoder:
                 continue
             # multi-sentence: assemble by tag-block group where present, else by sequence id and channel
             gparts = group.split(b"-") if group is not None else ()
-            if len(gparts) == 3 and gparts[0] == num and gparts[1] == cnt:
+            if len(gparts) == 3 and _DIGIT.get(gparts[0]) == num_i and _DIGIT.get(gparts[1]) == cnt_i:
                 # later parts of a group often carry only 'g:', so the group id alone is the key
                 key = (b"g", gparts[2])
             else:  # no group, or one that contradicts the sentence's own part numbers
@@ -471,9 +498,11 @@ class NmeaDecoder:
         self.acct.decoded += 1
         st = station or ""
         c = self.cols
+        # Rows hold plain numbers, not pyais enums (TurnRate, NavigationStatus): a tuple of atomic
+        # values drops out of the garbage collector, else full collections rescan every row kept.
         if mtype <= 3:
-            c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, msg.heading, msg.turn,
-                          msg.accuracy, msg.raim, msg.second, msg.status, mtype, st, kind, self.line_no, nlines))
+            c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, msg.heading, float(msg.turn),
+                          msg.accuracy, msg.raim, msg.second, int(msg.status), mtype, st, kind, self.line_no, nlines))
         elif mtype == 18 or mtype == 19:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, msg.heading, NAN,
                           msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines))
@@ -481,7 +510,7 @@ class NmeaDecoder:
                 c.static.append(self._static(msg, t, 0))
         elif mtype == 27:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, NAN, NAN,
-                          msg.accuracy, msg.raim, -1, msg.status, mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, -1, int(msg.status), mtype, st, kind, self.line_no, nlines))
         elif mtype == 9:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, NAN, NAN,
                           msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines))
@@ -548,14 +577,7 @@ class NmeaDecoder:
         return self._validate(batch)
 
     def _frames(self, cols: _Columns) -> Batch:
-        if cols.pos:
-            raw = dict(zip(_POS_FIELDS, zip(*cols.pos)))
-            pos = pd.DataFrame({k: np.asarray(v, dtype=object if k in ("station", "time_source") else None)
-                                for k, v in raw.items()})
-            pos = _position_sentinels(pos)
-        else:
-            pos = pd.DataFrame({k: [] for k in _POS_FIELDS})
-        return Batch(pos, pd.DataFrame(cols.static), pd.DataFrame(cols.bs))
+        return Batch(_positions(cols.pos), pd.DataFrame(cols.static), pd.DataFrame(cols.bs))
 
     def _fill_times(self, batch: Batch) -> None:
         """Rows before the first time seen in the stream take that first time."""
@@ -658,25 +680,22 @@ class NmeaDecoder:
             self.acct.by_type[int(t)] -= int(k)
 
 
-def _position_sentinels(pos: pd.DataFrame) -> pd.DataFrame:
-    """AIS 'not available' codes to NaN (ITU-R M.1371-5), per message type."""
-    mt = pos["msg_type"].to_numpy()
-    sog = pos["sog"].to_numpy(float)
+def _positions(rows: list[tuple]) -> pd.DataFrame:
+    """Position rows as a frame, AIS 'not available' codes to NaN (ITU-R M.1371-5), per message type."""
+    a = np.array(rows, dtype=_POS_ROW)  # one pass in C; zip(*rows) would allocate an iterator per row
+    mt = a["msg_type"]
+    sog, cog, heading, rot = a["sog"], a["cog"], a["heading"], a["rot"]
     sog_na = np.where(mt == 27, 63.0, np.where(mt == 9, 1023.0, 102.3))
-    cog = pos["cog"].to_numpy(float)
     cog_na = np.where(mt == 27, 511.0, 360.0)
-    heading = pos["heading"].to_numpy(float)
-    rot = pos["rot"].to_numpy(float)  # pyais: +-127/128 (no turn information) stay as raw codes
-    return pos.assign(
+    cols = {k: a[k] for k in _POS_ROW.names}
+    cols.update(
         sog=np.where(sog >= sog_na - 1e-6, np.nan, sog),
         cog=np.where(cog >= cog_na, np.nan, cog),
         heading=np.where(heading >= 360, np.nan, heading),
-        rot=np.where(np.abs(rot) >= 127, np.nan, rot),
-        accuracy=pos["accuracy"].to_numpy().astype(np.int8),
-        raim=pos["raim"].to_numpy().astype(np.int8),
-        nav_status=pos["nav_status"].to_numpy().astype(np.int8),
-        n_receptions=np.ones(len(pos), dtype=np.int16),
+        rot=np.where(np.abs(rot) >= 127, np.nan, rot),  # pyais: +-127/128 (no turn information) stay as raw codes
+        n_receptions=np.ones(len(a), dtype=np.int16),
     )
+    return pd.DataFrame(cols)
 
 
 def _bs_utc(bs: pd.DataFrame) -> pd.Series:
