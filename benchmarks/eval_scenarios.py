@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gnss_watch.evaluate import evaluate
 from gnss_watch.replay import replay
-from gnss_watch.simulate import simulate
+from gnss_watch.simulate import FILES, simulate
 
 
 def _fmt(x: float | None) -> str:
@@ -29,8 +29,10 @@ def _fmt(x: float | None) -> str:
 
 def run(seed: int, profile: str, vessels: int, hours: float, clean: bool, work: Path) -> dict:
     out = work / f"{profile}-{seed}{'-clean' if clean else ''}"
-    files = simulate(seed=seed, out_dir=out, vessels=vessels, hours=hours, profile=profile,
-                     interference=not clean)
+    files = {k: out / FILES[k] for k in ("nmea", "truth", "labels")}
+    if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
+        files = simulate(seed=seed, out_dir=out, vessels=vessels, hours=hours, profile=profile,
+                         interference=not clean)
     t0 = time.perf_counter()
     res = replay(str(files["nmea"]), out_dir=out / "results", progress=False)
     elapsed = time.perf_counter() - t0
@@ -46,7 +48,8 @@ def main() -> None:
     ap.add_argument("--vessels", type=int, default=150)
     ap.add_argument("--hours", type=float, default=3.0)
     ap.add_argument("--clean-seed", type=int, default=201)
-    ap.add_argument("--work", type=Path, help="keep scenarios and results here (default: a temp dir)")
+    ap.add_argument("--work", type=Path, help="keep scenarios and results here, and reuse the scenarios found "
+                                              "there (default: a temp dir); --vessels/--hours must match them")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="gnss-watch-eval-"))
 
