@@ -105,8 +105,9 @@ def detect(
     flagged = score >= ALERT_THRESHOLD
     if forest is not None and flagged.any():
         contrib = forest.feature_contributions(X[flagged], top=3)
-        names = [c for c in contrib.columns if c.startswith("feature_")]
-        drivers[flagged] = contrib[names].fillna("").agg(";".join, axis=1).str.strip(";").to_numpy()
+        names = contrib[[c for c in contrib.columns if c.startswith("feature_")]].fillna("").astype(str)
+        joined = names.iloc[:, 0].str.cat([names[c] for c in names.columns[1:]], sep=";")
+        drivers[flagged] = joined.str.strip(";").to_numpy()
     timings["forest"] = time.perf_counter() - t0
 
     reports = pd.concat([tracks, checks], axis=1)
