@@ -350,7 +350,6 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     _, comp = connected_components(graph, directed=False)
     lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
     x, y = _local_xy(plat, plon, lat0, lon0)
-    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
     seeds: list[np.ndarray] = []
     for c in np.unique(comp).tolist():  # groups of losses within minutes, in start order below
         k = np.flatnonzero(comp == c)
@@ -366,7 +365,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
             continue
         active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
         if len(active):
-            pts = shapely.multipoints(np.column_stack([np.r_[x[active], qx[active]], np.r_[y[active], qy[active]]]))
+            pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
             centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
             reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
             if np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5:
@@ -380,6 +379,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     on = np.array([s[k].min() for k in seeds])
     cx = np.array([np.nanmean(x[k]) for k in seeds])
     cy = np.array([np.nanmean(y[k]) for k in seeds])
+    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
     mx, my = (x + qx) / 2, (y + qy) / 2
     dist = np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :])
     dist = np.where((on[None, :] <= s[:, None] + w) & np.isfinite(dist), dist, np.inf)
