@@ -173,8 +173,9 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     gone astray at the edge). Moved: a flagged run that continues its
     predecessor's track and ends in a step no ship can make is the real track
     flagged from the wrong side (the check anchored on the later, displaced
-    stretch): the jump is the step out of it. Returns the seeds and, for
-    moved runs, their first and last fix and the fix the jump moved to
+    stretch): the jump is the step out of it -- unless that step lands back
+    on the predecessor's track, which makes the run a spoof offset by less
+    than a step no ship can make. Returns the seeds and, for moved runs, their first and last fix and the fix the jump moved to
     (indices into ``fx``).
     """
     jump = df["impossible_jump"].fillna(False).to_numpy(dtype=bool)[fx.rows]
@@ -200,7 +201,7 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     step_impossible = fx.step_impossible(cfg)
     w = np.flatnonzero(wrong)
     wrong[w] = (fx.t[first[w]] - fx.t[pred[w]] <= cfg.merge_gap_s) & ~step_impossible[first[w]] & fx.near_track(
-        pred[w], first[w], cfg) & step_impossible[succ[w]]
+        pred[w], first[w], cfg) & step_impossible[succ[w]] & ~fx.near_track(pred[w], succ[w], cfg)
     # At the start (end) of a recording a displaced stretch is left (entered) by a
     # step no ship can make; a run flowing smoothly into the rest of the track
     # there is the check's anchor gone astray at the recording's edge.

@@ -257,6 +257,22 @@ def test_real_track_flagged_from_the_wrong_side_moves_the_event_to_the_displaced
     assert (ids.to_numpy() == np.where(fake, "S0001", "")).all()
 
 
+def test_a_spoof_offset_by_less_than_an_impossible_step_is_the_run_not_the_track_after_it() -> None:
+    # A ship at 13 kn; for 20 min its claimed position circles slowly 700 m off its track
+    # (the step away, 45 kn for 30 s, is within 60 kn + 500 m), then comes back to the track.
+    df = track(230_000_014, 56.39, 20.05, 158, 13, 0, 3600, 30)
+    t = seconds(df)
+    fake = (t >= 1200) & (t < 2400)
+    start = destination(df.loc[fake, "lat"].iloc[0], df.loc[fake, "lon"].iloc[0], 90.0, 700.0)
+    ang = np.linspace(0.0, 340.0, int(fake.sum()))
+    lat, lon = destination(*destination(float(start[0]), float(start[1]), 0.0, 600.0), ang + 180.0, 600.0)
+    df.loc[fake, ["lat", "lon", "sog", "cog"]] = np.c_[lat, lon, np.full(len(ang), 4.4), (ang + 270.0) % 360]
+    flag(df, fake, "impossible_jump")  # the check judged the whole run from the real track
+    events, ids = events_of(finish(df))
+    assert len(events) == 1
+    assert (ids.to_numpy() == np.where(fake, "S0001", "")).all()
+
+
 def test_jump_flags_on_a_smooth_track_are_no_displacement() -> None:
     # A check anchored astray flags the first 10 min of a recording, which flow
     # smoothly into the rest of the track: nothing was displaced.
