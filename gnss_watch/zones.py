@@ -749,11 +749,11 @@ def build_jamming(
 
 def _nearest_zone(
     t_i: np.ndarray, t_j: np.ndarray, p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray],
-    zones: pd.DataFrame, cfg: ZonesConfig,
+    zones: pd.DataFrame, cfg: ZonesConfig, cross: bool = True,
 ) -> np.ndarray:
     """Zone (row of ``zones``, -1 none) active between ``t_i`` and ``t_j`` (epoch s) whose centre
     both fixes ``p`` and ``q`` ((lat, lon) arrays) lie within ``silence_reach_factor`` x its
-    radius of, with the straight path between them crossing its disc; the nearest of several.
+    radius of, with (``cross``) the straight path between them crossing its disc; the nearest of several.
     """
     best = np.full(len(t_i), -1)
     best_d = np.full(len(t_i), np.inf)
@@ -763,7 +763,8 @@ def _nearest_zone(
         qx, qy = _local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
         far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
         ok = (t_i <= z.end_s) & (t_j >= z.start_s) & (far <= cfg.silence_reach_factor * r)
-        ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
+        if cross:
+            ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
         better = ok & (far < best_d)
         best[better], best_d[better] = k, far[better]
     return best
@@ -835,7 +836,8 @@ def _held_fixes(
     report is the last live fix) over at least ``silence_min_s``, the run
     starting and ending within ``boundary_max_gap_s`` of the zone's switching
     on and off (a pinned fix of a moored ship spans hours either side), the
-    fix placed as a silence's (:func:`_nearest_zone`). Reasons 'held_fix',
+    fix within ``silence_reach_factor`` x a zone's radius of its centre, as a
+    silence's fixes (:func:`_nearest_zone`; a ship at anchor has no path to cross the disc). Reasons 'held_fix',
     ``n_reports`` the repeats, start/end the first and last repeat; unless
     the vessel is already counted (``counted``: mmsi, start_s, end_s).
     """
@@ -851,7 +853,7 @@ def _held_fixes(
     b = np.r_[a[1:], len(good)] - 1
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
-    best = _nearest_zone(tg[a], tg[b], (lat[a], lon[a]), (lat[a], lon[a]), zones, cfg)
+    best = _nearest_zone(tg[a], tg[b], (lat[a], lon[a]), (lat[a], lon[a]), zones, cfg, cross=False)
     start = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[best]  # NaN: in no zone
     end = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[best]
     ok = (tg[a] >= start - cfg.boundary_max_gap_s) & (tg[b] <= end + cfg.boundary_max_gap_s)

@@ -427,6 +427,20 @@ def test_ships_at_anchor_holding_their_fix_inside_a_zone_are_jammed_too(three_la
     assert alone.empty and none.empty
 
 
+def test_a_held_fix_just_outside_the_estimated_disc_counts_as_a_silence_would(three_lanes: pd.DataFrame) -> None:
+    # The disc is a rough estimate of where receivers lose the fix: a ship at anchor holding
+    # its fix 1.2 radii from the centre is jammed; one 1.6 radii off (beyond silence_reach_factor) is not.
+    _, zones, _ = build_jamming(three_lanes)
+    z = zones.iloc[0]
+    near = anchored(230_009_105, *map(float, destination(z["centre_lat"], z["centre_lon"], 200,
+                                                         1.2 * z["radius_km"] * 1000)), (1800, 9000), 5)
+    beyond = anchored(230_009_106, *map(float, destination(z["centre_lat"], z["centre_lon"], 200,
+                                                           1.6 * z["radius_km"] * 1000)), (1800, 9000), 6)
+    events, again, _ = build_jamming(finish(pd.concat([three_lanes, near, beyond], ignore_index=True)))
+    assert again[["centre_lat", "centre_lon", "radius_km"]].equals(zones[["centre_lat", "centre_lon", "radius_km"]])
+    assert events.loc[events["reasons"] == "held_fix", "mmsi"].tolist() == [230_009_105]
+
+
 def test_sample_times_skips_empty_intervals() -> None:
     from gnss_watch.zones import _sample_times
 
