@@ -447,7 +447,7 @@ class ZonesConfig:
     silence_interval_factor: float = 5.0
     #: A silence counts for a zone when both fixes around it are within this
     #: multiple of the zone's radius from its centre (and the path between them
-    #: crosses the disc): receivers differ in robustness, so ships fall silent
+    #: crosses the disc; a held fix, within it): receivers differ in robustness, so ships fall silent
     #: anywhere from its edge to well inside, and the estimated radius is rough.
     silence_reach_factor: float = 1.5
     #: A vessel repeating one fix at least this many times after its last live one
