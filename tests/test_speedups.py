@@ -14,7 +14,8 @@ from sklearn.ensemble import IsolationForest
 import gnss_watch.model as model
 from gnss_watch.config import IngestConfig
 from gnss_watch.ingest.accounting import Accounting
-from gnss_watch.ingest.nmea import NmeaDecoder, _xor_bytes, parse_sentence
+from gnss_watch.ingest.nmea import NmeaDecoder, parse_sentence
+from gnss_watch.ingest.nmea import checksum as nmea_checksum
 from nmea_helpers import checksum, position, tag
 
 T0 = 1_717_200_000  # 2024-06-01T00:00:00Z
@@ -24,7 +25,7 @@ def test_xor_fold_equals_bytewise_xor_at_every_length() -> None:
     rng = random.Random(0)
     for n in range(300):  # covers every number of folding rounds up to 2048-bit inputs
         data = bytes(rng.randrange(256) for _ in range(n))
-        assert _xor_bytes(data) == reduce(xor, data, 0), n
+        assert nmea_checksum(data) == reduce(xor, data, 0), n
 
 
 def test_parse_sentence_fields_and_reasons() -> None:

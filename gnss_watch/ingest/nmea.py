@@ -131,9 +131,9 @@ def trailing_time(rest: bytes) -> tuple[float, str | None]:
     return t, station
 
 
-def _xor_bytes(data: bytes) -> int:
-    """XOR of all bytes (the NMEA checksum), folded as one integer: a few big-int shifts instead of a
-    Python call per byte."""
+def checksum(data: bytes) -> int:
+    """The NMEA checksum of ``data`` (the text between the start character and '*'): the XOR of its
+    bytes, folded as one integer -- a few big-int shifts instead of a Python call per byte."""
     x = int.from_bytes(data, "little")
     bits = len(data) * 8
     shift = 8
@@ -161,7 +161,7 @@ def parse_sentence(sentence: bytes) -> tuple[int, int, bytes, bytes, bytes, int,
     ck = _CHECKSUM.get(sentence[star + 1:star + 3])
     if ck is None:
         return "malformed"
-    if _xor_bytes(body) != ck:
+    if checksum(body) != ck:
         return "bad_checksum"
     if len(fields) != 7:
         return "malformed"

@@ -493,8 +493,8 @@ class LiveMonitor:
             write_zones_geojson(zones, self.out / "zones.geojson")
             return
         tracks, det, event_map, zone_map = self.snapshot
-        reports = det.reports.assign(event_id=det.reports["event_id"].map(lambda i: event_map.get(i, "")),
-                                     zone_id=det.reports["zone_id"].map(lambda i: zone_map.get(i, "")))
+        reports = det.reports.assign(event_id=det.reports["event_id"].map(event_map).fillna(""),
+                                     zone_id=det.reports["zone_id"].map(zone_map).fillna(""))
         ds = Dataset(positions=self.positions, vessels=fold_vessels(self.static), base_stations=self.base_stations,
                      accounting=self.acct)
         window = Detection(reports, events, zones, det.grid, det.base_stations)

@@ -20,11 +20,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from functools import reduce
-from operator import xor
 
 from ..config import IngestConfig
-from ..ingest.nmea import leading_time, parse_tag_block, parse_pghp, trailing_time, iter_line_blocks
+from ..ingest.nmea import checksum, leading_time, parse_tag_block, parse_pghp, trailing_time, iter_line_blocks
 from ..ingest.sources import open_sources
 
 _SEND_BYTES = 1 << 16
@@ -34,7 +32,7 @@ def _tag_block(station: str, t: float) -> bytes:
     # NMEA 4.10 'c:' is unix seconds; keep milliseconds when the recording has them
     stamp = str(int(t)) if t == int(t) else str(int(round(t * 1000)))
     body = f"s:{station},c:{stamp}".encode()
-    return b"\\" + body + b"*" + f"{reduce(xor, body, 0):02X}".encode() + b"\\"
+    return b"\\" + body + b"*" + f"{checksum(body):02X}".encode() + b"\\"
 
 
 def timed_lines(path: str, station: str = "serve") -> Iterator[tuple[float, bytes]]:

@@ -21,13 +21,11 @@ message heard twice.
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
 import numpy as np
 import pandas as pd
 from pyais.encode import data_to_payload
 
+from ..ingest.nmea import checksum as _xor
 from ..schema import LAT_NA, LON_NA
 from .traffic import Vessel
 
@@ -41,7 +39,7 @@ MAX_PAYLOAD_CHARS = 60
 
 def checksum(body: str) -> str:
     """NMEA checksum (two hex digits) of the text between the start character and '*'."""
-    return f"{reduce(operator.xor, body.encode('ascii'), 0):02X}"
+    return f"{_xor(body.encode('ascii')):02X}"
 
 
 def sentences(payload: str, fill: int, channel: str, seq: str = "", talker: str = "AIVDM") -> list[str]:
