@@ -82,6 +82,12 @@ class ChecksConfig:
     #: ... while the reported SOG says the vessel moves, knots. Below ~2 kn GNSS SOG is
     #: dominated by noise and ships at anchor swing on their chain.
     frozen_min_sog_kn: float = 2.0
+    #: Two identical fixes are already a held fix when the slowest SOG reported on them
+    #: says the vessel moved at least this far between them, metres: GNSS error is
+    #: metres to tens of metres, so a live fix cannot repeat to the bit across a
+    #: kilometre of motion (e.g. a ship first heard inside a jamming zone, holding its
+    #: last fix at 14 kn for two reports 18 min apart).
+    frozen_two_fix_motion_m: float = 1000.0
 
     # --- how fast can it go (impossible_jump, convergence) ---------------------------------
     #: Cargo ships and tankers (ship types 70-89): displacement hulls top out at ~25 kn
@@ -184,8 +190,19 @@ class ChecksConfig:
     #: RMS distance of the positions from the fitted circle, as a fraction of its radius
     #: (a circle spoof is exact up to GNSS noise; lane bends and search patterns are not).
     circle_max_residual_frac: float = 0.05
-    #: The vessel is on passage: SOG (reported, else implied) at least this, knots.
+    #: The vessel is on passage: SOG (reported, else implied) at least this, knots. Slow
+    #: fishing, survey and SAR craft do sail circles; a whole circle counts on passage.
     circle_min_sog_kn: float = 5.0
+    #: A partial arc the heading did not follow counts from this SOG, knots: the heading
+    #: lag is the evidence, speed only has to make COG meaningful. A GNSS velocity error
+    #: of ~0.1 m/s is ~4 deg of COG at 3 kn, far below the 45 deg lag; a spoofer may slow
+    #: the claimed track too (a circle at 4 kn is no less a circle).
+    circle_lag_min_sog_kn: float = 3.0
+    #: A circle is sailed without stopping: a ship lying still (SOG under
+    #: circle_lag_min_sog_kn) for longer than this, seconds, ends one arc and starts
+    #: another, so a fit never joins a passage before a stop to a spoofed circle after it.
+    #: Ten minutes is many reporting intervals of a moving ship (ITU-R M.1371: 2-30 s).
+    circle_max_pause_s: float = 600.0
     #: Legs shorter than this, metres, do not count towards the turning (bearing noise).
     circle_min_leg_m: float = 50.0
 

@@ -151,6 +151,16 @@ def test_frozen_position_quiet_when_moored_or_briefly_equal():
     assert not check(build(moored, brief), "frozen_position")["frozen_position"].any()
 
 
+def test_two_identical_fixes_far_apart_at_speed_are_a_held_fix():
+    df = leg(230000003, 59.9, 24.0, 14, 90, 6, 540)  # a report every 9 min at 14 kn
+    df.loc[2:3, ["lat", "lon"]] = df.loc[2, ["lat", "lon"]].to_numpy(dtype=float)  # ~3.9 km of motion
+    res = check(build(df), "frozen_position")
+    assert np.flatnonzero(res["frozen_position"]).tolist() == [2, 3]
+    slow = leg(230000004, 59.9, 24.0, 2.5, 90, 6, 60)  # 2.5 kn for 60 s: ~77 m, can be chance
+    slow.loc[2:3, ["lat", "lon"]] = slow.loc[2, ["lat", "lon"]].to_numpy(dtype=float)
+    assert not check(build(slow), "frozen_position")["frozen_position"].any()
+
+
 # --- impossible jump -----------------------------------------------------------------------
 
 def teleport_track(mmsi: int = 230000001) -> pd.DataFrame:
@@ -438,11 +448,12 @@ def test_circle_leaves_out_a_ship_at_anchor_on_the_spoofed_circle():
     assert not res.loc[at_anchor, "circle"].any()
 
 
-def partial_arc(heading_follows: bool) -> pd.DataFrame:
-    """12 kn east on passage, then 130 degrees of a 2 km circle (COG along the arc) over
-    about 12 min; the true heading stays 90 (the spoof) or turns with the COG (a real turn)."""
+def partial_arc(heading_follows: bool, arc_sog: float = 12) -> pd.DataFrame:
+    """12 kn east on passage, then 130 degrees of a 2 km circle (COG along the arc) at
+    ``arc_sog`` (12 min at 12 kn); the true heading stays 90 (the spoof) or turns with
+    the COG (a real turn)."""
     df = leg(230000001, 59.8, 22.5, 12, 90, 60, 10, heading=90.0)
-    arc = circle_track(2000, 12, 130 / 360)
+    arc = circle_track(2000, arc_sog, 130 / 360)
     arc["time"] += df["time"].iloc[-1] - T0 + pd.Timedelta(seconds=10)
     arc["heading"] = arc["cog"].round() % 360 if heading_follows else 90.0
     return pd.concat([df, arc], ignore_index=True)
@@ -474,6 +485,33 @@ def test_circle_fires_on_an_arc_that_starts_with_a_sharp_turn_the_other_way():
     assert not res.loc[~on_arc, "circle"].iloc[:-6].any()
 
 
+def test_circle_does_not_join_a_turn_before_a_stop_to_a_spoofed_arc_after_it():
+    """A ship turns 60 degrees along a 5 km circle (heading following), lies still for
+    30 min, then its claimed track carries on along the same circle with the heading
+    held: only the arc after the stop is flagged, not the real turn before it."""
+    track = circle_track(5000, 12, 190 / 360)
+    ang = np.degrees(12 * KNOT_MS * (track["time"] - T0).dt.total_seconds() / 5000)
+    before, after = track[ang <= 60].copy(), track[ang > 60].copy()
+    before["heading"] = before["cog"].round() % 360
+    stop = before.iloc[[-1] * 30].copy()
+    stop["time"] = before["time"].iloc[-1] + pd.to_timedelta(60.0 * np.arange(1, 31), unit="s")
+    stop[["sog", "cog"]] = [0.0, np.nan]
+    after["time"] += pd.Timedelta(seconds=1860)
+    after["heading"] = before["heading"].iloc[-1]
+    res = check(build(before, stop, after), "circle")
+    spoofed = res["time"] > stop["time"].iloc[-1]
+    assert res.loc[spoofed, "circle"].mean() > 0.8
+    assert not res.loc[~spoofed, "circle"].any()
+
+
+def test_circle_takes_no_heading_lag_from_dead_reckoned_or_held_fixes():
+    """While the fix is lost the transponder repeats (or dead-reckons on) the last COG
+    as the hull turns: that lag is no evidence of a spoofed arc."""
+    df = partial_arc(heading_follows=False, arc_sog=4)
+    df.loc[60:, "second"] = 62
+    assert not check(build(df), "circle")["circle"].any()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-5, 5), min_size=1, max_size=60), st.integers(-3, 6))
 def test_first_reaching_matches_a_plain_search(values, rise):
@@ -486,6 +524,17 @@ def test_first_reaching_matches_a_plain_search(values, rise):
 def test_circle_quiet_on_a_partial_arc_sailed_with_heading_or_without_one():
     turned = partial_arc(heading_follows=True)
     no_heading = partial_arc(heading_follows=False).assign(mmsi=230000002, heading=np.nan)
+    assert not run_checks(build(turned, no_heading))["circle"].any()
+
+
+def test_circle_fires_on_a_slow_partial_arc_the_heading_does_not_follow():
+    """The spoofer slows the claimed track to 4 kn (below on-passage speed) while the
+    ship holds its heading: the heading lag is the evidence. Sailed with the heading,
+    or without one, the same slow arc stays quiet."""
+    res = check(build(partial_arc(heading_follows=False, arc_sog=4)), "circle")
+    assert res.loc[np.arange(len(res)) >= 60, "circle"].mean() > 0.8
+    turned = partial_arc(heading_follows=True, arc_sog=4)
+    no_heading = partial_arc(heading_follows=False, arc_sog=4).assign(mmsi=230000002, heading=np.nan)
     assert not run_checks(build(turned, no_heading))["circle"].any()
 
 # --- receiver range ------------------------------------------------------------------------

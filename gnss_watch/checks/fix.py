@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geo import KNOT_MS
 from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
 
@@ -70,8 +71,9 @@ def degraded_fix(ctx: Context) -> Result:
 def frozen_position(ctx: Context) -> Result:
     """At least ``frozen_min_reports`` consecutive identical fixes of a segment over at
     least ``frozen_min_duration_s`` while every one of them reports SOG of at least
-    ``frozen_min_sog_kn``: the receiver holds a stale fix while the vessel moves.
-    Magnitude: the run's duration, seconds.
+    ``frozen_min_sog_kn``: the receiver holds a stale fix while the vessel moves. Two
+    identical fixes suffice when the slowest of those SOGs times the run's duration
+    reaches ``frozen_two_fix_motion_m``. Magnitude: the run's duration, seconds.
     """
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
@@ -84,7 +86,10 @@ def frozen_position(ctx: Context) -> Result:
     duration = (t[starts + n_run - 1] - t[starts])[run]  # rows are in time order within a run
     with np.errstate(invalid="ignore"):
         slow = np.bincount(run, weights=~(sog >= cfg.frozen_min_sog_kn), minlength=len(n_run))
-    hit = (n_run[run] >= cfg.frozen_min_reports) & (duration >= cfg.frozen_min_duration_s) & (slow[run] == 0)
+    min_sog = np.minimum.reduceat(sog, starts)[run] if len(rows) else sog  # runs are contiguous
+    enough = (n_run[run] >= cfg.frozen_min_reports) | (
+        (n_run[run] >= 2) & (min_sog * KNOT_MS * duration >= cfg.frozen_two_fix_motion_m))
+    hit = enough & (duration >= cfg.frozen_min_duration_s) & (slow[run] == 0)
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     fired[rows[hit]] = True

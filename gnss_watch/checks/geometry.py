@@ -13,6 +13,7 @@ import pandas as pd
 from .. import land
 from ..geo import KNOT_MS, angle_diff_deg, bearing_deg
 from ..config import ChecksConfig
+from ..schema import SECOND_MANUAL
 from .context import Context, first_reaching, group_first_index
 from .motion import jump_analysis
 
@@ -165,7 +166,8 @@ def circle(ctx: Context) -> Result:
     when the reported true heading did not turn with the course: the hull's heading
     follows its course through any real turn (the drift angle of a ship on passage
     stays within some 10-20 degrees), so a COG turning ``circle_min_heading_lag_deg``
-    more or less than the heading over the arc was not sailed. Needs COG and heading
+    more or less than the heading over the arc was not sailed. There the speed only has
+    to make COG meaningful: ``circle_lag_min_sog_kn``. Needs COG and heading
     on at least half of the window's reports (Class B rarely sends a heading: there
     only whole circles count). Magnitude: radius, metres.
     """
@@ -176,6 +178,16 @@ def circle(ctx: Context) -> Result:
     if len(rows) < 3:
         return fired, mag
     seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    # A circle is sailed without stopping: where the ship lay still (reported SOG
+    # below circle_lag_min_sog_kn, unknown counts as moving) for over
+    # circle_max_pause_s, the track before and after are separate arcs to fit.
+    sog = ctx.sog[rows]
+    go = np.flatnonzero(~(sog < cfg.circle_lag_min_sog_kn))
+    stopped = np.concatenate(([0], np.cumsum(sog < cfg.circle_lag_min_sog_kn)))
+    pause = np.zeros(len(rows), dtype=bool)
+    pause[go[1:]] = ((t[go[1:]] - t[go[:-1]] > cfg.circle_max_pause_s)
+                     & (stopped[go[1:]] > stopped[go[:-1] + 1]))
+    seg = np.cumsum(np.r_[True, seg[1:] != seg[:-1]] | pause)
     first = group_first_index(seg)
     same = seg[1:] == seg[:-1]
     path = np.cumsum(ctx.step_m[rows])
@@ -186,11 +198,14 @@ def circle(ctx: Context) -> Result:
     with np.errstate(invalid="ignore", divide="ignore"):
         implied = (path - path[back]) / (t - t[back]) / KNOT_MS
     speed = np.where(np.isfinite(ctx.sog[rows]), ctx.sog[rows], implied)
-    moving = has_leg & (speed >= cfg.circle_min_sog_kn)
+    # Turning is accumulated from the lower (partial-arc) speed; whole circles then
+    # need on-passage speed on their own windows and rows.
+    moving = has_leg & (speed >= cfg.circle_lag_min_sog_kn)
     # A report at rest traces nothing, whatever circle it happens to lie on (a spoofed
     # circle often passes through where the ship lies at anchor); reported SOG may be
     # frozen by the spoofer, so the track's own speed counts too.
-    underway = moving | (has_leg & (implied >= cfg.circle_min_sog_kn))
+    underway = moving | (has_leg & (implied >= cfg.circle_lag_min_sog_kn))
+    on_passage = underway & ((speed >= cfg.circle_min_sog_kn) | (implied >= cfg.circle_min_sog_kn))
     # Turning between consecutive moving chords of a segment (0 elsewhere).
     mv = np.flatnonzero(moving)
     brg = np.full(len(rows), np.nan)
@@ -203,7 +218,12 @@ def circle(ctx: Context) -> Result:
     # report to report, so accumulating it is unambiguous even where course and
     # heading both reverse across a stop. A COG off the track is course_mismatch's.
     cog = ctx.cog[rows]
-    has_hdg = moving & np.isfinite(heading) & np.isfinite(cog)
+    # A dead-reckoned or manual fix carries a stale COG (the last live one, or none)
+    # while the heading keeps turning: no drift angle from it.
+    # So does an exact repeat of the fix (a held fix: frozen_position's domain).
+    live = (ctx.tracks["second"].to_numpy(dtype=float)[rows] < SECOND_MANUAL if "second" in ctx.tracks
+            else np.ones(len(rows), dtype=bool)) & ((ctx.step_m[rows] > 0) | (np.arange(len(rows)) == first))
+    has_hdg = moving & np.isfinite(heading) & np.isfinite(cog) & live
     drift = angle_diff_deg(cog, heading)
     dcum = _cumulative_turn(drift, np.flatnonzero(has_hdg), seg, first)
     hcount = np.cumsum(has_hdg)
@@ -215,11 +235,12 @@ def circle(ctx: Context) -> Result:
     for g in np.flatnonzero((hi - lo >= cfg.circle_min_arc_deg) | partial):
         s = slice(bounds[g], bounds[g + 1])
         x, y = land.project(lon[s], lat[s])
-        hit, radius = _circle_windows(x, y, cum[s], speed[s], underway[s], cfg, cfg.circle_min_arc_deg)
+        hit, radius = _circle_windows(x, y, cum[s], speed[s], on_passage[s], cfg, cfg.circle_min_arc_deg,
+                                      cfg.circle_min_sog_kn)
         if partial[g]:
             lag = _HeadingLag(dcum[s], hcount[s], cfg.circle_min_heading_lag_deg)
             phit, pradius = _circle_windows(x, y, cum[s], speed[s], underway[s], cfg, cfg.circle_min_partial_arc_deg,
-                                            lag)
+                                            cfg.circle_lag_min_sog_kn, lag)
             radius = np.where(hit, radius, pradius)
             hit |= phit
         fired[rows[s][hit]] = True
@@ -255,10 +276,10 @@ class _HeadingLag:
 
 def _circle_windows(
     x: np.ndarray, y: np.ndarray, cum: np.ndarray, speed: np.ndarray, underway: np.ndarray, cfg: ChecksConfig,
-    arc: float, keep_window: _HeadingLag | None = None,
+    arc: float, min_sog_kn: float, keep_window: _HeadingLag | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit the windows of one segment that turn ``arc`` degrees one way (and pass
-    ``keep_window`` if given); returns the rows on the circle of a passing window that
+    """Fit the windows of one segment that turn ``arc`` degrees one way at a median
+    speed of ``min_sog_kn`` knots or more (and pass ``keep_window`` if given); returns the rows on the circle of a passing window that
     are ``underway`` and its radius (metres, NaN elsewhere)."""
     m = len(x)
     idx = np.arange(m)
@@ -289,7 +310,7 @@ def _circle_windows(
         ok = (
             (r >= cfg.circle_min_radius_m) & (r <= cfg.circle_max_radius_m)
             & (rms <= cfg.circle_max_residual_frac * r) & (cover >= arc)
-            & (med_speed >= cfg.circle_min_sog_kn)
+            & (med_speed >= min_sog_kn)
         )
     # A passing window may reach into the straight track before or after the circle:
     # only its reports on the circle (within the residual bound) count.
