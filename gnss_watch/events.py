@@ -35,6 +35,11 @@ Rules, in order:
    one episode while consecutive ones are at most ``merge_gap_s`` apart, or
    ``max_silence_s`` when the vessel was not heard with a clean fix in
    between; reports between them (unflagged, or jamming) belong to it too.
+   A longer silence ends the episode unless the flagged fix after it lies
+   within reach of the flagged fix before it, extrapolated at its SOG/COG,
+   with no clean fix heard between: the displaced track carried on while
+   the ship was out of coverage (the jump check judges both from the real
+   track, so a ship back on it is not flagged).
    The return report is not part of it unless a check other than the jump
    artefacts (impossible_jump, speed/course mismatch) fired there.
 4. **Evidence.** An episode is an event when its highest ``score`` reaches
@@ -42,7 +47,9 @@ Rules, in order:
    resting on one kind of strong check needs ``min_reports_one_check`` reports)
    or at least ``weak_min_checks`` different weak checks on at least
    ``weak_min_reports`` reports. A lone speed or course mismatch is not one,
-   nor are ships merely reported close together (convergence alone).
+   nor are ships merely reported close together (convergence alone). A
+   single report with a strong check is enough when convergence also fired
+   on it: a glitch does not carry three ships to one point at once.
 5. **Groups.** Events of different vessels whose claimed positions are
    within ``group_distance_m`` and whose times overlap share a ``group_id``
    (multi-vessel displacement to one point, e.g. an airport).
@@ -311,9 +318,16 @@ def build_spoofing_events(
     # Unflagged fixes between two flagged reports: a silence alone does not end a spoof.
     clean_fixes = np.cumsum(df["pos_valid"].to_numpy(dtype=bool) & ~mask)[idx]
     gap = t[idx[1:]] - t[idx[:-1]]
+    heard_clean = np.diff(clean_fixes) > 0
     new = np.ones(len(idx), dtype=bool)
-    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.max_silence_s) | (
-        (gap > cfg.merge_gap_s) & (np.diff(clean_fixes) > 0))
+    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.max_silence_s) | ((gap > cfg.merge_gap_s) & heard_clean)
+    # Across a long silence the displaced track may carry on (see the module docstring).
+    k = 1 + np.flatnonzero(new[1:] & (mmsi[idx[1:]] == mmsi[idx[:-1]]) & ~heard_clean
+                           & flagged[idx[1:]] & flagged[idx[:-1]])
+    fix_of = np.searchsorted(fx.rows, idx)
+    k = k[(fix_of[k] < len(fx.rows)) & (fx.rows[np.minimum(fix_of[k], len(fx.rows) - 1)] == idx[k])
+          & (fx.rows[fix_of[k - 1].clip(max=len(fx.rows) - 1)] == idx[k - 1])]
+    new[k[fx.near_track(fix_of[k - 1], fix_of[k], cfg)]] = False
     ep = np.cumsum(new) - 1
     first, last = idx[new], idx[np.roll(new, -1)]  # a run ends where the next starts (new[0] is True)
     n_range = last - first + 1
@@ -327,7 +341,7 @@ def build_spoofing_events(
     n_strong = strong.sum(axis=1)
     enough = ((n_strong > 1) | ((n_strong == 1) & (n_range >= cfg.min_reports_one_check))) | (
         (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports)
-    )
+    ) | ((n_strong >= 1) & by_ep["convergence"].to_numpy())
     keep = np.flatnonzero(enough & (score >= cfg.min_score))
     keep = keep[np.lexsort((mmsi[first[keep]], t[first[keep]]))]
     ids = np.array([f"S{i + 1:04d}" for i in range(len(keep))], dtype=object)

@@ -169,6 +169,37 @@ def test_a_silence_inside_a_spoof_does_not_split_it_but_clean_fixes_do(heard_bet
     assert events["end"].max() == T0 + pd.Timedelta(seconds=4200)
 
 
+@pytest.mark.parametrize("heard_between, n_events", [(False, 1), (True, 2)])
+def test_a_fake_track_carrying_on_through_a_long_silence_is_one_event(heard_between: bool, n_events: int) -> None:
+    """A fake track 40 km off the real one, with 50 min out of coverage inside it (longer
+    than max_silence_s): the displaced track carries on, so one event -- unless a clean
+    fix was heard in the silence, which ends the first episode."""
+    df = track(230_000_021, 58.8, 18.5, 45, 12, 0, 9000, 60)
+    t = seconds(df)
+    fake = t.between(1800, 7199) & (t != 4500)  # at 4500 s, the real position
+    df.loc[fake, "lat"], df.loc[fake, "lon"] = destination(df.loc[fake, "lat"], df.loc[fake, "lon"], 200, 40_000)
+    flag(df, fake, "impossible_jump")
+    df = df[~t.between(3001, 5999) | (heard_between & (t == 4500))]
+    events, _ = events_of(finish(df))
+    assert len(events) == n_events
+    assert events["start"].min() == T0 + pd.Timedelta(seconds=1800)
+    assert events["end"].max() == T0 + pd.Timedelta(seconds=7140)
+
+
+def test_one_report_with_a_strong_check_and_convergence_is_an_event() -> None:
+    """A ship at anchor reporting every 3 min is carried to the point where other ships
+    are reported at once (convergence) for one report only: that is no glitch."""
+    df = track(230_000_022, 59.95, 30.05, 0, 0, 0, 3600, 180)
+    once = seconds(df) == 1800
+    df.loc[once, ["lat", "lon"]] = [60.09, 30.21]
+    flag(df, once, "on_land;convergence", score=0.95)
+    events, _ = events_of(finish(df))
+    assert len(events) == 1 and events.loc[0, "n_reports"] == 1
+    assert events.loc[0, "reasons"] == "on_land;convergence"
+    flag(df, once, "on_land", score=0.95)  # the same report, alone on one point
+    assert events_of(finish(df))[0].empty
+
+
 def test_isolated_weak_hits_and_single_report_glitches_make_no_event() -> None:
     df = track(230_000_005, 59.8, 24.5, 90, 15, 0, 3600, 10)
     flag(df, seconds(df) == 600, "speed_mismatch", score=0.95)
