@@ -512,6 +512,25 @@ def test_circle_takes_no_heading_lag_from_dead_reckoned_or_held_fixes():
     assert not check(build(df), "circle")["circle"].any()
 
 
+def test_circle_ends_where_the_spoof_hands_over_to_a_lost_fix():
+    """A spoofed arc (heading held) hands over to 5 min of dead reckoning and 11 min
+    without a fix; the real track then comes back 12 km away: the arc fires, the
+    dead-reckoned positions and the track after the outage do not."""
+    arc = partial_arc(heading_follows=False).iloc[60:]
+    t_end = (arc["time"].iloc[-1] - T0).total_seconds()
+    last = arc.iloc[-1]
+    dr = leg(230000001, float(last["lat"]), float(last["lon"]), 12, float(last["cog"]), 30, 10, t0_s=t_end + 10,
+             heading=90.0, second=62)
+    lost = leg(230000001, 0.0, 0.0, 0, 0, 66, 10, t0_s=t_end + 310, heading=90.0, second=63)
+    lost[["lat", "lon", "sog", "cog"]] = np.nan
+    back_lat, back_lon = destination(float(last["lat"]), float(last["lon"]), 200, 12_000)
+    back = leg(230000001, float(back_lat), float(back_lon), 12, 90, 60, 10, t0_s=t_end + 970, heading=90.0)
+    res = check(build(arc, dr, lost, back), "circle")
+    on_arc = res["time"] <= arc["time"].iloc[-1]
+    assert res.loc[on_arc, "circle"].mean() > 0.8
+    assert not res.loc[~on_arc, "circle"].any()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-5, 5), min_size=1, max_size=60), st.integers(-3, 6))
 def test_first_reaching_matches_a_plain_search(values, rise):

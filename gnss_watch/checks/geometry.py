@@ -152,9 +152,10 @@ _MAX_WINDOWS, _POINTS = 256, 64
 def circle(ctx: Context) -> Result:
     """A segment's positions trace a circle while the vessel is on passage.
 
-    Turning is accumulated along each segment from bearings of chords at least
-    ``circle_min_leg_m`` long, on reports moving at ``circle_min_sog_kn`` or more
-    (reported SOG, else implied). Where the turning between two reports reaches
+    Turning is accumulated along each segment's live fixes (not dead-reckoned or
+    manual) from bearings of chords at least ``circle_min_leg_m`` long, on reports
+    moving at ``circle_lag_min_sog_kn`` or more (reported SOG, else implied); a stop
+    or a lost fix longer than ``circle_max_pause_s`` starts a new arc. Where the turning between two reports reaches
     ``circle_min_arc_deg`` (one way), the positions between them get an algebraic
     circle fit; the window fires when the radius is within
     ``circle_min_radius_m``..``circle_max_radius_m``, the RMS residual is below
@@ -172,21 +173,28 @@ def circle(ctx: Context) -> Result:
     only whole circles count). Magnitude: radius, metres.
     """
     cfg = ctx.cfg
-    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    # Live fixes only: a dead-reckoned or manual position is no GNSS fix, and its
+    # COG is stale (the last live one, or none) while the hull may keep turning.
+    second = (ctx.tracks["second"].to_numpy(dtype=float) if "second" in ctx.tracks
+              else np.full(ctx.n, -1.0))
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows] & (second[ctx.seg_rows] < SECOND_MANUAL)]
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     if len(rows) < 3:
         return fired, mag
     seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
-    # A circle is sailed without stopping: where the ship lay still (reported SOG
-    # below circle_lag_min_sog_kn, unknown counts as moving) for over
-    # circle_max_pause_s, the track before and after are separate arcs to fit.
+    # A circle is sailed without stopping and under a live fix: where the ship lay
+    # still (reported SOG below circle_lag_min_sog_kn; unknown counts as moving) or
+    # was heard without a live fix for over circle_max_pause_s, the tracks before
+    # and after are separate arcs to fit. A reception gap alone splits nothing.
     sog = ctx.sog[rows]
     go = np.flatnonzero(~(sog < cfg.circle_lag_min_sog_kn))
     stopped = np.concatenate(([0], np.cumsum(sog < cfg.circle_lag_min_sog_kn)))
+    a, b = go[:-1], go[1:]
+    unfixed = (rows[b] - rows[a]) > (b - a)  # table rows (same MMSI) between them that are no live fix
     pause = np.zeros(len(rows), dtype=bool)
-    pause[go[1:]] = ((t[go[1:]] - t[go[:-1]] > cfg.circle_max_pause_s)
-                     & (stopped[go[1:]] > stopped[go[:-1] + 1]))
+    pause[b] = (seg[b] == seg[a]) & (t[b] - t[a] > cfg.circle_max_pause_s) & (
+        (stopped[b] > stopped[a + 1]) | unfixed)
     seg = np.cumsum(np.r_[True, seg[1:] != seg[:-1]] | pause)
     first = group_first_index(seg)
     same = seg[1:] == seg[:-1]
@@ -218,11 +226,9 @@ def circle(ctx: Context) -> Result:
     # report to report, so accumulating it is unambiguous even where course and
     # heading both reverse across a stop. A COG off the track is course_mismatch's.
     cog = ctx.cog[rows]
-    # A dead-reckoned or manual fix carries a stale COG (the last live one, or none)
-    # while the heading keeps turning: no drift angle from it.
-    # So does an exact repeat of the fix (a held fix: frozen_position's domain).
-    live = (ctx.tracks["second"].to_numpy(dtype=float)[rows] < SECOND_MANUAL if "second" in ctx.tracks
-            else np.ones(len(rows), dtype=bool)) & ((ctx.step_m[rows] > 0) | (np.arange(len(rows)) == first))
+    # An exact repeat of the fix (a held fix: frozen_position's domain) carries a stale
+    # COG while the heading keeps turning: no drift angle from it.
+    live = (ctx.step_m[rows] > 0) | (np.arange(len(rows)) == first)
     has_hdg = moving & np.isfinite(heading) & np.isfinite(cog) & live
     drift = angle_diff_deg(cog, heading)
     dcum = _cumulative_turn(drift, np.flatnonzero(has_hdg), seg, first)
