@@ -360,10 +360,15 @@ class EventsConfig:
 class ZonesConfig:
     """Jamming episodes, zones and grid (``gnss_watch.zones``)."""
 
-    #: A vessel's jamming reports further apart than this (seconds) are separate
-    #: episodes. ITU-R M.1371's longest nominal interval is 3 min; a few missed
-    #: reports inside a zone do not end the episode, 10 min of silence does.
+    #: A vessel's jamming reports further apart than this (seconds), with another
+    #: report of it heard in between, are separate episodes. ITU-R M.1371's longest
+    #: nominal interval is 3 min; a few missed reports inside a zone do not end the
+    #: episode, 10 min do.
     episode_gap_s: float = 600.0
+    #: ... and with nothing heard in between, further apart than this (seconds): the
+    #: fix may have stayed lost throughout (a ship heard twice, 18 min apart, holding
+    #: one fix at 14 kn). The track segmenter's max_gap_s: beyond it nothing links them.
+    episode_max_silence_s: float = 1800.0
     #: Jamming reports an episode needs: one 'not available' report is a common
     #: receiver hiccup (cold start, antenna shadow), two in a row are not.
     min_episode_reports: int = 2

@@ -5,7 +5,8 @@ and returns per-vessel jamming events, the zones and each report's zone id.
 
 Episodes
     A vessel's reports of kind 'jamming' (pos_unavailable, dead_reckoning,
-    degraded_fix, frozen_position) at most ``episode_gap_s`` apart, at least
+    degraded_fix, frozen_position) at most ``episode_gap_s`` apart (or
+    ``episode_max_silence_s`` with nothing heard in between), at least
     ``min_episode_reports`` of them, with a lost fix among them
     (:data:`LOST_FIX_CHECKS`; degraded_fix alone is no jamming), of a vessel
     that reports a valid position at some time (one that never does has no
@@ -168,7 +169,10 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
 
     idx = np.flatnonzero(jam)
     new = np.ones(len(idx), dtype=bool)
-    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (t[idx[1:]] - t[idx[:-1]] > cfg.episode_gap_s)
+    gap = t[idx[1:]] - t[idx[:-1]]
+    heard_between = np.diff(idx) > 1  # rows are (mmsi, time) sorted: another report of the vessel
+    new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.episode_max_silence_s) | (
+        (gap > cfg.episode_gap_s) & heard_between)
     ep_of_jam = np.cumsum(new) - 1
     n_runs = int(new.sum())
     n_jam = np.bincount(ep_of_jam, minlength=n_runs)

@@ -26,6 +26,15 @@ def test_conclusive_checks_alert_alone_weak_ones_do_not() -> None:
     assert list(score >= ALERT_THRESHOLD) == [False, True, False, False, True, True]
 
 
+def test_a_stale_position_is_jamming_whatever_judged_it() -> None:
+    """A held or dead-reckoned fix that the jump check finds far from the live track
+    is the jamming that froze it, not a spoof."""
+    _, _, kind = rule_scores(_checks([{"frozen_position", "impossible_jump", "on_land"},
+                                      {"dead_reckoning", "circle"}, {"degraded_fix", "impossible_jump"}]),
+                             DetectConfig().strengths())
+    assert list(kind) == ["jamming", "jamming", "spoofing"]
+
+
 def test_the_forest_alone_never_alerts() -> None:
     rule, n, _ = rule_scores(_checks([set()] * 3), DetectConfig().strengths())
     assert (combine(rule, np.array([0.0, 0.9, 1.0]), n) < ALERT_THRESHOLD).all()

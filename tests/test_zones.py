@@ -219,6 +219,23 @@ def test_short_or_lone_losses_make_no_zone() -> None:
     assert haversine_m(events.loc[0, "lat"], events.loc[0, "lon"], *middle) < 200
 
 
+@pytest.mark.parametrize("heard_between, n_events", [(False, 1), (True, 0)])
+def test_two_lost_fixes_with_nothing_heard_between_are_one_episode(heard_between: bool, n_events: int) -> None:
+    """A ship heard only twice in 18 min, without a fix both times, lost it throughout
+    as far as anyone can tell: one episode. Good fixes heard in between split it into
+    two lone losses, which are receiver hiccups."""
+    df = track(230_000_006, 59.0, 20.0, 90, 12, 0, 3600, 60)
+    t = seconds(df)
+    lost = t.isin([1200, 2280])
+    df.loc[lost, ["lat", "lon"]] = np.nan
+    df.loc[lost, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.5]
+    df = df[~t.between(1201, 2279) | (heard_between & (t == 1800))]
+    events, _, _ = build_jamming(finish(df))
+    assert len(events) == n_events
+    if n_events:
+        assert events.loc[0, "n_reports"] == 2 and events.loc[0, "end"] == T0 + pd.Timedelta(seconds=2280)
+
+
 def test_what_is_not_a_jamming_episode() -> None:
     # A transponder with no GNSS connected never reports a position.
     none = track(230_000_002, 59.0, 20.0, 90, 12, 0, 600, 10)
