@@ -8,6 +8,7 @@ the traceback); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
@@ -134,8 +135,6 @@ def cmd_live(args: argparse.Namespace) -> int:
     import json
 
     from .live import FollowSource, LiveMonitor, MqttSource, TcpSource, UdpSource, run
-
-    import math
 
     for flag, value in (("--window", args.window), ("--step", args.step)):
         if value is not None and not (math.isfinite(value) and value > 0):

@@ -182,8 +182,8 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     flagged from the wrong side (the check anchored on the later, displaced
     stretch): the jump is the step out of it -- unless that step lands back
     on the predecessor's track, which makes the run a spoof offset by less
-    than a step no ship can make. Returns the seeds and, for moved runs, their first and last fix and the fix the jump moved to
-    (indices into ``fx``).
+    than a step no ship can make. Returns the seeds and, for moved runs, their
+    first and last fix and the fix the jump moved to (indices into ``fx``).
     """
     jump = df["impossible_jump"].fillna(False).to_numpy(dtype=bool)[fx.rows]
     stale = df[list(STALE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
@@ -313,6 +313,7 @@ def build_spoofing_events(
     evidence = np.zeros((n, len(names)), dtype=bool)
     evidence[cand] = ev
     mask = flagged | fill
+    valid = df["pos_valid"].to_numpy(dtype=bool)
 
     idx = np.flatnonzero(mask)
     # Unflagged fixes between two flagged reports: a silence alone does not end a spoof.
@@ -322,11 +323,9 @@ def build_spoofing_events(
     new = np.ones(len(idx), dtype=bool)
     new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.max_silence_s) | ((gap > cfg.merge_gap_s) & heard_clean)
     # Across a long silence the displaced track may carry on (see the module docstring).
-    k = 1 + np.flatnonzero(new[1:] & (mmsi[idx[1:]] == mmsi[idx[:-1]]) & ~heard_clean
-                           & flagged[idx[1:]] & flagged[idx[:-1]])
-    fix_of = np.searchsorted(fx.rows, idx)
-    k = k[(fix_of[k] < len(fx.rows)) & (fx.rows[np.minimum(fix_of[k], len(fx.rows) - 1)] == idx[k])
-          & (fx.rows[fix_of[k - 1].clip(max=len(fx.rows) - 1)] == idx[k - 1])]
+    both = flagged[idx] & valid[idx]  # flagged fixes: the ends a displaced track is judged by
+    k = 1 + np.flatnonzero(new[1:] & (mmsi[idx[1:]] == mmsi[idx[:-1]]) & ~heard_clean & both[1:] & both[:-1])
+    fix_of = np.searchsorted(fx.rows, idx)  # exact for valid rows: fx.rows are the valid ones
     new[k[fx.near_track(fix_of[k - 1], fix_of[k], cfg)]] = False
     ep = np.cumsum(new) - 1
     first, last = idx[new], idx[np.roll(new, -1)]  # a run ends where the next starts (new[0] is True)
@@ -346,7 +345,6 @@ def build_spoofing_events(
     keep = keep[np.lexsort((mmsi[first[keep]], t[first[keep]]))]
     ids = np.array([f"S{i + 1:04d}" for i in range(len(keep))], dtype=object)
 
-    valid = df["pos_valid"].to_numpy(dtype=bool)
     lat = df["lat"].to_numpy(dtype=float)
     lon = df["lon"].to_numpy(dtype=float)
     pos = pd.DataFrame({"ep": ep, "lat": lat[idx], "lon": lon[idx]})[valid[idx]]

@@ -132,6 +132,8 @@ class Context:
         self.lon = tracks["lon"].to_numpy(dtype=float)
         self.sog = tracks["sog"].to_numpy(dtype=float)
         self.cog = tracks["cog"].to_numpy(dtype=float)
+        #: The raw UTC-second field (60-63 are the position-fix codes; -1 unknown).
+        self.second = tracks["second"].to_numpy()
         self.pos_valid = position_valid(tracks)
         self.usable = self.pos_valid & has_time
         self.segment = tracks["segment"].to_numpy(dtype=np.int64)

@@ -29,8 +29,7 @@ def pos_unavailable(ctx: Context) -> Result:
 
     Magnitude: reports in the MMSI's run of consecutive unavailable positions.
     """
-    second = ctx.tracks["second"].to_numpy()
-    fired = ~ctx.pos_valid | (second == SECOND_INOPERATIVE) | (second == SECOND_MANUAL)
+    fired = ~ctx.pos_valid | (ctx.second == SECOND_INOPERATIVE) | (ctx.second == SECOND_MANUAL)
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
 
 
@@ -38,7 +37,7 @@ def dead_reckoning(ctx: Context) -> Result:
     """The UTC-second field is 62: the position comes from dead reckoning (the electronic
     position fixing system lost its fix). Magnitude: reports in the MMSI's run of them.
     """
-    fired = ctx.tracks["second"].to_numpy() == SECOND_DEAD_RECKONING
+    fired = ctx.second == SECOND_DEAD_RECKONING
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
 
 

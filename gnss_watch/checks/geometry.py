@@ -155,8 +155,9 @@ def circle(ctx: Context) -> Result:
     Turning is accumulated along each segment's live fixes (not dead-reckoned or
     manual) from bearings of chords at least ``circle_min_leg_m`` long, on reports
     moving at ``circle_lag_min_sog_kn`` or more (reported SOG, else implied); a stop
-    or a lost fix longer than ``circle_max_pause_s`` starts a new arc. Where the turning between two reports reaches
-    ``circle_min_arc_deg`` (one way), the positions between them get an algebraic
+    or a lost fix longer than ``circle_max_pause_s`` starts a new arc. Where the
+    turning between two reports reaches ``circle_min_arc_deg`` (one way), the
+    positions between them get an algebraic
     circle fit; the window fires when the radius is within
     ``circle_min_radius_m``..``circle_max_radius_m``, the RMS residual is below
     ``circle_max_residual_frac`` of it, the points cover ``circle_min_arc_deg`` of the
@@ -175,9 +176,7 @@ def circle(ctx: Context) -> Result:
     cfg = ctx.cfg
     # Live fixes only: a dead-reckoned or manual position is no GNSS fix, and its
     # COG is stale (the last live one, or none) while the hull may keep turning.
-    second = (ctx.tracks["second"].to_numpy(dtype=float) if "second" in ctx.tracks
-              else np.full(ctx.n, -1.0))
-    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows] & (second[ctx.seg_rows] < SECOND_MANUAL)]
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows] & (ctx.second[ctx.seg_rows] < SECOND_MANUAL)]
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     if len(rows) < 3:
@@ -205,7 +204,7 @@ def circle(ctx: Context) -> Result:
     back = np.maximum(back, first)
     with np.errstate(invalid="ignore", divide="ignore"):
         implied = (path - path[back]) / (t - t[back]) / KNOT_MS
-    speed = np.where(np.isfinite(ctx.sog[rows]), ctx.sog[rows], implied)
+    speed = np.where(np.isfinite(sog), sog, implied)
     # Turning is accumulated from the lower (partial-arc) speed; whole circles then
     # need on-passage speed on their own windows and rows.
     moving = has_leg & (speed >= cfg.circle_lag_min_sog_kn)
@@ -285,8 +284,9 @@ def _circle_windows(
     arc: float, min_sog_kn: float, keep_window: _HeadingLag | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit the windows of one segment that turn ``arc`` degrees one way at a median
-    speed of ``min_sog_kn`` knots or more (and pass ``keep_window`` if given); returns the rows on the circle of a passing window that
-    are ``underway`` and its radius (metres, NaN elsewhere)."""
+    speed of ``min_sog_kn`` knots or more (and pass ``keep_window`` if given);
+    returns the rows on the circle of a passing window that are ``underway`` and
+    its radius (metres, NaN elsewhere)."""
     m = len(x)
     idx = np.arange(m)
     # Windows turning `arc` one way: from each start j to the earliest end i with
