@@ -794,25 +794,37 @@ def _silences(
 
     Some transponders send nothing while they have no fix. A silence longer
     than ``silence_min_s`` and ``silence_interval_factor`` x the vessel's
-    median report interval, between two good fixes of a vessel, during a zone,
-    with both fixes within ``silence_reach_factor`` x the zone's radius of its
-    centre and the straight path between them crossing the disc, is an
-    episode of that zone (``n_reports`` 0, reasons 'silent'), unless the
-    vessel has a reported episode overlapping it. Needs zones found from
-    reported evidence: silences alone never make a zone.
+    median report interval, overlapping a zone's time, is an episode of that
+    zone (``n_reports`` 0, reasons 'silent') when the vessel's last good fix
+    before it and first good fix after it are both within
+    ``silence_reach_factor`` x the zone's radius of its centre and the
+    straight path between them crosses the disc, unless the vessel has a
+    reported episode overlapping them. Spoofed reports between those fixes
+    are skipped: they say where the spoofer put the ship, not where it was,
+    and a receiver that is spoofed after (or before) falling silent was still
+    without its own fix. Start and end are those two good fixes. Needs zones
+    found from reported evidence: silences alone never make a zone.
     """
     cols = list(episodes.columns) + ["zone_id"]
     mmsi = df["mmsi"].to_numpy()
-    good = _good_fixes(df)
     same = mmsi[1:] == mmsi[:-1]
     dt = np.diff(t)
     typical = pd.Series(dt[same]).groupby(mmsi[1:][same]).median()
     limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
-    i = np.flatnonzero(same & (dt > limit) & good[:-1] & good[1:])
-    j = i + 1
+    quiet = np.flatnonzero(same & (dt > limit))  # nothing heard between quiet and quiet + 1
+    good = np.flatnonzero(_good_fixes(df))
+    before = np.searchsorted(good, quiet, side="right") - 1
+    after = np.searchsorted(good, quiet + 1, side="left")
+    ok = (before >= 0) & (after < len(good))
+    quiet, i, j = quiet[ok], good[before[ok]], good[after[ok]]
+    ok = (mmsi[i] == mmsi[quiet]) & (mmsi[j] == mmsi[quiet])
+    quiet, i, j = quiet[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
-    best = _nearest_zone(t[i], t[j], (lat[i], lon[i]), (lat[j], lon[j]), zones, cfg)
+    best = _nearest_zone(t[quiet], t[quiet + 1], (lat[i], lon[i]), (lat[j], lon[j]), zones, cfg)
     keep = best >= 0
+    i, j, best = i[keep], j[keep], best[keep]
+    # Several silences between the same two good fixes are one episode.
+    keep = ~pd.DataFrame({"i": i, "j": j}).duplicated().to_numpy()
     i, j, best = i[keep], j[keep], best[keep]
     # A vessel with a reported episode overlapping the silence is already counted.
     keep = _uncounted(mmsi[i], t[i], t[j], episodes)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import shape
-from test_events import T0, finish, seconds, track
+from test_events import T0, finish, flag, seconds, track
 
 from gnss_watch.evaluate import _laea, evaluate
 from gnss_watch.geo import KNOT_MS, destination, haversine_m
@@ -201,6 +201,33 @@ def test_vessels_silent_inside_a_zone_are_jammed_too(three_lanes: pd.DataFrame) 
     # The zone itself is made from reported evidence only.
     _, alone, _ = build_jamming(finish(pd.concat([silent[~inside], gap], ignore_index=True)))
     assert alone.empty
+
+
+def anchored_silent_and_spoofed(mmsi: int, lat: float, lon: float) -> pd.DataFrame:
+    """At anchor reporting every 3 min: silent 20 min, carried 60 km east by a spoofer for 20 min, silent 20 min."""
+    ship = track(mmsi, lat, lon, 0.0, 0.0, 0.0, 10_800, 180)
+    s = seconds(ship)
+    ship = ship[~(s.between(3000, 4200) | s.between(5400, 6600))].copy()
+    spoofed = seconds(ship).between(4200, 5400)
+    ship.loc[spoofed, "lat"], ship.loc[spoofed, "lon"] = destination(
+        ship.loc[spoofed, "lat"], ship.loc[spoofed, "lon"], 90.0, 60_000.0)
+    flag(ship, spoofed, "impossible_jump;convergence")
+    return ship
+
+
+def test_a_ship_silent_around_a_spoof_inside_a_zone_is_jammed(three_lanes: pd.DataFrame) -> None:
+    _, zones, _ = build_jamming(three_lanes)
+    z = zones.iloc[0]
+    r = z["radius_km"] * 1000.0
+    inside = anchored_silent_and_spoofed(230_009_003, *destination(z["centre_lat"], z["centre_lon"], 200.0, 0.7 * r))
+    # The same just outside the disc: a ship that stays put has no path into it.
+    outside = anchored_silent_and_spoofed(230_009_004, *destination(z["centre_lat"], z["centre_lon"], 200.0, 1.1 * r))
+    events, _, _ = build_jamming(finish(pd.concat([three_lanes, inside, outside], ignore_index=True)))
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == [230_009_003] and quiet["zone_id"].tolist() == [z["zone_id"]]
+    # One episode from its last good fix before the first silence to its first good fix after the spoof.
+    assert (quiet["start"].iloc[0] - T0).total_seconds() == 2880
+    assert (quiet["end"].iloc[0] - T0).total_seconds() == 6660
 
 
 def test_short_or_lone_losses_make_no_zone() -> None:
