@@ -16,7 +16,8 @@ Episodes
     so a silence counts only between two good fixes inside a zone found from
     reported evidence (see :func:`_silences`), never on its own; so does a
     ship at anchor that keeps repeating its last fix (:func:`_held_fixes`). Reports of
-    kind 'spoofing' are never taken for where a ship was.
+    kind 'spoofing', and stale fixes a strong check places away from the ship
+    (held or dead-reckoned from a spoofed fix), are never taken for where a ship was.
 
 Where the zone is
     A ship loses its fix as it enters the zone and regains it as it leaves,
@@ -93,7 +94,7 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Polygon, mapping
 from sklearn.cluster import DBSCAN
 
-from .events import EVENT_COLUMNS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time
+from .events import EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time
 from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, destination, haversine_m
 from .outputs import write_json
@@ -205,6 +206,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     after[next_good >= n] = np.inf
 
     inner = np.flatnonzero(valid & ~spoofed & (row_ep >= 0))
+    # A stale fix held or dead-reckoned from a spoofed one is still the spoofer's place.
+    displaced = df["reasons"].iloc[inner].astype(str).str.contains("|".join(STRONG_CHECKS)).to_numpy()
+    inner = inner[~displaced]
     interior = pd.DataFrame({"ep": row_ep[inner], "lat": lat[inner], "lon": lon[inner]})
     ends = interior.groupby("ep")[["lat", "lon"]].agg(["first", "last"]).reindex(range(m))
 

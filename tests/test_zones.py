@@ -90,6 +90,27 @@ def test_three_lanes_give_one_zone_matching_the_disc(three_lanes: pd.DataFrame) 
     assert (events["zone_id"] == "J001").all() and (events["kind"] == "jamming").all()
 
 
+def test_a_stale_fix_at_a_spoofed_place_does_not_stretch_the_zone(three_lanes: pd.DataFrame) -> None:
+    # At anchor inside the zone; a spoofer carries its fix 80 km away, then the receiver loses
+    # the fix and dead-reckons from the spoofed one: stale, but still the spoofer's place.
+    ship = track(230_009_005, *destination(*CENTRE, 300.0, 10_000.0), 0.0, 0.0, 0.0, 10_800, 180)
+    s = seconds(ship)
+    away = s.between(2400, 6000)
+    ship.loc[away, "lat"], ship.loc[away, "lon"] = destination(ship.loc[away, "lat"], ship.loc[away, "lon"],
+                                                                 90.0, 80_000.0)
+    flag(ship, away & (s < 3600), "impossible_jump;convergence")
+    stale = away & (s >= 3600)
+    ship.loc[stale, ["kind", "reasons", "score"]] = ["jamming", "dead_reckoning;impossible_jump;convergence", 0.9]
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes, ship], ignore_index=True)))
+    assert len(zones) == 1
+    z = zones.iloc[0]
+    assert haversine_m(z["centre_lat"], z["centre_lon"], *CENTRE) < 5_000
+    assert abs(z["radius_km"] - RADIUS / 1000) < 3
+    # Its episode is placed where it really was, not at the spoofed place.
+    e = events[events["mmsi"] == 230_009_005]
+    assert len(e) == 1 and haversine_m(e["lat"].iloc[0], e["lon"].iloc[0], *CENTRE) < RADIUS
+
+
 def test_evaluator_finds_the_zone_on_time(three_lanes: pd.DataFrame, tmp_path: Path) -> None:
     events, zones, _ = build_jamming(three_lanes)
     out = tmp_path / "out"
