@@ -802,7 +802,11 @@ def _silences(
     zone (``n_reports`` 0, reasons 'silent') when the vessel's last good fix
     before it and first good fix after it are both within
     ``silence_reach_factor`` x the zone's radius of its centre and the
-    straight path between them crosses the disc, unless the vessel has a
+    straight path between them crosses the disc (a ship that stayed put,
+    its two fixes within ``silence_still_m``, cannot cross it: its silence
+    counts within reach when it began as the zone switched on and ended as
+    it switched off, each within ``boundary_max_gap_s`` before or
+    ``onset_window_s`` after), unless the vessel has a
     reported episode overlapping them. Spoofed reports between those fixes
     are skipped: they say where the spoofer put the ship, not where it was,
     and a receiver that is spoofed after (or before) falling silent was still
@@ -824,7 +828,18 @@ def _silences(
     ok = (mmsi[i] == mmsi[quiet]) & (mmsi[j] == mmsi[quiet])
     quiet, i, j = quiet[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
-    best = _nearest_zone(t[quiet], t[quiet + 1], (lat[i], lon[i]), (lat[j], lon[j]), zones, cfg)
+    p, q = (lat[i], lon[i]), (lat[j], lon[j])
+    best = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg)
+    # A ship that stayed put has no path to cross the disc, nor can it enter or leave the
+    # zone: within reach, its silence counts when it began as the jammer switched on and
+    # ended as it switched off.
+    still = haversine_m(*p, *q) <= cfg.silence_still_m
+    held = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg, cross=False)
+    on = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[held]
+    off = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[held]
+    w, gap = cfg.onset_window_s, cfg.boundary_max_gap_s
+    switched = (t[i] >= on - gap) & (t[i] <= on + w) & (t[j] >= off - w) & (t[j] <= off + gap)
+    best = np.where((best < 0) & still & switched, held, best)
     keep = best >= 0
     i, j, best = i[keep], j[keep], best[keep]
     # Several silences between the same two good fixes are one episode.

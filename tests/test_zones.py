@@ -241,11 +241,16 @@ def test_a_ship_silent_around_a_spoof_inside_a_zone_is_jammed(three_lanes: pd.Da
     z = zones.iloc[0]
     r = z["radius_km"] * 1000.0
     inside = anchored_silent_and_spoofed(230_009_003, *destination(z["centre_lat"], z["centre_lon"], 200.0, 0.7 * r))
-    # The same just outside the disc: a ship that stays put has no path into it.
+    # The same just outside the disc: a ship that stays put has no path into it...
     outside = anchored_silent_and_spoofed(230_009_004, *destination(z["centre_lat"], z["centre_lon"], 200.0, 1.1 * r))
-    events, _, _ = build_jamming(finish(pd.concat([three_lanes, inside, outside], ignore_index=True)))
-    quiet = events[events["reasons"] == "silent"]
-    assert quiet["mmsi"].tolist() == [230_009_003] and quiet["zone_id"].tolist() == [z["zone_id"]]
+    # ... and counts only when silent from the jammer's switching on (1800 s) to its switching off (9000 s).
+    switched = track(230_009_006, *destination(z["centre_lat"], z["centre_lon"], 20.0, 1.1 * r), 0.0, 0.0, 0.0,
+                     10_800, 180)
+    switched = switched[~seconds(switched).between(1800, 9000)]
+    events, _, _ = build_jamming(finish(pd.concat([three_lanes, inside, outside, switched], ignore_index=True)))
+    quiet = events[events["reasons"] == "silent"].sort_values("mmsi")
+    assert quiet["mmsi"].tolist() == [230_009_003, 230_009_006]
+    assert (quiet["zone_id"] == z["zone_id"]).all()
     # One episode from its last good fix before the first silence to its first good fix after the spoof.
     assert (quiet["start"].iloc[0] - T0).total_seconds() == 2880
     assert (quiet["end"].iloc[0] - T0).total_seconds() == 6660
