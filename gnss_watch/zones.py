@@ -94,7 +94,9 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Polygon, mapping
 from sklearn.cluster import DBSCAN
 
-from .events import EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time
+from .events import (
+    EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time,
+)
 from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, destination, haversine_m
 from .outputs import write_json
@@ -799,19 +801,22 @@ def _silences(
     Some transponders send nothing while they have no fix. A silence longer
     than ``silence_min_s`` and ``silence_interval_factor`` x the vessel's
     median report interval, overlapping a zone's time, is an episode of that
-    zone (``n_reports`` 0, reasons 'silent') when the vessel's last good fix
-    before it and first good fix after it are both within
-    ``silence_reach_factor`` x the zone's radius of its centre and the
-    straight path between them crosses the disc (a ship that stayed put,
-    its two fixes within ``silence_still_m``, cannot cross it: its silence
-    counts within reach when it began as the zone switched on and ended as
-    it switched off, each within ``boundary_max_gap_s`` before or
-    ``onset_window_s`` after), unless the vessel has a
-    reported episode overlapping them. Spoofed reports between those fixes
-    are skipped: they say where the spoofer put the ship, not where it was,
-    and a receiver that is spoofed after (or before) falling silent was still
-    without its own fix. Start and end are those two good fixes. Needs zones
-    found from reported evidence: silences alone never make a zone.
+    zone (``n_reports`` 0, reasons 'silent', start and end the fixes below)
+    when the vessel's last good fix before it and first good fix after it
+    are both within ``silence_reach_factor`` x the zone's radius of its
+    centre and the straight path between them crosses the disc, unless the
+    vessel has a reported episode overlapping them.
+
+    - Spoofed reports between those fixes are skipped: they say where the
+      spoofer put the ship, not where it was, and a receiver spoofed after
+      (or before) falling silent was still without its own fix.
+    - A ship that stayed put (fixes within ``silence_still_m``) cannot cross
+      the disc, nor enter or leave the zone: its silence counts within reach
+      when it began as the zone switched on and ended as it switched off
+      (fixes within ``boundary_max_gap_s`` before or ``onset_window_s``
+      after each).
+
+    Needs zones found from reported evidence: silences alone never make a zone.
     """
     cols = list(episodes.columns) + ["zone_id"]
     mmsi = df["mmsi"].to_numpy()
