@@ -151,6 +151,14 @@ def test_frozen_position_quiet_when_moored_or_briefly_equal():
     assert not check(build(moored, brief), "frozen_position")["frozen_position"].any()
 
 
+def test_a_fix_repeated_for_seconds_at_speed_is_no_held_fix():
+    # Seen on real DMA traffic: a 36-kn craft reporting every 2 s repeats its fix three
+    # times (~75 m it did not move), then carries on: a dropped GNSS sentence, not jamming.
+    df = leg(230000005, 56.0, 11.0, 36.6, 107, 12, 2)
+    df.loc[5:7, ["lat", "lon"]] = df.loc[5, ["lat", "lon"]].to_numpy(dtype=float)
+    assert not check(build(df), "frozen_position")["frozen_position"].any()
+
+
 def test_two_identical_fixes_far_apart_at_speed_are_a_held_fix():
     df = leg(230000003, 59.9, 24.0, 14, 90, 6, 540)  # a report every 9 min at 14 kn
     df.loc[2:3, ["lat", "lon"]] = df.loc[2, ["lat", "lon"]].to_numpy(dtype=float)  # ~3.9 km of motion
