@@ -1,6 +1,6 @@
 """Isolation-forest scorer: per-report kinematic features, a calibrated forest, and the combined score.
 
-Three pieces (see ``/work/notes/DETECTION.md`` for where they sit in the pipeline):
+Three pieces (see :mod:`gnss_watch.detect` for where they sit in the pipeline):
 
 * :func:`features` turns the tracks table into one row of numeric features per
   report (:data:`FEATURES`, units below), vectorised, finite everywhere.

@@ -1,6 +1,6 @@
 """Jamming: vessels' episodes of lost fixes, the zones they outline, an hourly grid.
 
-:func:`build_jamming` takes the per-report combined table (notes/DETECTION.md)
+:func:`build_jamming` takes the per-report combined table (:mod:`gnss_watch.detect`)
 and returns per-vessel jamming events, the zones and each report's zone id.
 
 Episodes
@@ -98,7 +98,7 @@ from .events import (
     EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time,
 )
 from .config import ZonesConfig
-from .geo import EARTH_RADIUS_M, destination, haversine_m
+from .geo import EARTH_RADIUS_M, destination, haversine_m, local_xy
 from .outputs import write_json
 
 #: Jamming-family checks, in the order their names are listed in ``reasons``.
@@ -111,17 +111,6 @@ ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence
                 "radius_km", "method", "n_base_station_reports", "geometry"]
 GRID_COLUMNS = ["hour", "cell", "lat", "lon", "n_vessels", "n_bad", "n_good", "bad_frac", "level"]
 JAM_EVENT_COLUMNS = EVENT_COLUMNS[:11]  # the events.csv columns
-
-
-def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: Any, lon0: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Equirectangular metres about (lat0, lon0).
-
-    At 60 N the east-west scale errs by ~1.5 % per 100 km north or south of
-    lat0: far below how well ships sample a zone's shape.
-    """
-    x = EARTH_RADIUS_M * np.radians(lon - lon0) * np.cos(np.radians(lat0))
-    y = EARTH_RADIUS_M * np.radians(lat - lat0)
-    return x, y
 
 
 def _from_local(x: float, y: float, lat0: float, lon0: float) -> tuple[float, float]:
@@ -142,10 +131,10 @@ def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.nda
     """Great-circle-approximate distance (metres) between segments p1q1 and p2q2 ((n, 2) lat/lon arrays)."""
     lat0 = (p1[:, 0] + q1[:, 0] + p2[:, 0] + q2[:, 0]) / 4
     lon0 = p1[:, 1]
-    a = _local_xy(p1[:, 0], p1[:, 1], lat0, lon0)
-    b = _local_xy(q1[:, 0], q1[:, 1], lat0, lon0)
-    c = _local_xy(p2[:, 0], p2[:, 1], lat0, lon0)
-    d = _local_xy(q2[:, 0], q2[:, 1], lat0, lon0)
+    a = local_xy(p1[:, 0], p1[:, 1], lat0, lon0)
+    b = local_xy(q1[:, 0], q1[:, 1], lat0, lon0)
+    c = local_xy(p2[:, 0], p2[:, 1], lat0, lon0)
+    d = local_xy(q2[:, 0], q2[:, 1], lat0, lon0)
 
     def orient(o, p, q):  # type: ignore[no-untyped-def]
         return np.sign((p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0]))
@@ -359,7 +348,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     graph = coo_matrix((np.ones(near.sum()), (i[near], j[near])), shape=(len(e), len(e)))
     _, comp = connected_components(graph, directed=False)
     lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
-    x, y = _local_xy(plat, plon, lat0, lon0)
+    x, y = local_xy(plat, plon, lat0, lon0)
     seeds: list[np.ndarray] = []
     for c in np.unique(comp).tolist():  # groups of losses within minutes, in start order below
         k = np.flatnonzero(comp == c)
@@ -389,7 +378,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     on = np.array([s[k].min() for k in seeds])
     cx = np.array([np.nanmean(x[k]) for k in seeds])
     cy = np.array([np.nanmean(y[k]) for k in seeds])
-    qx, qy = _local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
+    qx, qy = local_xy(e["q_lat"].to_numpy(), e["q_lon"].to_numpy(), lat0, lon0)
     mx, my = (x + qx) / 2, (y + qy) / 2
     dist = np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :])
     dist = np.where((on[None, :] <= s[:, None] + w) & np.isfinite(dist), dist, np.inf)
@@ -497,8 +486,8 @@ def fit_disc(
     alat = np.r_[np.asarray(boundary_lat, float), np.asarray(all_lat, float)]
     alon = np.r_[np.asarray(boundary_lon, float), np.asarray(all_lon, float)]
     lat0, lon0 = float(np.mean(alat)), float(np.mean(alon))
-    bx, by = _local_xy(np.asarray(boundary_lat, float), np.asarray(boundary_lon, float), lat0, lon0)
-    ax, ay = _local_xy(alat, alon, lat0, lon0)
+    bx, by = local_xy(np.asarray(boundary_lat, float), np.asarray(boundary_lon, float), lat0, lon0)
+    ax, ay = local_xy(alat, alon, lat0, lon0)
     method, rel_error = "enclosing_circle", float("nan")
     if len(bx) >= 3:
         cx, cy, r, rel_error = _kasa(bx, by, cfg.boundary_sigma_m)
@@ -515,8 +504,8 @@ def fit_disc(
     ch = np.empty((0, 4)) if chords is None else np.asarray(chords, float).reshape(-1, 4)
     ch = ch[np.isfinite(ch).all(axis=1)]
     if len(ch) >= 2 and len(bx):
-        ex, ey = _local_xy(ch[:, 0], ch[:, 1], lat0, lon0)
-        qx, qy = _local_xy(ch[:, 2], ch[:, 3], lat0, lon0)
+        ex, ey = local_xy(ch[:, 0], ch[:, 1], lat0, lon0)
+        qx, qy = local_xy(ch[:, 2], ch[:, 3], lat0, lon0)
         cx, cy = _bisector_centre(np.column_stack([ex, ey, qx, qy]), cx, cy, max(r, cfg.min_radius_m), cfg)
         method += "+bisectors"
     if method != "enclosing_circle":
@@ -573,8 +562,8 @@ def share_disc(
     cfg = config or ZonesConfig()
     if not len(jam_lat):
         return centre_lat, centre_lon, radius_m
-    jx, jy = _local_xy(np.asarray(jam_lat, float), np.asarray(jam_lon, float), centre_lat, centre_lon)
-    gx, gy = _local_xy(np.asarray(good_lat, float), np.asarray(good_lon, float), centre_lat, centre_lon)
+    jx, jy = local_xy(np.asarray(jam_lat, float), np.asarray(jam_lon, float), centre_lat, centre_lon)
+    gx, gy = local_xy(np.asarray(good_lat, float), np.asarray(good_lon, float), centre_lat, centre_lon)
     x, y = np.r_[jx, gx], np.r_[jy, gy]
     jw = np.ones(len(jx)) if jam_weight is None else np.asarray(jam_weight, float)
     gw = np.ones(len(gx)) if good_weight is None else np.asarray(good_weight, float)
@@ -769,8 +758,8 @@ def _nearest_zone(
     best_d = np.full(len(t_i), np.inf)
     for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
         r = z.radius_km * 1000.0
-        px, py = _local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
-        qx, qy = _local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
+        px, py = local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
+        qx, qy = local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
         far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
         ok = (t_i <= z.end_s) & (t_j >= z.start_s) & (far <= cfg.silence_reach_factor * r)
         if cross:
