@@ -164,6 +164,33 @@ class ChecksConfig:
     #: ground, so current and leeway do not separate them; GNSS COG is good to ~1-2 deg.
     course_mismatch_deg: float = 45.0
 
+    # --- track divergence (a stretch pulled off the track, next to a jump) ----------------
+    #: The track on the far side of a jump is taken as a straight line over up to this
+    #: long, seconds: 10 min is 60-300 Class A reports (ITU-R M.1371), and a ship on
+    #: passage holds its course and speed over it.
+    divergence_fit_s: float = 600.0
+    #: ... when its reports lie within this RMS of the line, metres: GNSS noise is metres,
+    #: a ship's yawing tens; a turn or a zig-zag leaves hundreds and is not extended.
+    divergence_fit_rms_m: float = 100.0
+    #: Reports the line, the divergent run and the rejoining track each need (three
+    #: consecutive reports: no single glitch).
+    divergence_min_reports: int = 3
+    #: A report is off the line beyond this distance, metres ...
+    divergence_tolerance_m: float = 250.0
+    #: ... plus this speed times its time from the jump, knots: a ship holding course
+    #: still varies its speed by a few tenths of a knot and its course by a few degrees
+    #: (1 kn is 5 deg at 12 kn). Pull-offs slower than this are not told from the sea.
+    divergence_tolerance_kn: float = 1.0
+    #: ... and beyond the stretch the track follows the line: its own velocity (fitted as
+    #: above) within this of the line's, knots. A ship may alter course by some 10 deg
+    #: at a waypoint during a spoofed stretch (2.5 kn at 14 kn); a track crossing the
+    #: line at a wider angle is on another course, whatever fixes lie near the crossing.
+    divergence_rejoin_kn: float = 3.0
+    #: The track must rejoin the line within this long of the jump, seconds: spoofed
+    #: stretches last minutes to tens of minutes, and over an hour a ship's course
+    #: changes are no longer evidence.
+    divergence_max_s: float = 3600.0
+
     # --- on land ----------------------------------------------------------------------------
     #: A position counts as on land only this far inland, metres. Natural Earth 10m draws
     #: many harbours and river mouths as land up to ~3 km deep (real DMA traffic: Husum,
@@ -284,6 +311,9 @@ class DetectConfig:
     strength_convergence: float = 0.9
     #: A perfect circle while on passage.
     strength_circle: float = 0.8
+    #: A stretch off the line the vessel's own track follows before and after it, left
+    #: or rejoined by an impossible step: the track says where the ship was.
+    strength_track_divergence: float = 0.8
     #: Beyond any VHF horizon of the receiving station; ducting makes rare exceptions.
     strength_receiver_range: float = 0.5
     #: SOG vs track speed disagree: also a symptom of late or merged reports, so weak.

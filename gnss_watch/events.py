@@ -2,7 +2,7 @@
 
 :func:`build_spoofing_events` takes the per-report combined table (tracks
 columns + check columns + ``score``, ``kind``, ``reasons``; see
-notes/DETECTION.md) and returns one row per spoofing episode plus each
+:mod:`gnss_watch.detect`) and returns one row per spoofing episode plus each
 report's event id.
 
 Rules, in order:
@@ -30,7 +30,8 @@ Rules, in order:
    that anchored on a long displaced stretch after it): the step out of the
    run is the jump away. A flagged run at the start (end) of a vessel's
    recording that flows into the rest of its track by a plausible step is
-   no displacement either.
+   no displacement either. The fix right after a ``track_divergence`` run
+   (a stretch pulled off the track gradually) is the return: the snap back.
 3. **Merging.** Reports of kind 'spoofing' and filled reports of one MMSI are
    one episode while consecutive ones are at most ``merge_gap_s`` apart, or
    ``max_silence_s`` when the vessel was not heard with a clean fix in
@@ -73,8 +74,9 @@ from .schema import utc_from_unix
 
 #: Checks that on their own show a position is not where the ship is: physics
 #: (a jump no ship can make, a position on land, a position the receiving
-#: station cannot hear) or a pattern no navigator sails (a perfect circle).
-STRONG_CHECKS = ("impossible_jump", "on_land", "circle", "receiver_range")
+#: station cannot hear, a stretch off the ship's own track before and after it)
+#: or a pattern no navigator sails (a perfect circle).
+STRONG_CHECKS = ("impossible_jump", "on_land", "circle", "receiver_range", "track_divergence")
 #: Checks that also fire on ordinary ships, so they count only in combination:
 #: sensor faults (a wrong SOG source, COG noise at low speed) and ships truly
 #: close together (moored alongside, towing, lightering) for convergence.
@@ -271,7 +273,7 @@ def build_spoofing_events(
 
     Needs ``time, mmsi, lat, lon, sog, cog, pos_valid, implied_sog_kn,
     bearing_deg, score, kind, reasons`` and the check columns
-    ``impossible_jump, dead_reckoning, frozen_position``.
+    ``impossible_jump, track_divergence, dead_reckoning, frozen_position``.
     Returns the events (:data:`EVENT_COLUMNS`: ``start``/``end`` tz-aware UTC
     of the first and last report, ``lat``/``lon`` = ``claimed_lat``/
     ``claimed_lon`` = median position of the episode's flagged reports
@@ -289,7 +291,13 @@ def build_spoofing_events(
     n = len(df)
     fx = _Fixes.of(df, t, cfg)
     seeds, moved_runs, moved_to = _jump_seeds(df, fx, cfg)
+    # The fix right after a stretch that drifted off the track (track_divergence) is the
+    # ship back on it: a jump there is the snap back, no jump away.
+    div = df["track_divergence"].fillna(False).to_numpy(dtype=bool)[fx.rows]
+    snap = np.r_[False, div[:-1] & (fx.mmsi[1:] == fx.mmsi[:-1])] & ~div
+    seeds &= ~snap
     fill, ret = _jump_stretches(fx, seeds, n, cfg)
+    ret[fx.rows[snap]] = True
     jump = np.zeros(n, dtype=bool)
     jump[fx.rows] = seeds
     # A moved jump takes the combined score of the run it was moved from.

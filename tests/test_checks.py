@@ -69,7 +69,8 @@ def test_output_follows_the_contract():
     res = run_checks(tr, None, None, ChecksConfig())
     assert res.index.equals(tr.index)
     assert list(CHECKS) == ["pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
-                            "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range"]
+                            "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range",
+                            "track_divergence"]
     assert set(CHECK_FAMILY) == set(CHECKS) and set(CHECK_FAMILY.values()) == {"jamming", "spoofing"}
     for name in CHECKS:
         assert res[name].dtype == bool and res[f"{name}_mag"].dtype == np.float64
@@ -185,6 +186,66 @@ def test_impossible_jump_flags_the_displaced_stretch_and_knows_both_ends():
     assert res["jump_from_m"].iloc[20] == pytest.approx(300_000, rel=0.01)
     assert res["impossible_jump_mag"].iloc[20] > 10_000  # knots beyond the limit
     assert not res["impossible_jump"].iloc[25]  # the return is the true track
+
+
+def pulled_off(n: int = 240, start: int = 60, end: int = 180, drift_kn: float = 4.0, bearing: float = 0.0,
+               walked_back: bool = False) -> pd.DataFrame:
+    """14 kn eastwards, 10 s reports; from report ``start`` the position drifts off at
+    ``drift_kn`` on ``bearing`` (SOG/COG following the fake track), and at ``end`` it snaps back
+    (``walked_back``: it jumps away at ``start`` and drifts back to the track by ``end``)."""
+    df = leg(230000007, 55.0, 15.0, 14, 90, n, 10)
+    k = np.arange(start, end)
+    steps = (end - k) if walked_back else (k - start + 1)
+    la, lo = destination(df.loc[k, "lat"], df.loc[k, "lon"], bearing, drift_kn * KNOT_MS * 10 * steps)
+    df.loc[k, "lat"], df.loc[k, "lon"] = la, lo
+    df.loc[k, "sog"], df.loc[k, "cog"] = np.hypot(14, drift_kn), 90 - np.degrees(np.arctan2(drift_kn, 14))
+    return df
+
+
+def test_track_divergence_flags_a_pull_off_that_snaps_back():
+    # 20 min at 4 kn off: 2.5 km, every step plausible but the snap back.
+    res = check(build(pulled_off()), "track_divergence")
+    hit = np.flatnonzero(res["track_divergence"])
+    assert hit.max() == 179  # up to the last pulled-off report
+    assert 60 <= hit.min() <= 62  # from where the pull-off began, though it was within tolerance there
+    assert res["track_divergence_mag"].iloc[179] == pytest.approx(4.0 * KNOT_MS * 1200, rel=0.1)
+    # Walked back after a jump away: the mirror image.
+    hit = np.flatnonzero(check(build(pulled_off(walked_back=True)), "track_divergence")["track_divergence"])
+    assert hit.min() == 60 and 177 <= hit.max() <= 179
+    # A stretch entered and left by jumps is the jump-and-return logic's (impossible_jump).
+    assert not check(build(teleport_track()), "track_divergence")["track_divergence"].any()
+
+
+def test_track_divergence_quiet_on_turns_course_changes_glitches_and_stale_fixes():
+    # A ship that turns 40 deg and keeps its new course: no line rejoined.
+    a = leg(230000008, 55.0, 15.0, 14, 90, 60, 10)
+    b = leg(230000008, float(a["lat"].iloc[-1]), float(a["lon"].iloc[-1]), 14, 130, 120, 10, t0_s=600)
+    turned = pd.concat([a, b], ignore_index=True)
+    turned.loc[150, "lat"] += 0.05  # and one glitch 5.5 km off, gone at the next report
+    # A ship changing lanes gradually (2 km sideways over 20 min), no impossible step at all.
+    lane = pulled_off(drift_kn=3.0)
+    lane = lane[lane.index < 180].assign(mmsi=230000009)
+    # A ship whose fix steps 3 km at the moment it turns (a GNSS source switched):
+    # before the step it is off the line of its new course, and it never rejoins it.
+    switched = pd.concat([a, b], ignore_index=True).assign(mmsi=230000010)
+    la, lo = destination(switched.loc[60:, "lat"], switched.loc[60:, "lon"], 0.0, 3000.0)
+    switched.loc[60:, "lat"], switched.loc[60:, "lon"] = la, lo
+    # A ship whose fix steps 3.5 km as it settles 15 deg onto a new course: its new line,
+    # extended back, crosses the old track 30 min earlier at a shallow angle, so fixes
+    # there lie on it, but the track before the step never sailed that line.
+    v = 14.6 * KNOT_MS
+    old_leg = leg(230000011, *destination(55.5, 15.0, 212.5, v * 1200), 14.6, 32.5, 300, 10, t0_s=-1200)
+    new_leg = leg(230000011, *destination(55.5, 15.0, 17.5, v * 1800), 14.6, 17.5, 60, 10, t0_s=1800)
+    # A ship holding its fix for 40 min on a straight passage, then the live fix comes back.
+    held = leg(230000012, 55.0, 16.0, 14, 45, 400, 6)
+    held.loc[100:380, ["lat", "lon"]] = held.loc[100, ["lat", "lon"]].to_numpy(dtype=float)
+    # Dead reckoning drifting off the track (the transponder lost its fix): dead_reckoning's.
+    reckoned = pulled_off().assign(mmsi=230000013)
+    reckoned.loc[60:179, "second"] = 62
+    tr = build(turned, lane, switched, old_leg, new_leg, held, reckoned)
+    res = run_checks(tr)
+    assert {230000008, 230000010, 230000011, 230000013} <= set(tr.loc[res["impossible_jump"], "mmsi"])
+    assert not res["track_divergence"].any()
 
 
 def test_impossible_jump_when_recording_starts_inside_the_displacement():

@@ -12,7 +12,8 @@ from gnss_watch.tracks import kinematics, position_valid
 
 T0 = pd.Timestamp("2024-06-01T00:00:00Z")
 CHECK_NAMES = ("pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
-               "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range")
+               "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range",
+               "track_divergence")
 
 
 def track(mmsi: int, lat: float, lon: float, bearing: float, speed_kn: float, start_s: float, duration_s: float,
@@ -91,6 +92,27 @@ def test_jump_away_and_back_is_one_event_per_ship_covering_the_stretch() -> None
         assert haversine_m(ev.claimed_lat, ev.claimed_lon, ev.true_lat, ev.true_lon) > 25_000
     # Exactly the spoofed reports carry an event id (the return report does not).
     assert ((ids != "").to_numpy() == spoofed).all()
+
+
+def test_pulled_off_stretch_ends_before_the_snap_back() -> None:
+    # The checks flag a stretch pulled off the track (track_divergence) and, as the
+    # impossible step, the first fix back on the track: the event is the stretch only.
+    a = track(230_000_005, 55.0, 15.0, 90, 14, 0, 5400, 10)
+    t = seconds(a)
+    off = (t >= 1500) & (t < 2700)
+    lat, lon = destination(a.loc[off, "lat"], a.loc[off, "lon"], 0.0, 3.0 * KNOT_MS * (t[off] - 1490))
+    a.loc[off, "lat"], a.loc[off, "lon"] = lat, lon
+    flag(a, off & (t >= 1800), "track_divergence")
+    flag(a, t == 2700, "impossible_jump;speed_mismatch")
+    # A later jump away of the same ship, with no return seen, that ends where the fix is lost:
+    # the snap back must not be taken for such a jump and fill the true track up to the loss.
+    a.loc[t >= 5000, ["lat", "lon"]] = np.nan
+    events, ids = events_of(finish(a))
+    assert len(events) == 1
+    assert events.loc[0, "start"] == T0 + pd.Timedelta(seconds=1800)
+    assert events.loc[0, "end"] == T0 + pd.Timedelta(seconds=2690)
+    assert events.loc[0, "reasons"] == "track_divergence"
+    assert (ids[t >= 2700] == "").all()
 
 
 @pytest.mark.parametrize("fake_start, fake_course, fake_speed", [

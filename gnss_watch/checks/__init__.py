@@ -1,4 +1,4 @@
-"""Physical-plausibility checks on AIS position reports (issue 4; contract in DETECTION.md).
+"""Physical-plausibility checks on AIS position reports (the per-report contract: gnss_watch.detect).
 
 >>> flags = run_checks(tracks, ds.vessels, ds.base_stations, ChecksConfig())   # doctest: +SKIP
 >>> flags.loc[flags["impossible_jump"], ["impossible_jump_mag", "jump_from_m", "reasons"]]  # doctest: +SKIP
@@ -21,6 +21,7 @@ frozen_position    jamming   identical fixes repeated while SOG says moving     
 convergence        spoofing  >= 3 displaced vessels on one point at one time    vessels
 circle             spoofing  positions on a circle while on passage             radius m
 receiver_range     spoofing  beyond VHF range of the receiving station          NM
+track_divergence   spoofing  drifted off the track it rejoins across a jump     metres
 =================  ========  =================================================  ===============
 
 :func:`run_checks` also returns ``jump_from_m``: for reports flagged by
@@ -40,7 +41,7 @@ from ..config import ChecksConfig
 from .context import Context, placeholder_mmsi
 from .fix import dead_reckoning, degraded_fix, frozen_position, pos_unavailable
 from .geometry import WATERWAYS, circle, convergence, in_waterway, on_land
-from .motion import Jumps, course_mismatch, impossible_jump, jump_analysis, speed_mismatch
+from .motion import Jumps, course_mismatch, impossible_jump, jump_analysis, speed_mismatch, track_divergence
 from .receiver import receiver_range, station_positions
 
 __all__ = [
@@ -63,6 +64,7 @@ CHECKS: dict[str, Check] = {
     "convergence": convergence,
     "circle": circle,
     "receiver_range": receiver_range,
+    "track_divergence": track_divergence,
 }
 
 #: Which interference each check evidences: 'jamming' (the fix is lost or degraded)
@@ -77,6 +79,7 @@ CHECK_FAMILY: dict[str, str] = {
     "convergence": "spoofing",
     "circle": "spoofing",
     "receiver_range": "spoofing",
+    "track_divergence": "spoofing",
     "speed_mismatch": "spoofing",
     "course_mismatch": "spoofing",
 }

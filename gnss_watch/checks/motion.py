@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m
+from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m, local_xy
+from ..schema import SECOND_DEAD_RECKONING
 from .context import Context, group_first_index, range_min_max, window_first
 
 Result = tuple[np.ndarray, np.ndarray]
@@ -175,6 +176,19 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     return both | (fwd & bad)
 
 
+def _raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``kinematic`` rows (MMSI, time order), whether each follows a row of the same
+    MMSI, and whether the step from that row is out of reach (``Context.reachable_m``)."""
+    rows = np.flatnonzero(ctx.kinematic)
+    mmsi = ctx.mmsi[rows]
+    same = np.zeros(len(rows), dtype=bool)
+    same[1:] = mmsi[1:] == mmsi[:-1]
+    prev = np.where(same, np.roll(rows, 1), rows)
+    dist = haversine_m(ctx.lat[prev], ctx.lon[prev], ctx.lat[rows], ctx.lon[rows])
+    reach = ctx.reachable_m(ctx.step_limit_kn(rows, prev), ctx.t[rows] - ctx.t[prev])
+    return rows, same, same & (dist > reach)
+
+
 def jump_analysis(ctx: Context) -> Jumps:
     """Find reports out of reach of their vessel's last plausible position (cached on ``ctx``).
 
@@ -192,14 +206,7 @@ def jump_analysis(ctx: Context) -> Jumps:
     candidate = np.zeros(ctx.n, dtype=bool)
     excess = np.full(ctx.n, np.nan)
     from_m = np.full(ctx.n, np.nan)
-    rows = np.flatnonzero(ctx.kinematic)
-    mmsi = ctx.mmsi[rows]
-    same = np.zeros(len(rows), dtype=bool)
-    same[1:] = mmsi[1:] == mmsi[:-1]
-    prev = np.where(same, np.roll(rows, 1), rows)
-    dist = haversine_m(ctx.lat[prev], ctx.lon[prev], ctx.lat[rows], ctx.lon[rows])
-    reach = ctx.reachable_m(ctx.step_limit_kn(rows, prev), ctx.t[rows] - ctx.t[prev])
-    bad = same & (dist > reach)
+    rows, same, bad = _raw_steps(ctx)
     starts = np.flatnonzero(~same)
     bounds = np.append(starts, len(rows))
     limit_ms = ctx.speed_limit_kn * KNOT_MS
@@ -239,6 +246,117 @@ def impossible_jump(ctx: Context) -> Result:
     """
     j = jump_analysis(ctx)
     return j.flagged.copy(), j.excess_kn.copy()
+
+
+def track_divergence(ctx: Context) -> Result:
+    """A stretch that drifted gradually off the vessel's track, next to a step no ship
+    can make: a spoofer pulling the position away at a plausible speed and letting
+    it snap back (or jumping it away and walking it back).
+
+    For each impossible step between consecutive reports of an MMSI, and for each
+    side of it in turn: the track on that side (``divergence_fit_s`` of it, at least
+    ``divergence_min_reports`` reports with no impossible step, straight within
+    ``divergence_fit_rms_m`` RMS) is extended as a straight line across the
+    step. The reports on the other side that lie off that line by more than
+    ``divergence_tolerance_m`` + ``divergence_tolerance_kn`` x the time from the
+    step fire, when they are a run of at least ``divergence_min_reports`` joined
+    by plausible steps, starting at the step, and the track then rejoins the line
+    (``divergence_min_reports`` reports on it) within ``divergence_max_s``: the
+    ship's own track before and after says where it was, and the stretch is not
+    there: the track beyond the run must follow the line at its speed and course
+    (within ``divergence_rejoin_kn``), so a ship that really turned, or changed
+    course during a silence, does not rejoin it. Runs holding a held or dead-reckoned
+    fix are left to frozen_position and dead_reckoning.
+    The run reaches back over the reports next to it whose reported SOG/COG
+    differ from the line's velocity by more than ``divergence_tolerance_kn``:
+    a pull-off's first minutes, still within the tolerance.
+    Magnitude: metres off the line.
+    """
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    rows, same, bad = _raw_steps(ctx)
+    if not bad.any():
+        return fired, mag
+    mmsi, t = ctx.mmsi[rows], ctx.t[rows]
+    lat, lon = ctx.lat[rows], ctx.lon[rows]
+    held = same & (lat == np.roll(lat, 1)) & (lon == np.roll(lon, 1))
+    stale = held | (ctx.second[rows] == SECOND_DEAD_RECKONING)
+    lo = np.searchsorted(mmsi, mmsi, side="left")
+    hi = np.searchsorted(mmsi, mmsi, side="right")
+    for i in np.flatnonzero(bad).tolist():  # impossible steps are rare
+        for ref, test in (
+            (np.arange(i, hi[i]), np.arange(i - 1, lo[i] - 1, -1)),  # drifted off, snapped back
+            (np.arange(i - 1, lo[i] - 1, -1), np.arange(i, hi[i])),  # jumped away, walked back
+        ):
+            hit, off = _divergent_run(ctx, rows, t, bad, stale, ref, test)
+            fired[rows[hit]] = True
+            mag[rows[hit]] = np.fmax(mag[rows[hit]], off)
+    return fired, mag
+
+
+def _divergent_run(
+    ctx: Context, rows: np.ndarray, t: np.ndarray, bad: np.ndarray, stale: np.ndarray, ref: np.ndarray,
+    test: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One side of :func:`track_divergence`: ``ref`` and ``test`` index ``rows`` away from
+    an impossible step on either side of it (``bad``: the step into each index is
+    impossible; ``stale``: a held or dead-reckoned fix). Returns the divergent run's
+    indices and their distances off the line (metres), both empty when none."""
+    cfg = ctx.cfg
+    none = (np.zeros(0, dtype=np.intp), np.zeros(0))
+    n_min = cfg.divergence_min_reports
+    lat, lon = ctx.lat[rows], ctx.lon[rows]
+    lat0, lon0 = lat[ref[0]], lon[ref[0]]
+
+    def line(side: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Position at ``t[ref[0]]`` and velocity (m, m/s, local plane) of the straight track
+        through ``side`` (indices in order away from its first), or None where it is not one."""
+        steps_bad = bad[np.maximum(side[1:], side[:-1])]  # the step between side[k] and side[k + 1]
+        side = side[: (np.argmax(steps_bad) + 1) if steps_bad.any() else len(side)]
+        side = side[np.abs(t[side] - t[side[0]]) <= cfg.divergence_fit_s]
+        ts = t[side] - t[ref[0]]
+        if len(side) < n_min or np.ptp(ts) <= 0:
+            return None
+        x, y = local_xy(lat[side], lon[side], lat0, lon0)
+        (vx, x0), (vy, y0) = np.polyfit(ts, x, 1), np.polyfit(ts, y, 1)
+        if np.sqrt(np.mean((x - x0 - vx * ts) ** 2 + (y - y0 - vy * ts) ** 2)) > cfg.divergence_fit_rms_m:
+            return None
+        return np.array([x0, y0]), np.array([vx, vy])
+
+    test = test[np.abs(t[test] - t[ref[0]]) <= cfg.divergence_max_s]
+    fit = line(ref)
+    if fit is None or len(test) < 2 * n_min:
+        return none
+    p0, v = fit
+    tt = t[test] - t[ref[0]]
+    xt, yt = local_xy(lat[test], lon[test], lat0, lon0)
+    off = np.hypot(xt - p0[0] - v[0] * tt, yt - p0[1] - v[1] * tt)
+    away = off > cfg.divergence_tolerance_m + cfg.divergence_tolerance_kn * KNOT_MS * np.abs(tt)
+    run = int(np.argmin(away)) if not away.all() else len(away)
+    if run < n_min or run + n_min > len(away) or away[run: run + n_min].any():
+        return none
+    # A pull-off grows from nothing, so its first minutes lie within the tolerance: the
+    # run reaches back over the reports whose own SOG/COG already left the line's
+    # velocity by more than the tolerance speed, if the track still rejoins after them.
+    rad = np.radians(ctx.cog[rows[test]])
+    sog = ctx.sog[rows[test]] * KNOT_MS
+    with np.errstate(invalid="ignore"):
+        leaves = np.hypot(sog * np.sin(rad) - v[0], sog * np.cos(rad) - v[1]) > cfg.divergence_tolerance_kn * KNOT_MS
+    longer = run + (int(np.argmin(leaves[run:])) if not leaves[run:].all() else len(leaves) - run)
+    if longer + n_min <= len(away) and not away[longer: longer + n_min].any():
+        run = longer
+    # The track beyond the run is the same straight motion, not a line crossing it at an
+    # angle (a course change over a long silence puts a few fixes near the line too).
+    rejoin = line(test[run:])
+    if rejoin is None or np.hypot(*(rejoin[1] - v)) > cfg.divergence_rejoin_kn * KNOT_MS:
+        return none
+    # The run drifted off and came back by plausible steps (a jump inside is the
+    # jump-and-return logic's), and live: a held or dead-reckoned fix lags the ship
+    # (frozen_position's and dead_reckoning's), its return is no spoof's end.
+    inner = test[: run + n_min]
+    if bad[np.maximum(inner[1:], inner[:-1])].any() or stale[test[:run]].any():
+        return none
+    return test[:run], off[:run]
 
 
 @dataclass(frozen=True)
