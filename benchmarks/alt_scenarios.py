@@ -1,0 +1,422 @@
+"""Detection quality on scenarios from an *independent* generator (southern Baltic, around Bornholm).
+
+    python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
+                                       [--vessels 130] [--hours 2.5]
+
+The detector's thresholds were developed against ``gnss_watch.simulate``; a
+detector can fit the quirks of one generator (its lanes, report timing, noise,
+radio model, how it degrades a fix) without anyone noticing. This module
+therefore imports nothing from ``gnss_watch.simulate`` and builds its scenarios
+differently on purpose: other waters (lanes between sea points around Bornholm,
+checked against the shipped land), analytic great-circle motion (slerp of unit
+vectors) at constant speed, one numpy random stream, millisecond tag-block
+times, a distance-ramp reception model in which the base stations are the
+receivers, its own interference recipes (position unavailable / silent / frozen
+fix / dead reckoning inside jamming discs; constant-offset, slow-drift,
+convergence and circle spoofing) and its own field encoding via pyais. Only the
+output contract is shared: ``truth.json`` and ``labels.csv`` as
+``gnss_watch.evaluate`` reads them.
+
+For each seed: generate into WORK/alt-SEED, replay (``gnss_watch.replay``), score
+(``gnss_watch.evaluate``) and print one row as ``eval_scenarios.py`` does, plus
+the truth events that were missed; then the clean seed's share of vessels with a
+spoofing event. Scenarios found in WORK are reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyais import encode_dict
+
+import eval_scenarios as table  # the same scoring and table, beside this file
+from gnss_watch.geo import EARTH_RADIUS_M, KNOT_MS, bearing_deg, destination, haversine_m
+from gnss_watch.ingest.nmea import checksum
+from gnss_watch.land import on_land
+
+FILES = {"nmea": "scenario.nmea.gz", "truth": "truth.json", "labels": "labels.csv"}
+START = pd.Timestamp("2024-09-14T05:00:00Z")
+# Straight (great-circle) lanes between open-water points, (lon, lat) -> (lon, lat); none crosses land.
+LANES = np.array([[(13.05, 55.15), (16.8, 55.55)], [(13.2, 55.0), (17.2, 54.9)], [(14.25, 54.1), (16.8, 55.55)],
+                  [(13.85, 55.3), (15.5, 54.3)], [(13.6, 54.8), (17.5, 55.25)], [(15.3, 55.85), (15.6, 54.4)],
+                  [(14.4, 54.2), (17.2, 54.75)]])
+ANCHORAGES = np.array([(14.62, 55.08), (14.3, 54.02), (15.5, 54.22), (13.85, 55.37)])
+# Base stations that are also the receivers: name, MMSI (00 + MID + 4), lat, lon, reception range (m).
+STATIONS = [("YSTAD", 2655601, 55.425, 13.83, 80e3), ("RONNE", 2190012, 55.10, 14.70, 85e3),
+            ("KOLOBRZEG", 2612030, 54.18, 15.56, 80e3), ("USTKA", 2612040, 54.59, 16.86, 80e3)]
+CONVERGE_POINTS = [(14.7597, 55.0633), (15.95, 54.95)]  # Bornholm airport; a point at sea
+MIDS = [219, 265, 266, 261, 211, 230, 276, 636, 538, 273, 244]
+WORDS = ["NORD", "BALTIC", "AMBER", "HANSA", "WIND", "STAR", "POLARIS", "VISTULA", "ODRA", "SKAGEN", "FALKEN"]
+JAM_BEHAVIOURS = ("unavailable", "silent", "frozen", "dead_reckoning")
+
+
+def _unit(lon, lat):
+    lo, la = np.radians(lon), np.radians(lat)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _slerp(p, q, f):
+    """(lat, lon) at fraction ``f`` of the great circle from unit vectors p to q (rows)."""
+    om = np.arccos(np.clip((p * q).sum(-1), -1, 1))[:, None]
+    v = (np.sin((1 - f)[:, None] * om) * p + np.sin(f[:, None] * om) * q) / np.sin(om)
+    return np.degrees(np.arcsin(v[:, 2])), np.degrees(np.arctan2(v[:, 1], v[:, 0]))
+
+
+def _fleet(rng: np.random.Generator, n: int, T: float) -> pd.DataFrame:
+    """One row per vessel: device, motion parameters, radio habits and static data."""
+    kind = rng.choice(["A", "B", "anchored"], size=n, p=[0.75, 0.15, 0.10])
+    mmsi = rng.choice(MIDS, n) * 1_000_000 + rng.choice(np.arange(100_000, 999_999), n, replace=False)
+    lane = rng.integers(len(LANES), size=n)
+    p, q = LANES[lane, 0], LANES[lane, 1]
+    length = haversine_m(p[:, 1], p[:, 0], q[:, 1], q[:, 0])
+    speed = np.where(kind == "A", rng.uniform(8, 20, n), np.where(kind == "B", rng.uniform(5, 10, n), 0.0))
+    travel = speed * KNOT_MS * T
+    s0 = 1000 + rng.uniform(0, 1, n) * np.maximum(length - travel - 2000, 0)
+    forward = rng.random(n) < 0.5
+    anch = ANCHORAGES[rng.integers(len(ANCHORAGES), size=n)]
+    a_lat, a_lon = destination(anch[:, 1], anch[:, 0], rng.uniform(0, 360, n), rng.uniform(0, 1500, n))
+    return pd.DataFrame({
+        "mmsi": mmsi, "kind": kind, "lane": lane, "length": length, "speed": speed, "forward": forward,
+        "s0": np.where(forward, s0, length - s0), "a_lat": a_lat, "a_lon": a_lon,
+        "swing_r": rng.uniform(30, 60, n), "swing_T": rng.uniform(1800, 3600, n),
+        "interval": np.select([kind == "anchored", kind == "B", speed >= 14], [180.0, 30.0, 12.0], 20.0),
+        "phase": rng.uniform(0, 20, n), "msg_type": np.where(kind == "B", 18, rng.choice([1, 3], n)),
+        "accuracy": rng.random(n) < 0.6, "raim": rng.random(n) < 0.3, "drift_angle": rng.normal(0, 2, n),
+        "ship_type": rng.choice([70, 70, 80, 60, 52, 30], n), "length_m": rng.integers(20, 230, n),
+        "name": [f"{rng.choice(WORDS)} {rng.choice(WORDS)} {i}" for i in range(n)],
+        "jam": rng.choice(JAM_BEHAVIOURS, n, p=[0.3, 0.2, 0.25, 0.25]),
+    })
+
+
+def _true_state(fl: pd.DataFrame, ship: np.ndarray, t: np.ndarray):
+    """True lat, lon (deg), sog (kn), cog (deg) of vessels ``ship`` at seconds ``t``."""
+    f = fl.iloc[ship]
+    step = np.where(f["forward"], 1, -1) * f["speed"].to_numpy() * KNOT_MS * t
+    frac = (f["s0"].to_numpy() + step) / f["length"].to_numpy()
+    p, q = LANES[f["lane"].to_numpy(), 0], LANES[f["lane"].to_numpy(), 1]
+    lat, lon = _slerp(_unit(p[:, 0], p[:, 1]), _unit(q[:, 0], q[:, 1]), frac)
+    end = np.where(f["forward"].to_numpy()[:, None], q, p)
+    cog = bearing_deg(lat, lon, end[:, 1], end[:, 0])
+    anchored = (f["kind"] == "anchored").to_numpy()
+    ang = 2 * np.pi * t / f["swing_T"].to_numpy()  # swinging round the anchor, slowly
+    s_lat, s_lon = destination(f["a_lat"].to_numpy(), f["a_lon"].to_numpy(), np.degrees(ang) % 360,
+                               f["swing_r"].to_numpy())
+    sog = np.where(anchored, 0.0, f["speed"].to_numpy())
+    return (np.where(anchored, s_lat, lat), np.where(anchored, s_lon, lon), sog,
+            np.where(anchored, (np.degrees(ang) + 90) % 360, cog))
+
+
+def _reports(rng: np.random.Generator, fl: pd.DataFrame, T: float) -> pd.DataFrame:
+    """Every scheduled position report, clean: true state plus ~5 m of GNSS noise."""
+    counts = np.ceil((T - fl["phase"]) / fl["interval"]).astype(int).to_numpy()
+    ship = np.repeat(np.arange(len(fl)), counts)
+    k = np.arange(len(ship)) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = np.clip(fl["phase"].to_numpy()[ship] + k * fl["interval"].to_numpy()[ship] + rng.normal(0, 0.2, len(ship)),
+                0, T - 0.5)
+    lat, lon, sog, cog = _true_state(fl, ship, t)
+    assert not on_land(lon, lat).any(), "a lane or anchorage runs over land"
+    n = len(ship)
+    n_lat, n_lon = rng.normal(0, 4.0, (2, n))
+    f = fl.iloc[ship]
+    return pd.DataFrame({
+        "ship": ship, "t": t, "lat_true": lat, "lon_true": lon, "cog_true": cog,
+        "lat": lat + np.degrees(n_lat / EARTH_RADIUS_M),
+        "lon": lon + np.degrees(n_lon / EARTH_RADIUS_M / np.cos(np.radians(lat))),
+        "sog": np.clip(np.round(sog + np.where(sog > 0, rng.normal(0, 0.1, n), 0.05 * rng.random(n)), 1), 0, 102.2),
+        "cog": np.round((cog + rng.normal(0, 0.6, len(ship))) % 360, 1),
+        "heading": np.where(f["kind"] == "B", 511, np.round(cog + f["drift_angle"].to_numpy()) % 360).astype(int),
+        "second": np.floor(START.timestamp() + t).astype(int) % 60, "status": np.where(f["kind"] == "anchored", 1, 0),
+        "accuracy": f["accuracy"].to_numpy(), "msg_type": f["msg_type"].to_numpy(), "transmitted": True,
+        "label": "clean", "zone_id": "", "event": -1, "radio": rng.integers(0, 1 << 19, len(ship)),
+    }).sort_values(["ship", "t"], ignore_index=True)
+
+
+def _zones(rng: np.random.Generator, T: float, n: int) -> list[dict]:
+    """Jamming discs centred near a lane, active 40-90 min inside the window."""
+    zones: list[dict] = []
+    while len(zones) < n:  # discs do not overlap: merged overlapping jammers are a documented limit, not news
+        lane = LANES[rng.integers(len(LANES))]
+        lat, lon = _slerp(_unit(*lane[0])[None], _unit(*lane[1])[None], np.array([rng.uniform(0.25, 0.75)]))
+        lat, lon = destination(lat[0], lon[0], rng.uniform(0, 360), rng.uniform(0, 10e3))
+        r = rng.uniform(15e3, 40e3)
+        if any(haversine_m(lat, lon, z["lat"], z["lon"]) < r + z["r"] + 5e3 for z in zones):
+            continue
+        dur = min(rng.uniform(40, 90) * 60, 0.8 * T)
+        start = rng.uniform(0.1 * T, T - dur - 0.05 * T)
+        zones.append({"zone_id": f"Z{len(zones) + 1}", "lat": float(lat), "lon": float(lon), "r": r,
+                      "start": start, "end": start + dur})
+    return zones
+
+
+def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict]) -> None:
+    """Degrade, in place, the reports of ships inside an active zone, per ship's receiver habit."""
+    for z in zones:
+        d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
+        inside = (rep["t"] >= z["start"]) & (rep["t"] <= z["end"]) & (d < z["r"]) & (rep["label"] == "clean")
+        rep.loc[inside, ["label", "zone_id"]] = ["jammed", z["zone_id"]]
+    jammed = (rep["label"] == "jammed").to_numpy()
+    last = pd.Series(np.where(jammed, np.nan, np.arange(len(rep)))).groupby(rep["ship"]).ffill()
+    last = np.where(np.isnan(last), np.arange(len(rep)), last).astype(int)[jammed]  # no fix yet: the current one
+    rows = np.flatnonzero(jammed)
+    how = fl["jam"].to_numpy()[rep["ship"].to_numpy()[rows]]
+    src = rep.iloc[last]
+    lat, lon = src["lat"].to_numpy(), src["lon"].to_numpy()
+    dr_lat, dr_lon = destination(lat, lon, src["cog"].to_numpy(),
+                                 src["sog"].to_numpy() * KNOT_MS * (rep["t"].to_numpy()[rows] - src["t"].to_numpy()))
+    keep = how != "unavailable"
+    held = [how == "frozen", how == "dead_reckoning"]
+    rep.iloc[rows, rep.columns.get_loc("lat")] = np.select(held, [lat, dr_lat], 91.0)
+    rep.iloc[rows, rep.columns.get_loc("lon")] = np.select(held, [lon, dr_lon], 181.0)
+    rep.iloc[rows, rep.columns.get_loc("sog")] = np.where(keep, src["sog"].to_numpy(), 102.3)
+    rep.iloc[rows, rep.columns.get_loc("cog")] = np.where(keep, src["cog"].to_numpy(), 360.0)
+    sec = rep["second"].to_numpy()[rows]
+    rep.iloc[rows, rep.columns.get_loc("second")] = np.select([how == "unavailable", held[1]], [63, 62], sec)
+    rep.iloc[rows, rep.columns.get_loc("accuracy")] = False
+    rep.iloc[rows, rep.columns.get_loc("transmitted")] = how != "silent"
+
+
+def _covered(lat, lon, share: float = 0.6) -> np.ndarray:
+    st = np.array([(s[2], s[3], s[4]) for s in STATIONS])
+    d = haversine_m(np.asarray(lat)[:, None], np.asarray(lon)[:, None], st[:, 0], st[:, 1])
+    return (d < share * st[:, 2]).any(1)
+
+
+def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], T: float) -> list[dict]:
+    """Spoof chosen Class A ships' reports in place; returns one event (kind, ship, group) per victim."""
+    touched = set(rep.loc[rep["label"] != "clean", "ship"])
+    for z in zones:  # also ships passing a zone's edge: only ships nowhere near any zone are spoofed
+        d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
+        near = (d < z["r"] + 15e3) & (rep["t"] > z["start"] - 900) & (rep["t"] < z["end"] + 900)
+        touched |= set(rep.loc[near, "ship"])
+    moving = [i for i in np.flatnonzero((fl["kind"] != "anchored").to_numpy()) if i not in touched]
+    events: list[dict] = []
+
+    def pick(dur: float) -> tuple[int, float] | None:
+        for _ in range(200):
+            v = int(rng.choice(moving))
+            ts = rng.uniform(0.1 * T, T - dur - 0.05 * T)
+            lat, lon, _, _ = _true_state(fl, np.array([v] * 3), np.array([ts, ts + dur / 2, ts + dur]))
+            if fl.at[v, "kind"] == "A" and _covered(lat, lon).all():  # heard throughout
+                moving.remove(v)
+                return v, ts
+        return None
+
+    plan = ["displacement"] * int(rng.integers(1, 3)) + ["drift"] * int(rng.integers(1, 3)) + ["circle", "convergence"]
+    for kind in plan:
+        dur = {"displacement": rng.uniform(15, 40), "drift": rng.uniform(20, 30), "circle": rng.uniform(15, 30),
+               "convergence": rng.uniform(10, 20)}[kind] * 60
+        got = pick(dur)
+        if got is None:
+            continue
+        v, ts = got
+        victims = [(v, ts)]
+        if kind == "convergence":  # the ships nearest the first one at onset share the fake point
+            lat0, lon0, _, _ = _true_state(fl, np.array([v]), np.array([ts]))
+            la, lo, _, _ = _true_state(fl, np.array(moving), np.full(len(moving), ts))
+            d = haversine_m(la, lo, lat0[0], lon0[0])
+            ok = (d < 60e3) & _covered(la, lo)
+            near = [moving[i] for i in np.argsort(d)[: int(rng.integers(2, 5))] if ok[i]]
+            for w in near:
+                moving.remove(w)
+            victims += [(w, ts + rng.uniform(0, 60)) for w in near]
+            point = CONVERGE_POINTS[rng.integers(len(CONVERGE_POINTS))]
+        bearing, dist = rng.uniform(0, 360), rng.uniform(20e3, 80e3)
+        drift_kn, radius, circ_kn = rng.uniform(3, 6), rng.uniform(1e3, 3e3), rng.uniform(10, 18)
+        sense = rng.choice([-1, 1])
+        if kind == "circle":  # at least one full turn
+            dur = max(dur, 1.15 * 2 * np.pi * radius / (circ_kn * KNOT_MS))
+        group = f"G{len(events) + 1}" if len(victims) > 1 else ""
+        for w, t1 in victims:
+            m = ((rep["ship"] == w) & (rep["t"] >= t1) & (rep["t"] <= t1 + dur)).to_numpy()
+            r = rep.loc[m]
+            tau = r["t"].to_numpy() - t1
+            if kind == "displacement":
+                lat, lon = destination(r["lat"], r["lon"], bearing, dist)
+                sog, cog = r["sog"].to_numpy(), r["cog"].to_numpy()
+            elif kind == "drift":
+                lat, lon = destination(r["lat"], r["lon"], bearing, drift_kn * KNOT_MS * tau)
+                ve = r["sog"] * np.sin(np.radians(r["cog"])) + drift_kn * np.sin(np.radians(bearing))
+                vn = r["sog"] * np.cos(np.radians(r["cog"])) + drift_kn * np.cos(np.radians(bearing))
+                sog, cog = np.hypot(ve, vn).to_numpy(), (np.degrees(np.arctan2(ve, vn)) % 360).to_numpy()
+            elif kind == "circle":
+                c_lat, c_lon = destination(r["lat"].iloc[0], r["lon"].iloc[0], r["cog"].iloc[0] + 90 * sense, radius)
+                theta0 = bearing_deg(c_lat, c_lon, r["lat"].iloc[0], r["lon"].iloc[0])
+                theta = theta0 - sense * np.degrees(circ_kn * KNOT_MS * tau / radius)
+                lat, lon = destination(c_lat, c_lon, theta, radius + rng.normal(0, 4, len(r)))
+                sog, cog = np.full(len(r), circ_kn), (theta - 90 * sense) % 360
+            else:
+                scatter = np.abs(rng.normal(0, 3, len(r)))  # the spoofer's fixed point, seen through receiver noise
+                lat, lon = destination(point[1], point[0], rng.uniform(0, 360, len(r)), scatter)
+                sog, cog = np.zeros(len(r)), np.zeros(len(r))
+            rep.loc[m, ["lat", "lon", "sog", "cog"]] = np.column_stack([lat, lon, np.round(sog, 1), np.round(cog, 1)])
+            rep.loc[m, ["label", "event"]] = ["spoofed", len(events)]
+            events.append({"kind": kind, "ship": w, "group": group})
+    return events
+
+
+def _receive(rng: np.random.Generator, lat, lon, t, base: int | None = None):
+    """(row, station, receive time) of every reception of transmissions at (lat, lon, t)."""
+    st = np.array([(s[2], s[3], s[4]) for s in STATIONS])
+    d = haversine_m(np.asarray(lat)[:, None], np.asarray(lon)[:, None], st[:, 0], st[:, 1]) / st[:, 2]
+    p = np.where(d < 0.7, 0.97, np.clip(0.97 - 0.8 * (d - 0.7) / 0.3, 0, 1))
+    if base is not None:  # a base station's own reports are 'heard' by itself, and by its neighbours
+        p = np.where(d < 1.5, 0.95, 0.0)
+        p[:, base] = 1.0
+    row, station = np.nonzero(rng.random(p.shape) < p)
+    return row, station, np.asarray(t)[row] + 0.002 + rng.exponential(0.05, len(row))
+
+
+def _static_and_base(rng: np.random.Generator, fl: pd.DataFrame, zones: list[dict], T: float):
+    """Type 5 every 6 min per Class A vessel; type 4 every 60 s per base station (UTC lost inside a zone)."""
+    lines = []
+    a = np.flatnonzero((fl["kind"] != "B").to_numpy())
+    for v in a:
+        ts = np.arange(rng.uniform(0, 360), T, 360.0)
+        lat, lon, _, _ = _true_state(fl, np.full(len(ts), v), ts)
+        f = fl.iloc[v]
+        msg = {"msg_type": 5, "mmsi": int(f["mmsi"]), "imo": int(9_000_000 + v), "callsign": f"C{v:04d}",
+               "shipname": f["name"], "ship_type": int(f["ship_type"]), "to_bow": int(f["length_m"] * 0.8),
+               "to_stern": int(f["length_m"] * 0.2), "to_port": 6, "to_starboard": 6, "epfd": 1,
+               "month": 9, "day": 15, "hour": 12, "minute": 0, "draught": 6.5, "destination": "GDANSK"}
+        for row, s, rx in zip(*_receive(rng, lat, lon, ts)):
+            lines.append((rx, s, encode_dict(msg, talker_id="AI", sentence_type="VDM", seq_id=int(row % 10))))
+    for b, (_, mmsi, lat, lon, _) in enumerate(STATIONS):
+        ts = np.arange(rng.uniform(0, 60), T, 60.0)
+        lost = np.zeros(len(ts), bool)
+        for z in zones:
+            if haversine_m(lat, lon, z["lat"], z["lon"]) < z["r"]:
+                lost |= (ts >= z["start"]) & (ts <= z["end"])
+        for row, s, rx in zip(*_receive(rng, np.full(len(ts), lat), np.full(len(ts), lon), ts, base=b)):
+            when = START + pd.Timedelta(seconds=float(ts[row]))
+            utc = dict(year=0, month=0, day=0, hour=24, minute=60, second=60) if lost[row] else dict(
+                year=when.year, month=when.month, day=when.day, hour=when.hour, minute=when.minute, second=when.second)
+            msg = {"msg_type": 4, "mmsi": mmsi, "lat": lat, "lon": lon, "epfd": 7, "accuracy": 1, **utc}
+            lines.append((rx, s, encode_dict(msg, talker_id="AI", sentence_type="VDO" if s == b else "VDM")))
+    return lines
+
+
+def _tag(fields: str) -> str:
+    return f"\\{fields}*{checksum(fields.encode()):02X}\\"
+
+
+def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False) -> dict[str, Path]:
+    """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths."""
+    rng = np.random.default_rng(seed)
+    T = hours * 3600.0
+    fl = _fleet(rng, vessels, T)
+    rep = _reports(rng, fl, T)
+    zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)))
+    _jam(rep, fl, zones)
+    events = [] if clean else _spoof(rng, rep, fl, zones, T)
+
+    row, st, rx = _receive(rng, rep["lat_true"], rep["lon_true"], rep["t"])
+    heard_by_radio = np.zeros(len(rep), bool)
+    heard_by_radio[row] = True
+    sent = rep["transmitted"].to_numpy()[row]
+    row, st, rx = row[sent], st[sent], rx[sent]
+    pos = rep.iloc[np.unique(row)]
+    sentences = {}
+    for i, r in zip(pos.index, pos.itertuples()):
+        msg = {"msg_type": r.msg_type, "mmsi": int(fl.at[r.ship, "mmsi"]), "lat": r.lat, "lon": r.lon, "speed": r.sog,
+               "course": r.cog, "heading": r.heading, "second": r.second, "accuracy": bool(r.accuracy),
+               "radio": int(r.radio), "raim": bool(fl.at[r.ship, "raim"])}
+        if r.msg_type != 18:
+            msg["status"] = int(r.status)
+        else:
+            msg["cs"] = 1
+        sentences[i] = encode_dict(msg, talker_id="AI", sentence_type="VDM", radio_channel="AB"[i % 2])
+    lines = [(t, s, sentences[i]) for i, s, t in zip(row, st, rx)] + _static_and_base(rng, fl, zones, T)
+    lines.sort(key=lambda x: x[0])
+    t0 = START.timestamp()
+    text, group = [], 0
+    for t, s, parts in lines:
+        tb = f"s:{STATIONS[s][0]},c:{round((t0 + t) * 1000)}"
+        if len(parts) == 1:
+            text.append(_tag(tb) + parts[0])
+        else:
+            group += 1
+            text += [_tag(f"g:{k + 1}-{len(parts)}-{group},{tb}") + p for k, p in enumerate(parts)]
+    out.mkdir(parents=True, exist_ok=True)
+    files = {k: out / v for k, v in FILES.items()}
+    with gzip.open(files["nmea"], "wt", encoding="ascii") as fh:
+        fh.write("\n".join(text) + "\n")
+
+    first_rx = pd.Series(rx).groupby(row).min()
+    lab = rep.loc[first_rx.index].assign(time=pd.Series(START + pd.to_timedelta(first_rx.to_numpy(), unit="s"),
+                                                         index=first_rx.index))
+    lab["mmsi"] = fl["mmsi"].to_numpy()[lab["ship"]]
+    na = lab["lat"] > 90
+    spans = lab[lab["event"] >= 0].groupby("event")["time"].agg(["min", "max"])
+    order = sorted(spans.index, key=lambda e: (spans.at[e, "min"], e))
+    ids = {e: f"A{k + 1:03d}" for k, e in enumerate(order)}
+    lab["event_id"] = [ids.get(e, "") for e in lab["event"]]
+    iso = lambda ts: ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # noqa: E731
+    pd.DataFrame({"time": lab["time"].map(iso), "mmsi": lab["mmsi"], "label": lab["label"], "event_id": lab["event_id"],
+                  "zone_id": lab["zone_id"], "lat_true": lab["lat_true"].round(6), "lon_true": lab["lon_true"].round(6),
+                  "lat_reported": lab["lat"].mask(na).round(6), "lon_reported": lab["lon"].mask(na).round(6)}
+                 ).sort_values("time").to_csv(files["labels"], index=False, na_rep="NaN")
+
+    spoof_truth = []
+    for e in order:
+        r = lab[lab["event"] == e]
+        mid = r.iloc[len(r) // 2]
+        spoof_truth.append({"event_id": ids[e], "mmsi": int(mid["mmsi"]), "kind": events[e]["kind"],
+                            "start": iso(spans.at[e, "min"]), "end": iso(spans.at[e, "max"]),
+                            "group": events[e]["group"],
+                            "claimed_lat": round(mid["lat"], 6), "claimed_lon": round(mid["lon"], 6),
+                            "true_lat": round(mid["lat_true"], 6), "true_lon": round(mid["lon_true"], 6)})
+    jam_truth, affected = [], set()
+    for z in zones:  # affected: a degraded report was heard, or a silent ship would have been heard
+        zr = (rep["zone_id"] == z["zone_id"]).to_numpy() & heard_by_radio
+        hit = sorted(int(m) for m in set(fl["mmsi"].to_numpy()[rep.loc[zr, "ship"]]))
+        affected |= set(hit)
+        ring = destination(z["lat"], z["lon"], np.linspace(0, 360, 65), z["r"])
+        jam_truth.append({
+            "zone_id": z["zone_id"], "start": iso(START + pd.Timedelta(seconds=z["start"])),
+            "end": iso(START + pd.Timedelta(seconds=z["end"])),
+            "geometry": {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for y, x in zip(*ring)]]},
+            "centre": [round(z["lon"], 5), round(z["lat"], 5)], "radius_km": round(z["r"] / 1000, 3),
+            "affected_mmsi": hit,
+            "base_stations": [s[1] for s in STATIONS if haversine_m(s[2], s[3], z["lat"], z["lon"]) < z["r"]]})
+    spoofed = {e["mmsi"] for e in spoof_truth}
+    truth = {"version": 1, "seed": seed, "profile": "alt_southern_baltic", "generator": "benchmarks/alt_scenarios.py",
+             "start": iso(START), "end": iso(START + pd.Timedelta(seconds=T)),
+             "vessels": [{"mmsi": int(r.mmsi), "name": r.name, "ship_type": int(r.ship_type),
+                          "device": "B" if r.kind == "B" else "A", "behaviour": r.kind if r.kind != "A" else "underway",
+                          "jam_behaviour": r.jam} for r in fl.itertuples()],
+             "clean_mmsi": sorted(int(m) for m in fl["mmsi"] if m not in spoofed and m not in affected),
+             "spoofing_events": spoof_truth, "jamming_zones": jam_truth}
+    files["truth"].write_text(json.dumps(truth, indent=1) + "\n")
+    return files
+
+
+def run(seed: int, vessels: int, hours: float, clean: bool, work: Path) -> dict:
+    out = work / f"alt-{seed}{'-clean' if clean else ''}"
+    files = {k: out / v for k, v in FILES.items()}
+    if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
+        files = generate(seed, out, vessels, hours, clean)
+    return table.score(seed, files, out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--vessels", type=int, default=130)
+    ap.add_argument("--hours", type=float, default=2.5)
+    ap.add_argument("--clean-seed", type=int, default=4)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/alt"))
+    args = ap.parse_args()
+
+    print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}")
+    print(table.HEADER)
+    for seed in args.seeds:
+        print(table.row(run(seed, args.vessels, args.hours, False, args.work)), flush=True)
+    print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work)))
+
+if __name__ == "__main__":
+    main()
