@@ -44,7 +44,9 @@ Clustering
     first is on, see :func:`_split_onsets`); a zone found by its switch-on
     ends where ships regained the fix together, away from where the episodes
     running on after then regained it (its jammer switching off while a
-    neighbour stays on, :func:`_split_switch_offs`).
+    neighbour stays on, :func:`_split_switch_offs`). The same is read
+    backwards in time (switch-offs first), and the reading that leaves more
+    zones with enough vessels and reports is kept (:func:`_split_cluster`).
 
 Zone shape
     An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
@@ -391,14 +393,61 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
 
 
 
+def _reversed(e: pd.DataFrame) -> pd.DataFrame:
+    """Episodes with time running backwards: starts are ends, entries are exits."""
+    return e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
+                    q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"])
+
+
 def _split_switch_offs(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """:func:`_split_onsets` backwards in time: a jammer switching off gives the fix
     back to every ship in reach at once, so ships regaining it together, away from
     where the episodes still running after then regain it, end a zone there."""
-    rev = e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
-                   q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"])
-    zone, windows = _split_onsets(rev, cfg)
+    zone, windows = _split_onsets(_reversed(e), cfg)
     return zone, [(-b, -a) for a, b in windows]
+
+
+def _split_on_then_off(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones of one cluster by where jammers switched on (:func:`_split_onsets`), each
+    ended where its jammer switched off while a neighbour stayed on
+    (:func:`_split_switch_offs`). Returns each episode's zone and the zones' windows."""
+    zone = np.zeros(len(e), dtype=int)
+    windows: list[tuple[float, float]] = []
+    sub, sub_windows = _split_onsets(e, cfg)
+    for k in range(len(sub_windows)):
+        part = np.flatnonzero(sub == k)
+        off, off_windows = _split_switch_offs(e.iloc[part], cfg)
+        if len(off_windows) == 1:
+            off_windows = [sub_windows[k]]
+        zone[part] = off + len(windows)
+        windows += off_windows
+    return zone, windows
+
+
+def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones within one cluster of episodes, by when their jammers switched.
+
+    Signatures of both switchings first (:func:`_split_switchings`); else by
+    switch-ons then switch-offs, or the same backwards in time (switch-offs
+    first), whichever leaves more zones with the evidence to stand
+    (``min_zone_vessels``, ``min_zone_reports``): time has no preferred direction
+    here, and a jammer seen switching on by one ship may be seen switching off by
+    two (ties: switch-ons first). Returns each episode's zone and the windows.
+    """
+    sub, windows = _split_switchings(e, cfg)
+    if len(windows) > 1:  # windows from both switchings: on and off
+        return sub, windows
+    fwd = _split_on_then_off(e, cfg)
+    zone, rev_windows = _split_on_then_off(_reversed(e), cfg)
+    bwd = zone, [(-b, -a) for a, b in rev_windows]
+
+    def standing(split: tuple[np.ndarray, list[tuple[float, float]]]) -> int:
+        zone, windows = split
+        g = e.groupby(zone)
+        return int(((g["n_reports"].sum() >= cfg.min_zone_reports)
+                    & (g["mmsi"].nunique() >= cfg.min_zone_vessels)).sum())
+
+    return bwd if standing(bwd) > standing(fwd) else fwd
 
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
     """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
@@ -633,19 +682,9 @@ def build_jamming(
     zone_label = np.full(len(episodes), -1)
     for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
         members = np.flatnonzero(labels == label)
-        sub, sub_windows = _split_switchings(episodes.iloc[members], cfg)
-        if len(sub_windows) > 1:  # windows from both switchings: on and off
-            zone_label[members] = sub + len(windows)
-            windows += sub_windows
-            continue
-        sub, sub_windows = _split_onsets(episodes.iloc[members], cfg)
-        for k in range(len(sub_windows)):  # a zone found by its switch-on ends where its jammer switched off
-            part = members[sub == k]
-            off, off_windows = _split_switch_offs(episodes.iloc[part], cfg)
-            if len(off_windows) == 1:
-                off_windows = [sub_windows[k]]
-            zone_label[part] = off + len(windows)
-            windows += off_windows
+        sub, sub_windows = _split_cluster(episodes.iloc[members], cfg)
+        zone_label[members] = sub + len(windows)
+        windows += sub_windows
 
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)

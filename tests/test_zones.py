@@ -530,3 +530,20 @@ def test_jamming_on_reports_with_no_good_fix_at_all_does_not_crash() -> None:
                             "frozen_position": False, "degraded_fix": False})
     events, zones, zone_ids = build_jamming(reports)
     assert len(zones) == 0 and len(zone_ids) == len(reports)
+
+
+def test_a_zone_seen_switching_on_by_one_ship_and_off_by_two_stands() -> None:
+    """Jammer A is on from 0 to 9000 s around a ship at anchor; B, 35 km east, switches on
+    at 600 s and off at 7200 s around four ships. A fifth ship enters A's reach at 2000 s,
+    nearer B's ships, and regains its fix with A's ship when A switches off. Read forwards,
+    A's switch-on has one witness and is no zone; backwards, its switch-off has two."""
+    from gnss_watch.zones import _split_cluster
+
+    a = [(1, 0, 9000, 0, 5_000)]
+    b = [(2, 600, 7200, 80, 30_000), (3, 630, 7230, 100, 40_000), (4, 660, 7190, 90, 45_000),
+         (5, 700, 7210, 95, 25_000)]
+    entering = [(6, 2000, 9010, 90, 20_000)]
+    e = episodes(a + b + entering).assign(n_reports=100)
+    zone, windows = _split_cluster(e, ZonesConfig())
+    assert zone.tolist() == [0, 1, 1, 1, 1, 0] or zone.tolist() == [1, 0, 0, 0, 0, 1]
+    assert sorted(windows) == [(0.0, 9010.0), (600.0, 7230.0)]
