@@ -178,7 +178,10 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
 
 def _raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``kinematic`` rows (MMSI, time order), whether each follows a row of the same
-    MMSI, and whether the step from that row is out of reach (``Context.reachable_m``)."""
+    MMSI, and whether the step from that row is out of reach (``Context.reachable_m``).
+    Cached on ``ctx``."""
+    if "raw_steps" in ctx.cache:
+        return ctx.cache["raw_steps"]
     rows = np.flatnonzero(ctx.kinematic)
     mmsi = ctx.mmsi[rows]
     same = np.zeros(len(rows), dtype=bool)
@@ -186,7 +189,8 @@ def _raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     prev = np.where(same, np.roll(rows, 1), rows)
     dist = haversine_m(ctx.lat[prev], ctx.lon[prev], ctx.lat[rows], ctx.lon[rows])
     reach = ctx.reachable_m(ctx.step_limit_kn(rows, prev), ctx.t[rows] - ctx.t[prev])
-    return rows, same, same & (dist > reach)
+    ctx.cache["raw_steps"] = rows, same, same & (dist > reach)
+    return ctx.cache["raw_steps"]
 
 
 def jump_analysis(ctx: Context) -> Jumps:
@@ -281,27 +285,33 @@ def track_divergence(ctx: Context) -> Result:
     lat, lon = ctx.lat[rows], ctx.lon[rows]
     held = same & (lat == np.roll(lat, 1)) & (lon == np.roll(lon, 1))
     stale = held | (ctx.second[rows] == SECOND_DEAD_RECKONING)
-    lo = np.searchsorted(mmsi, mmsi, side="left")
-    hi = np.searchsorted(mmsi, mmsi, side="right")
+    # Each side of a step runs to the next impossible step (or the MMSI's end) and is
+    # cut to the time the check looks at: a side that is too short, or that starts
+    # with a stale fix, needs no fit.
+    cfg = ctx.cfg
+    idx = np.arange(len(rows))
+    lo = np.maximum(np.searchsorted(mmsi, mmsi, side="left"), np.maximum.accumulate(np.where(bad, idx, 0)))
+    next_bad = np.minimum.accumulate(np.r_[np.where(bad, idx, len(rows)), len(rows)][::-1])[::-1]
+    hi = np.minimum(np.searchsorted(mmsi, mmsi, side="right"), next_bad[idx + 1])
+    n_min = cfg.divergence_min_reports
     for i in np.flatnonzero(bad).tolist():  # impossible steps are rare
-        for ref, test in (
-            (np.arange(i, hi[i]), np.arange(i - 1, lo[i] - 1, -1)),  # drifted off, snapped back
-            (np.arange(i - 1, lo[i] - 1, -1), np.arange(i, hi[i])),  # jumped away, walked back
-        ):
-            hit, off = _divergent_run(ctx, rows, t, bad, stale, ref, test)
+        before, after = np.arange(i - 1, lo[i - 1] - 1, -1), np.arange(i, hi[i])
+        for ref, test in ((after, before), (before, after)):  # drifted off and snapped back; or the reverse
+            if len(ref) < n_min or len(test) < 2 * n_min or stale[ref[0]] or stale[test[0]]:
+                continue
+            hit, off = _divergent_run(ctx, rows, t, stale, ref, test)
             fired[rows[hit]] = True
             mag[rows[hit]] = np.fmax(mag[rows[hit]], off)
     return fired, mag
 
 
 def _divergent_run(
-    ctx: Context, rows: np.ndarray, t: np.ndarray, bad: np.ndarray, stale: np.ndarray, ref: np.ndarray,
-    test: np.ndarray,
+    ctx: Context, rows: np.ndarray, t: np.ndarray, stale: np.ndarray, ref: np.ndarray, test: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One side of :func:`track_divergence`: ``ref`` and ``test`` index ``rows`` away from
-    an impossible step on either side of it (``bad``: the step into each index is
-    impossible; ``stale``: a held or dead-reckoned fix). Returns the divergent run's
-    indices and their distances off the line (metres), both empty when none."""
+    an impossible step on either side of it, each up to the next impossible step
+    (``stale``: a held or dead-reckoned fix). Returns the divergent run's indices and
+    their distances off the line (metres), both empty when none."""
     cfg = ctx.cfg
     none = (np.zeros(0, dtype=np.intp), np.zeros(0))
     n_min = cfg.divergence_min_reports
@@ -311,8 +321,6 @@ def _divergent_run(
     def line(side: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Position at ``t[ref[0]]`` and velocity (m, m/s, local plane) of the straight track
         through ``side`` (indices in order away from its first), or None where it is not one."""
-        steps_bad = bad[np.maximum(side[1:], side[:-1])]  # the step between side[k] and side[k + 1]
-        side = side[: (np.argmax(steps_bad) + 1) if steps_bad.any() else len(side)]
         side = side[np.abs(t[side] - t[side[0]]) <= cfg.divergence_fit_s]
         ts = t[side] - t[ref[0]]
         if len(side) < n_min or np.ptp(ts) <= 0:
@@ -350,11 +358,9 @@ def _divergent_run(
     rejoin = line(test[run:])
     if rejoin is None or np.hypot(*(rejoin[1] - v)) > cfg.divergence_rejoin_kn * KNOT_MS:
         return none
-    # The run drifted off and came back by plausible steps (a jump inside is the
-    # jump-and-return logic's), and live: a held or dead-reckoned fix lags the ship
-    # (frozen_position's and dead_reckoning's), its return is no spoof's end.
-    inner = test[: run + n_min]
-    if bad[np.maximum(inner[1:], inner[:-1])].any() or stale[test[:run]].any():
+    # The run is live: a held or dead-reckoned fix lags the ship (frozen_position's and
+    # dead_reckoning's), its return is no spoof's end.
+    if stale[test[:run]].any():
         return none
     return test[:run], off[:run]
 
