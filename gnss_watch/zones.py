@@ -761,7 +761,8 @@ def build_jamming(
     for label, k in zone_of_label.items():
         ep_zone[zone_label == label] = zone_ids[k]
     zs = z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]))
-    e = pd.concat([episodes.assign(zone_id=ep_zone), _silences(df, t, zs, episodes, cfg)], ignore_index=True)
+    zoned = episodes.assign(zone_id=ep_zone)
+    e = pd.concat([zoned, _silences(df, t, zs, zoned, cfg)], ignore_index=True)
     e = pd.concat([e, _held_fixes(df, t, zs, e, cfg)], ignore_index=True)
     e = e.iloc[np.lexsort((e["mmsi"].to_numpy(), e["start_s"].to_numpy()))]
     events = pd.DataFrame({
@@ -842,11 +843,14 @@ def _silences(
       the disc, nor enter or leave the zone: its silence counts within reach
       when it began as the zone switched on and ended as it switched off
       (fixes within ``boundary_max_gap_s`` before or ``onset_window_s``
-      after each).
+      after each), or, silent for at least twice those windows, as one of
+      the zone's ships lost and regained its fix next to good fixes (a
+      window merged with a neighbour's hides the jammer's own switchings,
+      its ships show them).
 
     Needs zones found from reported evidence: silences alone never make a zone.
     """
-    cols = list(episodes.columns) + ["zone_id"]
+    cols = list(episodes.columns)  # zone_id included
     mmsi = df["mmsi"].to_numpy()
     same = mmsi[1:] == mmsi[:-1]
     dt = np.diff(t)
@@ -871,7 +875,24 @@ def _silences(
     on = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[held]
     off = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[held]
     w, gap = cfg.onset_window_s, cfg.boundary_max_gap_s
-    switched = (t[i] >= on - gap) & (t[i] <= on + w) & (t[j] >= off - w) & (t[j] <= off + gap)
+
+    def with_switching(k: np.ndarray | int, on: np.ndarray, off: np.ndarray) -> np.ndarray:
+        """Silences ``k`` began as a jammer switched on at ``on`` and ended as it switched off at ``off``."""
+        return (t[i[k]] >= on - gap) & (t[i[k]] <= on + w) & (t[j[k]] >= off - w) & (t[j[k]] <= off + gap)
+
+    switched = with_switching(np.arange(len(i)), on, off)
+    # Where the zone's window spans a neighbour's, its own switchings show in its ships:
+    # one that lost and regained the fix next to good fixes, with the silence, saw the
+    # same jammer switch on and off. A silence no longer than the windows that match its
+    # ends (a report or two lost) would match any short episode around.
+    seen = (episodes["zone_id"] != "") & episodes["entry_lat"].notna() & episodes["exit_lat"].notna()
+    mates = episodes[seen.to_numpy()]
+    mate_zone = pd.Series(np.arange(len(zones)), index=zones["zone_id"].to_numpy()).reindex(mates["zone_id"]).to_numpy()
+    mate_on, mate_off = mates["start_s"].to_numpy(), mates["end_s"].to_numpy()
+    long = t[j] - t[i] >= 2 * (w + gap)
+    for k in np.flatnonzero(still & long & ~switched & (held >= 0)).tolist():  # a few ships at anchor or moored
+        m = mate_zone == held[k]
+        switched[k] = with_switching(k, mate_on[m], mate_off[m]).any()
     best = np.where((best < 0) & still & switched, held, best)
     keep = best >= 0
     i, j, best = i[keep], j[keep], best[keep]

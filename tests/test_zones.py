@@ -256,6 +256,31 @@ def test_a_ship_silent_around_a_spoof_inside_a_zone_is_jammed(three_lanes: pd.Da
     assert (quiet["end"].iloc[0] - T0).total_seconds() == 6660
 
 
+def test_a_ship_silent_with_a_zone_ship_losing_and_regaining_its_fix_is_jammed(three_lanes: pd.DataFrame) -> None:
+    # A second jammer on from 4000 to 6000 s inside the zone's window (1800-9000 s): a ship at
+    # anchor inside the zone reports 'not available' with it, and one at anchor outside the
+    # disc (within reach) falls silent with it: both saw it switch on and off.
+    _, zones, _ = build_jamming(three_lanes)
+    z = zones.iloc[0]
+    r = z["radius_km"] * 1000.0
+
+    def at_anchor(mmsi: int, bearing: float, distance: float) -> pd.DataFrame:
+        return track(mmsi, *destination(z["centre_lat"], z["centre_lon"], bearing, distance), 0.0, 0.0, 0.0,
+                     10_800, 180)
+
+    reporting = at_anchor(230_009_010, 100.0, 0.3 * r)
+    reporting = jam(reporting, 4000, 6000)
+    silent = at_anchor(230_009_011, 300.0, 1.4 * r)
+    silent = silent[~seconds(silent).between(4000, 6000)]
+    unmatched = at_anchor(230_009_012, 240.0, 1.4 * r)  # silent while no ship lost or regained its fix
+    unmatched = unmatched[~seconds(unmatched).between(4500, 7500)]
+    events, after, _ = build_jamming(finish(pd.concat([three_lanes, reporting, silent, unmatched], ignore_index=True)))
+    assert after["radius_km"].iloc[0] < 1.3 * z["radius_km"]  # the silent ships lie outside the disc
+    assert 230_009_010 in set(events["mmsi"])
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == [230_009_011] and quiet["zone_id"].tolist() == [z["zone_id"]]
+
+
 def test_short_or_lone_losses_make_no_zone() -> None:
     df = track(230_000_001, 59.0, 20.0, 90, 12, 0, 3600, 10)
     one = seconds(df) == 600

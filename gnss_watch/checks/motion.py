@@ -257,24 +257,26 @@ def track_divergence(ctx: Context) -> Result:
     can make: a spoofer pulling the position away at a plausible speed and letting
     it snap back (or jumping it away and walking it back).
 
-    For each impossible step between consecutive reports of an MMSI, and for each
-    side of it in turn: the track on that side (``divergence_fit_s`` of it, at least
-    ``divergence_min_reports`` reports with no impossible step, straight within
-    ``divergence_fit_rms_m`` RMS) is extended as a straight line across the
-    step. The reports on the other side that lie off that line by more than
-    ``divergence_tolerance_m`` + ``divergence_tolerance_kn`` x the time from the
-    step fire, when they are a run of at least ``divergence_min_reports`` joined
-    by plausible steps, starting at the step, and the track then rejoins the line
-    (``divergence_min_reports`` reports on it) within ``divergence_max_s``: the
-    ship's own track before and after says where it was, and the stretch is not
-    there: the track beyond the run must follow the line at its speed and course
-    (within ``divergence_rejoin_kn``), so a ship that really turned, or changed
-    course during a silence, does not rejoin it. Runs holding a held or dead-reckoned
-    fix are left to frozen_position and dead_reckoning.
-    The run reaches back over the reports next to it whose reported SOG/COG
-    differ from the line's velocity by more than ``divergence_tolerance_kn``:
-    a pull-off's first minutes, still within the tolerance.
-    Magnitude: metres off the line.
+    For each impossible step between consecutive reports of an MMSI, and each side
+    of it in turn:
+
+    - the track on that side (``divergence_fit_s`` of it, at least
+      ``divergence_min_reports`` reports, straight within ``divergence_fit_rms_m``
+      RMS) is extended as a straight line across the step;
+    - the reports on the other side that lie off that line by more than
+      ``divergence_tolerance_m`` + ``divergence_tolerance_kn`` x the time from the
+      step, a run of at least ``divergence_min_reports`` starting at the step and
+      joined by plausible steps, fire when the track then rejoins the line within
+      ``divergence_max_s``: ``divergence_min_reports`` reports on it, and beyond
+      them the same straight motion (velocity within ``divergence_rejoin_kn``), so
+      a ship that really turned, or changed course during a silence, does not
+      count. The ship's own track before and after says where it was;
+    - the run reaches back over the reports next to it whose reported SOG/COG
+      differ from the line's velocity by more than ``divergence_tolerance_kn``:
+      a pull-off's first minutes, still within the tolerance.
+
+    Runs holding a held or dead-reckoned fix are left to frozen_position and
+    dead_reckoning. Magnitude: metres off the line.
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
