@@ -265,7 +265,9 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     wherever they are, and regain it together when it switches off. At least
     ``switch_min_vessels`` vessels whose episodes start and end within
     ``onset_window_s`` of each other, having lost the fix ``min_radius_m`` or
-    more apart (not ships sailing in company), form a switching signature;
+    more apart (not ships sailing in company), over more than twice
+    ``onset_window_s`` (shorter episodes end together because they began
+    together), form a switching signature;
     its window is a zone's. A signature spanning two others (from one's start
     to the other's end) is the ships in the overlap of their discs; one
     nested in a longer one is crossings that happened to enter and leave
@@ -292,7 +294,9 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     for c in np.unique(comp[np.bincount(comp)[comp] >= cfg.switch_min_vessels]).tolist():  # a few signatures
         k = np.flatnonzero(comp == c)
         spread = haversine_m(plat[k][:, None], plon[k][:, None], plat[k][None, :], plon[k][None, :])
-        if np.nanmax(spread) >= cfg.min_radius_m:
+        # Episodes shorter than the two windows that match their ends end together
+        # because they began together (ships near the edge at a switch-on, sailing out).
+        if np.nanmax(spread) >= cfg.min_radius_m and f[k].max() - s[k].min() >= 2 * w:
             win.append((s[k].min(), f[k].max()))
     win = np.array(win).reshape(-1, 2)
     # Window i spans x and y: it starts with x, which ends well before it, and ends

@@ -572,3 +572,17 @@ def test_a_zone_seen_switching_on_by_one_ship_and_off_by_two_stands() -> None:
     zone, windows = _split_cluster(e, ZonesConfig())
     assert zone.tolist() == [0, 1, 1, 1, 1, 0] or zone.tolist() == [1, 0, 0, 0, 0, 1]
     assert sorted(windows) == [(0.0, 9010.0), (600.0, 7230.0)]
+
+
+def test_short_crossings_at_a_switch_on_are_no_switching_signature() -> None:
+    """Jammer A switches on at 0 s with three ships near its edge that sail out within
+    10 min (their episodes end together because they began together) and one that stays
+    jammed till 5100 s; B, 60 km east, is on from 2000 to 6000 s around three ships that
+    lose and regain the fix together. The long A episode is A's, not B's."""
+    from gnss_watch.zones import _split_cluster
+
+    a = [(1, 0, 500, 0, 12_000), (2, 10, 400, 120, 14_000), (3, 30, 600, 240, 13_000), (4, 20, 5100, 300, 5_000)]
+    b = [(5, 2000, 6000, 80, 55_000), (6, 2010, 6010, 95, 65_000), (7, 2030, 5990, 90, 50_000)]
+    zone, windows = _split_cluster(episodes(a + b).assign(n_reports=50), ZonesConfig())
+    assert len(set(zone[:4])) == 1 and len(set(zone[4:])) == 1 and zone[0] != zone[4]
+    assert sorted(windows) == [(0.0, 5100.0), (2000.0, 6010.0)]
