@@ -113,6 +113,9 @@ def test_pos_unavailable_fires_on_91_181_and_inoperative():
 def test_pos_unavailable_quiet_on_valid_fixes_and_second_60():
     df = leg(230000001, 59.9, 24.0, 12, 90, 12, 10, second=60)  # 60 = time stamp n/a only
     assert not check(build(df), "pos_unavailable")["pos_unavailable"].any()
+    # An aid to navigation at its surveyed, manually entered position (seen in a real gpsd log).
+    aton = leg(993692021, 47.45, -122.40, 0, 0, 3, 4, second=61, msg_type=21, device="AtoN")
+    assert not check(build(aton), "pos_unavailable")["pos_unavailable"].any()
 
 
 def test_dead_reckoning_fires_on_second_62_only():

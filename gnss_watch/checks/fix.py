@@ -26,10 +26,13 @@ def _run_length(flag: np.ndarray, mmsi: np.ndarray) -> np.ndarray:
 def pos_unavailable(ctx: Context) -> Result:
     """Position not available: lat 91 / lon 181 (NaN here), or the UTC-second field says
     63 (positioning system inoperative) or 61 (manual input) -- ITU-R M.1371 message 1.
+    An aid to navigation (message 21) with a manually entered position is surveyed,
+    not without a fix (real gpsd log: a virtual AtoN reporting second 61 throughout).
 
     Magnitude: reports in the MMSI's run of consecutive unavailable positions.
     """
-    fired = ~ctx.pos_valid | (ctx.second == SECOND_INOPERATIVE) | (ctx.second == SECOND_MANUAL)
+    manual = (ctx.second == SECOND_MANUAL) & ~(ctx.aton & ctx.pos_valid)
+    fired = ~ctx.pos_valid | (ctx.second == SECOND_INOPERATIVE) | manual
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
 
 
