@@ -403,12 +403,18 @@ def _reversed(e: pd.DataFrame) -> pd.DataFrame:
                     q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"])
 
 
+def _backwards(split, e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:  # type: ignore[no-untyped-def]
+    """A cluster split (episodes, config -> zones, windows) run with time reversed,
+    its windows turned forwards again."""
+    zone, windows = split(_reversed(e), cfg)
+    return zone, [(-b, -a) for a, b in windows]
+
+
 def _split_switch_offs(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """:func:`_split_onsets` backwards in time: a jammer switching off gives the fix
     back to every ship in reach at once, so ships regaining it together, away from
     where the episodes still running after then regain it, end a zone there."""
-    zone, windows = _split_onsets(_reversed(e), cfg)
-    return zone, [(-b, -a) for a, b in windows]
+    return _backwards(_split_onsets, e, cfg)
 
 
 def _split_on_then_off(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -442,16 +448,14 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     if len(windows) > 1:  # windows from both switchings: on and off
         return sub, windows
     fwd = _split_on_then_off(e, cfg)
-    zone, rev_windows = _split_on_then_off(_reversed(e), cfg)
-    bwd = zone, [(-b, -a) for a, b in rev_windows]
+    bwd = _backwards(_split_on_then_off, e, cfg)
 
-    def standing(split: tuple[np.ndarray, list[tuple[float, float]]]) -> int:
-        zone, windows = split
+    def standing(zone: np.ndarray) -> int:
         g = e.groupby(zone)
         return int(((g["n_reports"].sum() >= cfg.min_zone_reports)
                     & (g["mmsi"].nunique() >= cfg.min_zone_vessels)).sum())
 
-    return bwd if standing(bwd) > standing(fwd) else fwd
+    return bwd if standing(bwd[0]) > standing(fwd[0]) else fwd
 
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
     """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""

@@ -301,23 +301,24 @@ def track_divergence(ctx: Context) -> Result:
         for ref, test in ((after, before), (before, after)):  # drifted off and snapped back; or the reverse
             if len(ref) < n_min or len(test) < 2 * n_min or stale[ref[0]] or stale[test[0]]:
                 continue
-            hit, off = _divergent_run(ctx, rows, t, stale, ref, test)
+            hit, off = _divergent_run(ctx, rows, t, lat, lon, stale, ref, test)
             fired[rows[hit]] = True
             mag[rows[hit]] = np.fmax(mag[rows[hit]], off)
     return fired, mag
 
 
 def _divergent_run(
-    ctx: Context, rows: np.ndarray, t: np.ndarray, stale: np.ndarray, ref: np.ndarray, test: np.ndarray,
+    ctx: Context, rows: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, stale: np.ndarray,
+    ref: np.ndarray, test: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One side of :func:`track_divergence`: ``ref`` and ``test`` index ``rows`` away from
-    an impossible step on either side of it, each up to the next impossible step
-    (``stale``: a held or dead-reckoned fix). Returns the divergent run's indices and
-    their distances off the line (metres), both empty when none."""
+    """One side of :func:`track_divergence`: ``ref`` and ``test`` index ``rows`` (and ``t``,
+    ``lat``, ``lon``, ``stale`` on them) away from an impossible step on either side of it,
+    each up to the next impossible step (``stale``: a held or dead-reckoned fix). Returns
+    the divergent run's indices and their distances off the line (metres), both empty
+    when none."""
     cfg = ctx.cfg
     none = (np.zeros(0, dtype=np.intp), np.zeros(0))
     n_min = cfg.divergence_min_reports
-    lat, lon = ctx.lat[rows], ctx.lon[rows]
     lat0, lon0 = lat[ref[0]], lon[ref[0]]
 
     def line(side: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
