@@ -263,11 +263,13 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
 
     Ships inside a zone when its jammer switches on lose their fix together,
     wherever they are, and regain it together when it switches off. At least
-    ``switch_min_vessels`` vessels whose episodes start and end within
-    ``onset_window_s`` of each other, having lost the fix ``min_radius_m`` or
+    ``switch_min_vessels`` vessels whose episodes start within
+    ``switch_on_spread_s`` (one report interval) of the first loss and end
+    within it of the last recovery, having lost the fix ``min_radius_m`` or
     more apart (not ships sailing in company), over more than twice
     ``onset_window_s`` (shorter episodes end together because they began
-    together), form a switching signature;
+    together), form a switching signature (ships entering or leaving one after
+    another, minutes apart, only chain up);
     its window is a zone's. A signature spanning two others (from one's start
     to the other's end) is the ships in the overlap of their discs; one
     nested in a longer one is crossings that happened to enter and leave
@@ -280,19 +282,24 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     """
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
-    w = cfg.onset_window_s
-    i, j = overlapping_pairs(s, s + w)  # starts within w of each other
+    w, burst = cfg.onset_window_s, cfg.switch_on_spread_s
+    i, j = overlapping_pairs(s, s + burst)  # starts within one report interval of each other
     mm = e["mmsi"].to_numpy()
     plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
     # A loss or recovery counts only next to a good fix: an episode that begins as a
     # ship comes into range, or ends as it falls silent, says nothing of a switching.
     seen = (e["entry_lat"].notna() & e["exit_lat"].notna()).to_numpy()
-    together = (np.abs(f[i] - f[j]) <= w) & (mm[i] != mm[j]) & seen[i] & seen[j]
+    together = (np.abs(f[i] - f[j]) <= burst) & (mm[i] != mm[j]) & seen[i] & seen[j]
     graph = coo_matrix((np.ones(together.sum()), (i[together], j[together])), shape=(len(e), len(e)))
     _, comp = connected_components(graph, directed=False)
     win = []
     for c in np.unique(comp[np.bincount(comp)[comp] >= cfg.switch_min_vessels]).tolist():  # a few signatures
         k = np.flatnonzero(comp == c)
+        # A switching reaches every ship in reach within one report interval; ships
+        # entering or leaving one after another only chain up.
+        k = k[(s[k] <= s[k].min() + burst) & (f[k] >= f[k].max() - burst)]
+        if len(np.unique(mm[k])) < cfg.switch_min_vessels:
+            continue
         spread = haversine_m(plat[k][:, None], plon[k][:, None], plat[k][None, :], plon[k][None, :])
         # Episodes shorter than the two windows that match their ends end together
         # because they began together (ships near the edge at a switch-on, sailing out).

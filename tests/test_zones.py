@@ -586,3 +586,21 @@ def test_short_crossings_at_a_switch_on_are_no_switching_signature() -> None:
     zone, windows = _split_cluster(episodes(a + b).assign(n_reports=50), ZonesConfig())
     assert len(set(zone[:4])) == 1 and len(set(zone[4:])) == 1 and zone[0] != zone[4]
     assert sorted(windows) == [(0.0, 5100.0), (2000.0, 6010.0)]
+
+
+def test_ships_entering_or_leaving_one_after_another_are_no_switching() -> None:
+    """Jammer A is on from 0 to 9000 s: three ships inside lose the fix at the switch-on
+    and regain it at the switch-off; three more lose it then but sail out minutes apart
+    (5200-5600 s); four enter minutes apart (5000-5500 s) and regain it at the switch-off.
+    B, 70 km east, is on from 6000 to 10000 s around three ships. The staggered exits
+    and entries chain, but no report interval holds them: A is one zone, 0-9000 s."""
+    from gnss_watch.zones import _split_cluster
+
+    a = [(1, 0, 9000, 0, 10_000), (2, 20, 9010, 120, 15_000), (3, 40, 9030, 240, 20_000)]
+    leaving = [(4, 10, 5200, 60, 20_000), (5, 30, 5350, 180, 22_000), (6, 50, 5600, 300, 24_000)]
+    entering = [(7, 5000, 9000, 90, 24_000), (8, 5150, 9020, 200, 24_000), (9, 5300, 9010, 270, 24_000),
+                (10, 5500, 9030, 330, 24_000)]
+    b = [(11, 6000, 10_000, 90, 70_000), (12, 6020, 10_010, 80, 80_000), (13, 6040, 10_020, 100, 75_000)]
+    zone, windows = _split_cluster(episodes(a + leaving + entering + b).assign(n_reports=50), ZonesConfig())
+    assert sorted(windows) == [(0.0, 9030.0), (6000.0, 10_020.0)]
+    assert len(set(zone[:10])) == 1 and len(set(zone[10:])) == 1 and zone[0] != zone[10]
