@@ -47,6 +47,9 @@ Clustering
     neighbour stays on, :func:`_split_switch_offs`). The same is read
     backwards in time (switch-offs first), and the reading that leaves more
     zones with enough vessels and reports is kept (:func:`_split_cluster`).
+    Conversely, zones that switched on and off together, within a radio
+    horizon's diameter, are merged: one wide jammer seen by ships too far
+    apart to cluster (:func:`_merge_cotimed`).
 
 Zone shape
     An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
@@ -464,6 +467,37 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
 
     return bwd if standing(bwd[0]) > standing(fwd[0]) else fwd
 
+def _merge_cotimed(
+    e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones that switched on and off together are one jammer's.
+
+    A wide zone sampled on opposite sides (ships anchored 70 km apart) gives
+    clusters too far apart to link, yet both lose the fix at the one switch-on
+    and regain it at the one switch-off. Windows whose starts and ends both lie
+    within ``switch_on_spread_s`` (one report interval) of each other, with
+    every crossing end of either within a radio horizon's diameter
+    (2 x ``open_radius_m``) of every one of the other, are merged. ``zone``:
+    each episode's window (-1: none). Returns the new labels and windows.
+    """
+    if len(windows) < 2:
+        return zone, windows
+    win = np.array(windows, dtype=float).reshape(-1, 2)
+    burst = cfg.switch_on_spread_s
+    a, b = np.triu_indices(len(win), 1)
+    same = (np.abs(win[a, 0] - win[b, 0]) <= burst) & (np.abs(win[a, 1] - win[b, 1]) <= burst)
+    pts = np.r_[e[["p_lat", "p_lon"]].to_numpy(dtype=float), e[["q_lat", "q_lon"]].to_numpy(dtype=float)]
+    of = np.r_[zone, zone]
+    for k in np.flatnonzero(same).tolist():  # a pair or two of co-timed windows at most
+        pa, pb = pts[of == a[k]], pts[of == b[k]]
+        d = haversine_m(pa[:, None, 0], pa[:, None, 1], pb[None, :, 0], pb[None, :, 1])
+        same[k] = bool(np.nanmax(d, initial=0.0) <= 2 * cfg.open_radius_m)
+    graph = coo_matrix((np.ones(same.sum()), (a[same], b[same])), shape=(len(win), len(win)))
+    _, merged = connected_components(graph, directed=False)
+    new = np.where(zone >= 0, merged[np.maximum(zone, 0)], -1)
+    return new, [(float(win[merged == m, 0].min()), float(win[merged == m, 1].max())) for m in range(merged.max() + 1)]
+
+
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
     """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
     if len(x) < 2:
@@ -700,6 +734,7 @@ def build_jamming(
         sub, sub_windows = _split_cluster(episodes.iloc[members], cfg)
         zone_label[members] = sub + len(windows)
         windows += sub_windows
+    zone_label, windows = _merge_cotimed(episodes, zone_label, windows, cfg)
 
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)

@@ -604,3 +604,25 @@ def test_ships_entering_or_leaving_one_after_another_are_no_switching() -> None:
     zone, windows = _split_cluster(episodes(a + leaving + entering + b).assign(n_reports=50), ZonesConfig())
     assert sorted(windows) == [(0.0, 9030.0), (6000.0, 10_020.0)]
     assert len(set(zone[:10])) == 1 and len(set(zone[10:])) == 1 and zone[0] != zone[10]
+
+
+@pytest.mark.parametrize("second_on_off, n_zones", [((1860, 9030), 1), ((3000, 8000), 2)])
+def test_ships_far_apart_that_switched_together_are_one_zone(second_on_off: tuple[float, float],
+                                                             n_zones: int) -> None:
+    """A 60-km jammer seen only by ships at anchor on opposite sides of it, 78 km apart:
+    too far apart to cluster, but they lost and regained the fix together, so one zone
+    (had the far ships switched at other times, two)."""
+    south = [anchored(230_009_200 + k, *map(float, destination(*CENTRE, 200 + 5 * k, 39_000)), None, k)
+             for k in range(3)]
+    north = [anchored(230_009_300 + k, *map(float, destination(*CENTRE, 20 + 5 * k, 39_000)), None, 10 + k)
+             for k in range(3)]
+    df = pd.concat([jam(pd.concat(south), 1800, 9000, radius=60_000),
+                    jam(pd.concat(north), *second_on_off, radius=60_000)], ignore_index=True)
+    events, zones, _ = build_jamming(finish(df))
+    assert len(zones) == n_zones and events["zone_id"].ne("").all()
+    if n_zones == 1:
+        z = zones.iloc[0]
+        assert z.n_vessels == 6 and abs((z.start - T0).total_seconds() - 1800) <= 180
+        # No ship keeping its fix bounds the zone anywhere: where it lies is only known to
+        # hold both groups.
+        assert iou(z.geometry, disc_polygon(*CENTRE, 60_000)) > 0.3
