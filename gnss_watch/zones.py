@@ -840,9 +840,12 @@ def _nearest_zone(
     t_i: np.ndarray, t_j: np.ndarray, p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray],
     zones: pd.DataFrame, cfg: ZonesConfig, cross: bool = True,
 ) -> np.ndarray:
-    """Zone (row of ``zones``, -1 none) active between ``t_i`` and ``t_j`` (epoch s) whose centre
-    both fixes ``p`` and ``q`` ((lat, lon) arrays) lie within ``silence_reach_factor`` x its
-    radius of, with (``cross``) the straight path between them crossing its disc; the nearest of several.
+    """Zone (row of ``zones``, -1 none) active from ``t_i`` to ``t_j`` (epoch s; from
+    ``boundary_max_gap_s`` before it switched on to that plus ``reacquire_max_s`` after it
+    switched off: a fix lost long before the jammer was on, or regained long after it was
+    off, was lost to something else) whose centre both fixes ``p`` and ``q`` ((lat, lon) arrays) lie within
+    ``silence_reach_factor`` x its radius of, with (``cross``) the straight path between
+    them crossing its disc; the nearest of several.
     """
     best = np.full(len(t_i), -1)
     best_d = np.full(len(t_i), np.inf)
@@ -851,7 +854,8 @@ def _nearest_zone(
         px, py = local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
         qx, qy = local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
         far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
-        ok = (t_i <= z.end_s) & (t_j >= z.start_s) & (far <= cfg.silence_reach_factor * r)
+        ok = ((t_i >= z.start_s - cfg.boundary_max_gap_s) & (t_j <= z.end_s + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
+              & (far <= cfg.silence_reach_factor * r))
         if cross:
             ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
         better = ok & (far < best_d)
@@ -879,24 +883,24 @@ def _silences(
 
     Some transponders send nothing while they have no fix. A silence longer
     than ``silence_min_s`` and ``silence_interval_factor`` x the vessel's
-    median report interval, overlapping a zone's time, is an episode of that
-    zone (``n_reports`` 0, reasons 'silent', start and end the fixes below)
-    when the vessel's last good fix before it and first good fix after it
-    are both within ``silence_reach_factor`` x the zone's radius of its
-    centre and the straight path between them crosses the disc, unless the
-    vessel has a reported episode overlapping them.
+    median report interval, within a zone's time (:func:`_nearest_zone`), is
+    an episode of that zone (``n_reports`` 0, reasons 'silent', start and end
+    the fixes below) when the vessel's last good fix before it and first good
+    fix after it are both within ``silence_reach_factor`` x the zone's radius
+    of its centre and the straight path between them crosses the disc, unless
+    the vessel has a reported episode overlapping them.
 
     - Spoofed reports between those fixes are skipped: they say where the
       spoofer put the ship, not where it was, and a receiver spoofed after
       (or before) falling silent was still without its own fix.
-    - A ship that stayed put (fixes within ``silence_still_m``) cannot cross
-      the disc, nor enter or leave the zone: its silence counts within reach
-      when it began as the zone switched on and ended as it switched off
-      (fixes within ``boundary_max_gap_s`` before or ``onset_window_s``
-      after each), or, silent for at least twice those windows, as one of
-      the zone's ships lost and regained its fix next to good fixes (a
-      window merged with a neighbour's hides the jammer's own switchings,
-      its ships show them).
+    - A ship at anchor or moored has no path to cross the disc: within reach,
+      a silence also counts when it began as the zone switched on and ended
+      as it switched off (fixes within ``boundary_max_gap_s`` before or
+      ``onset_window_s`` after each, the recovery up to ``reacquire_max_s``
+      later), or, silent for at least twice those windows, as one of the
+      zone's ships lost and regained its fix next to good fixes (a window
+      merged with a neighbour's hides the jammer's own switchings, its ships
+      show them).
 
     Needs zones found from reported evidence: silences alone never make a zone.
     """
@@ -917,10 +921,8 @@ def _silences(
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     p, q = (lat[i], lon[i]), (lat[j], lon[j])
     best = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg)
-    # A ship that stayed put has no path to cross the disc, nor can it enter or leave the
-    # zone: within reach, its silence counts when it began as the jammer switched on and
-    # ended as it switched off.
-    still = haversine_m(*p, *q) <= cfg.silence_still_m
+    # A ship at anchor has no path to cross the disc: within reach, its silence counts
+    # when it began as the jammer switched on and ended as it switched off.
     held = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg, cross=False)
     on = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[held]
     off = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[held]
@@ -928,7 +930,8 @@ def _silences(
 
     def with_switching(k: np.ndarray | int, on: np.ndarray, off: np.ndarray) -> np.ndarray:
         """Silences ``k`` began as a jammer switched on at ``on`` and ended as it switched off at ``off``."""
-        return (t[i[k]] >= on - gap) & (t[i[k]] <= on + w) & (t[j[k]] >= off - w) & (t[j[k]] <= off + gap)
+        return ((t[i[k]] >= on - gap) & (t[i[k]] <= on + w) & (t[j[k]] >= off - w)
+                & (t[j[k]] <= off + gap + cfg.reacquire_max_s))
 
     switched = with_switching(np.arange(len(i)), on, off)
     # Where the zone's window spans a neighbour's, its own switchings show in its ships:
@@ -940,10 +943,10 @@ def _silences(
     mate_zone = pd.Series(np.arange(len(zones)), index=zones["zone_id"].to_numpy()).reindex(mates["zone_id"]).to_numpy()
     mate_on, mate_off = mates["start_s"].to_numpy(), mates["end_s"].to_numpy()
     long = t[j] - t[i] >= 2 * (w + gap)
-    for k in np.flatnonzero(still & long & ~switched & (held >= 0)).tolist():  # a few ships at anchor or moored
+    for k in np.flatnonzero(long & ~switched & (held >= 0)).tolist():  # a few ships
         m = mate_zone == held[k]
         switched[k] = with_switching(k, mate_on[m], mate_off[m]).any()
-    best = np.where((best < 0) & still & switched, held, best)
+    best = np.where((best < 0) & switched, held, best)
     keep = best >= 0
     i, j, best = i[keep], j[keep], best[keep]
     # Several silences between the same two good fixes are one episode.
@@ -973,10 +976,10 @@ def _held_fixes(
     for a zone found from reported evidence, as silences do: at least
     ``held_min_reports`` repeats of a vessel's good fix (the run's first
     report is the last live fix) over at least ``silence_min_s``, the run
-    starting and ending within ``boundary_max_gap_s`` of the zone's switching
-    on and off (a pinned fix of a moored ship spans hours either side), the
-    fix within ``silence_reach_factor`` x a zone's radius of its centre, as a
-    silence's fixes (:func:`_nearest_zone`; a ship at anchor has no path to cross the disc). Reasons 'held_fix',
+    within the zone's time (a pinned fix of a moored ship spans hours either
+    side) and the fix within ``silence_reach_factor`` x a zone's radius of its
+    centre, as a silence's fixes (:func:`_nearest_zone`; a ship at anchor has
+    no path to cross the disc). Reasons 'held_fix',
     ``n_reports`` the repeats, start/end the first and last repeat; unless
     the vessel is already counted (``counted``: mmsi, start_s, end_s).
     """
@@ -993,10 +996,7 @@ def _held_fixes(
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
     best = _nearest_zone(tg[a], tg[b], (lat[a], lon[a]), (lat[a], lon[a]), zones, cfg, cross=False)
-    start = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[best]  # NaN: in no zone
-    end = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[best]
-    ok = (tg[a] >= start - cfg.boundary_max_gap_s) & (tg[b] <= end + cfg.boundary_max_gap_s)
-    a, b, best = a[ok], b[ok], best[ok]
+    a, b, best = a[best >= 0], b[best >= 0], best[best >= 0]
     keep = _uncounted(mmsi[a], tg[a + 1], tg[b], counted)
     a, b, best = a[keep], b[keep], best[keep]
     return pd.DataFrame({

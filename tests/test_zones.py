@@ -256,6 +256,24 @@ def test_a_ship_silent_around_a_spoof_inside_a_zone_is_jammed(three_lanes: pd.Da
     assert (quiet["end"].iloc[0] - T0).total_seconds() == 6660
 
 
+def test_a_silence_counts_only_while_the_zone_was_on(three_lanes: pd.DataFrame) -> None:
+    # The zone is on from 1800 to 9000 s. A ship crossing it falls silent 30 min before the
+    # jammer switches on: its transponder or the coverage, not the jammer. One under way at
+    # 3 kn outside the disc, silent from the switch-on to the switch-off (plus a receiver's
+    # cold start), has no path into the disc but saw the jammer switch on and off.
+    _, zones, _ = build_jamming(three_lanes)
+    z = zones.iloc[0]
+    r = z["radius_km"] * 1000.0
+    early = crossing(230_009_020, 120, 5000, -3000)
+    early = early[~seconds(early).between(1, 5000)]
+    slow = track(230_009_021, *destination(z["centre_lat"], z["centre_lon"], 20.0, 1.1 * r), 110.0, 3.0, 0.0,
+                 10_800, 60)
+    slow = slow[~seconds(slow).between(1800, 9400)]
+    events, _, _ = build_jamming(finish(pd.concat([three_lanes, early, slow], ignore_index=True)))
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == [230_009_021] and quiet["zone_id"].tolist() == [z["zone_id"]]
+
+
 def test_a_ship_silent_with_a_zone_ship_losing_and_regaining_its_fix_is_jammed(three_lanes: pd.DataFrame) -> None:
     # A second jammer on from 4000 to 6000 s inside the zone's window (1800-9000 s): a ship at
     # anchor inside the zone reports 'not available' with it, and one at anchor outside the
