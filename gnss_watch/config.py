@@ -483,6 +483,11 @@ class ZonesConfig:
     #: this; beyond it (points on a short arc or one line) the enclosing circle is
     #: safer. 0.25 keeps a fitted disc at IoU ~0.6 or better with the one it estimates.
     fit_max_rel_error: float = 0.25
+    #: ... and when the edge fixes cover at least this angle around its centre. On a
+    #: shorter arc the curvature is a sagitta under 0.29 x the radius (6-15 km for
+    #: 20-50 km zones), no more than the spread of where receivers of different
+    #: robustness lose the fix; the bend of a lane fits it as well.
+    fit_min_coverage_deg: float = 90.0
     #: The fitted radius is raised to this quantile of the edge fixes' distances
     #: from the centre: ships lose their fix anywhere from the zone's edge (the
     #: most sensitive receivers) to well inside it (robust multi-constellation

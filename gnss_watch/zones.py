@@ -56,8 +56,9 @@ Zone shape
     its radius raised to the ``edge_quantile`` of their distances (receivers
     differ in robustness), kept when its relative error (from the parameters'
     covariance, edge fixes ``boundary_sigma_m`` off the edge) is at most
-    ``fit_max_rel_error`` (fixes around the zone, or on a long enough arc)
-    and the disc holds (``fit_min_contained``) the points seen inside.
+    ``fit_max_rel_error`` (fixes around the zone, or on a long enough arc:
+    ``fit_min_coverage_deg``) and the disc holds (``fit_min_contained``) the
+    points seen inside.
     Otherwise, e.g. ships along one lane, the smallest circle enclosing every
     point of the zone: a disc with the crossing as diameter, never a strip
     along the lane. Ships crossing the zone whole (entry and exit both edge
@@ -593,7 +594,8 @@ def fit_disc(
         # up to the fit's own error: a short noisy arc can fit a far too small circle.
         slack = r * (1.0 + cfg.fit_max_rel_error) + 3.0 * cfg.boundary_sigma_m
         contained = np.mean(np.hypot(ax - cx, ay - cy) <= slack) >= cfg.fit_min_contained
-        if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained:
+        arc = _coverage_deg(bx, by, cx, cy) >= cfg.fit_min_coverage_deg
+        if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained and arc:
             method = "circle_fit"
     if method == "enclosing_circle":
         points = shapely.multipoints(np.column_stack([ax, ay]))

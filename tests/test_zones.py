@@ -379,6 +379,17 @@ def test_fit_disc_fits_an_arc_and_falls_back_on_a_line() -> None:
     disc = fit_disc(lat, lon, lat, lon)
     assert disc["method"] == "enclosing_circle"
     assert abs(disc["radius_m"] - RADIUS) < 0.05 * RADIUS
+    # Edge fixes (km from the zone's centre) along one gently bending lane, as in seed 1043
+    # of the simulator, where receivers of different robustness lose the fix up to 10 km
+    # apart: a circle through them is the lane's bend, on an arc of 59 degrees, 40 km off.
+    x = np.array([15.7, -24.1, 26.3, -25.6, -63.6, -23.8, -27.3]) * 1000
+    y = np.array([-7.0, -0.7, -9.0, -1.0, -11.7, 1.7, 1.3]) * 1000
+    lat, lon = destination(*CENTRE, np.degrees(np.arctan2(x, y)), np.hypot(x, y))
+    inside = destination(*CENTRE, np.degrees(np.arctan2([9.6, -8.2, -13.4], [1.0, 1.8, 2.3])),
+                         np.hypot([9.6, -8.2, -13.4], [1.0, 1.8, 2.3]) * 1000)
+    disc = fit_disc(lat, lon, *inside)
+    assert disc["method"] == "enclosing_circle"
+    assert haversine_m(disc["centre_lat"], disc["centre_lon"], *CENTRE) < 25_000
     # The radius is bounded below: one point still gives a disc of min_radius_m.
     disc = fit_disc(np.array([]), np.array([]), np.array([60.0]), np.array([26.0]))
     assert disc["radius_m"] == ZonesConfig().min_radius_m
