@@ -416,6 +416,10 @@ class ZonesConfig:
     #: ships entering and leaving a busy zone within minutes of each other is
     #: common, three is not.
     switch_min_vessels: int = 3
+    #: ... lost the fix ``min_radius_m`` apart (not ships sailing in company across the
+    #: edge), or all at anchor or moored: crossing no faster than this, knots (ITU-R
+    #: M.1371 reports ships below 3 kn, at anchor or moored, at its slowest rate).
+    anchored_speed_kn: float = 3.0
     #: Ships inside a jammer's reach when it switches on report the loss within
     #: one report interval (ITU-R M.1371's longest nominal one, 3 min): losses
     #: spread wider are ships entering a zone one after another.

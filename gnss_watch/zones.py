@@ -104,7 +104,7 @@ from .events import (
     EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time,
 )
 from .config import ZonesConfig
-from .geo import EARTH_RADIUS_M, destination, haversine_m, local_xy
+from .geo import EARTH_RADIUS_M, KNOT_MS, destination, haversine_m, local_xy
 from .outputs import write_json
 
 #: Jamming-family checks, in the order their names are listed in ``reasons``.
@@ -262,6 +262,19 @@ def _cluster(episodes: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
     return labels
 
 
+def _not_in_company(e: pd.DataFrame, k: np.ndarray, cfg: ZonesConfig) -> bool:
+    """Episodes ``k`` (positions in ``e``) that began together cannot be ships sailing in
+    company across a zone's edge: they lost the fix ``min_radius_m`` or more apart, or
+    every one of them was at anchor or moored (its crossing no faster than
+    ``anchored_speed_kn``), which cannot sail into a zone."""
+    lat, lon = e["p_lat"].to_numpy()[k], e["p_lon"].to_numpy()[k]
+    if np.nanmax(haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])) >= cfg.min_radius_m:
+        return True
+    moved = haversine_m(lat, lon, e["q_lat"].to_numpy()[k], e["q_lon"].to_numpy()[k])
+    took = np.maximum(e["end_s"].to_numpy()[k] - e["start_s"].to_numpy()[k], 1.0)
+    return bool((moved <= cfg.anchored_speed_kn * KNOT_MS * took).all())
+
+
 def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Zones within one cluster of episodes, told apart by when their jammers switched.
 
@@ -269,8 +282,8 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     wherever they are, and regain it together when it switches off. At least
     ``switch_min_vessels`` vessels whose episodes start within
     ``switch_on_spread_s`` (one report interval) of the first loss and end
-    within it of the last recovery, having lost the fix ``min_radius_m`` or
-    more apart (not ships sailing in company), over more than twice
+    within it of the last recovery, not ships sailing in company (see
+    :func:`_not_in_company`), over more than twice
     ``onset_window_s`` (shorter episodes end together because they began
     together), form a switching signature (ships entering or leaving one after
     another, minutes apart, only chain up);
@@ -289,7 +302,6 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     w, burst = cfg.onset_window_s, cfg.switch_on_spread_s
     i, j = overlapping_pairs(s, s + burst)  # starts within one report interval of each other
     mm = e["mmsi"].to_numpy()
-    plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
     # A loss or recovery counts only next to a good fix: an episode that begins as a
     # ship comes into range, or ends as it falls silent, says nothing of a switching.
     seen = (e["entry_lat"].notna() & e["exit_lat"].notna()).to_numpy()
@@ -304,10 +316,9 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
         k = k[(s[k] <= s[k].min() + burst) & (f[k] >= f[k].max() - burst)]
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
-        spread = haversine_m(plat[k][:, None], plon[k][:, None], plat[k][None, :], plon[k][None, :])
         # Episodes shorter than the two windows that match their ends end together
         # because they began together (ships near the edge at a switch-on, sailing out).
-        if np.nanmax(spread) >= cfg.min_radius_m and f[k].max() - s[k].min() >= 2 * w:
+        if _not_in_company(e, k, cfg) and f[k].max() - s[k].min() >= 2 * w:
             win.append((s[k].min(), f[k].max()))
     win = np.array(win).reshape(-1, 2)
     # Window i spans x and y: it starts with x, which ends well before it, and ends
@@ -343,8 +354,8 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
 
     A jammer switching on denies the fix to every ship in reach at once, so at
     least ``switch_min_vessels`` vessels losing it within
-    ``switch_on_spread_s`` (one report interval), ``min_radius_m`` or more
-    apart, is a switch-on. It opens a new zone unless
+    ``switch_on_spread_s`` (one report interval), not in company
+    (:func:`_not_in_company`), is a switch-on. It opens a new zone unless
     most of its losses lie within the disc (smallest enclosing circle plus
     ``boundary_sigma_m``) of where the episodes active within ``cluster_time_s``
     before lost their fix: ships entering a zone that is already on do so
@@ -371,8 +382,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
         k = np.flatnonzero(comp == c)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
-        spread = np.hypot(x[k][:, None] - x[k][None, :], y[k][:, None] - y[k][None, :])
-        if not np.nanmax(spread) >= cfg.min_radius_m:
+        if not _not_in_company(e, k, cfg):
             continue
         t_on = s[k].min()
         # Of a chain of losses minutes apart, those within one report interval of its first.

@@ -504,6 +504,23 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
 
 
 
+@pytest.mark.parametrize("moving, n_zones", [(False, 2), (True, 1)])
+def test_a_switch_on_seen_by_ships_at_one_anchorage_splits_the_cluster(moving: bool, n_zones: int) -> None:
+    """B, 60 km east of A, switches on at 2700 s around three ships at anchor within 2 km of
+    each other: ships at anchor cannot sail into a zone, so losing the fix together is a
+    switch-on. Three ships 2 km apart under way at 12 kn may be in company entering an edge."""
+    from gnss_watch.zones import _split_onsets
+
+    b = [(5, 2700, 6000, 90, 60_000), (6, 2730, 6100, 91, 61_000), (7, 2760, 6050, 89, 60_500)]
+    e = episodes(SWITCH_A + b)
+    if moving:
+        e.loc[4:, "q_lat"], e.loc[4:, "q_lon"] = destination(e.loc[4:, "p_lat"], e.loc[4:, "p_lon"], 90.0, 20_000.0)
+    zone, windows = _split_onsets(e, ZonesConfig())
+    assert len(windows) == n_zones
+    if n_zones == 2:
+        assert zone.tolist() == [0, 0, 0, 0, 1, 1, 1] and windows[1][0] == 2700.0
+
+
 def test_a_jammer_switching_off_while_another_stays_on_ends_its_zone() -> None:
     """The previous test backwards in time: A's ships regain the fix together at 8000 s;
     B, 60 km east, switched off at 5300 s with three ships regaining it together."""
