@@ -288,8 +288,8 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     together), form a switching signature (ships entering or leaving one after
     another, minutes apart, only chain up);
     its window is a zone's. A signature spanning two others (from one's start
-    to the other's end) is the ships in the overlap of their discs; one
-    nested in a longer one is crossings that happened to enter and leave
+    to the other's end) is the ships in the overlap of their discs, unless it
+    has more vessels than the two together; one nested in a longer one is crossings that happened to enter and leave
     together (so a jammer switched on and off while a neighbour stayed on is
     not told apart). With two or more zones left, every episode joins the
     zone whose window holds it (else the one it overlaps most), the nearest
@@ -319,15 +319,20 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
         # Episodes shorter than the two windows that match their ends end together
         # because they began together (ships near the edge at a switch-on, sailing out).
         if _not_in_company(e, k, cfg) and f[k].max() - s[k].min() >= 2 * w:
-            win.append((s[k].min(), f[k].max()))
-    win = np.array(win).reshape(-1, 2)
+            win.append((s[k].min(), f[k].max(), len(np.unique(mm[k]))))
+    win = np.array(win).reshape(-1, 3)
     # Window i spans x and y: it starts with x, which ends well before it, and ends
     # with y, which starts well after it -- and before x ends, or ships in the
-    # overlap of their discs would have had their fix back in between.
+    # overlap of their discs would have had their fix back in between. Unless more
+    # ships witness it than x and y together: the overlap's lens holds more than
+    # both crescents only where the discs nearly coincide (one jammer, whose own
+    # signature chance coincidences in busy traffic cut short).
     first = (np.abs(win[:, None, 0] - win[None, :, 0]) <= w) & (win[None, :, 1] < win[:, None, 1] - w)
     then = (np.abs(win[:, None, 1] - win[None, :, 1]) <= w) & (win[None, :, 0] > win[:, None, 0] + w)
-    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])).any(axis=(1, 2))
-    win = win[~spans]
+    fewer = win[:, None, None, 2] < win[None, :, None, 2] + win[None, None, :, 2]
+    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
+             & fewer).any(axis=(1, 2))
+    win = win[~spans][:, :2]
     # Two crossings that happen to enter and leave together sit inside a zone's window.
     nested = (win[:, None, 0] >= win[None, :, 0] - w) & (win[:, None, 1] <= win[None, :, 1] + w)
     longer = (win[None, :, 1] - win[None, :, 0]) > (win[:, None, 1] - win[:, None, 0])

@@ -672,3 +672,18 @@ def test_ships_far_apart_that_switched_together_are_one_zone(second_on_off: tupl
         # No ship keeping its fix bounds the zone anywhere: where it lies is only known to
         # hold both groups.
         assert iou(z.geometry, disc_polygon(*CENTRE, 60_000)) > 0.3
+
+
+def test_a_jammer_seen_by_many_ships_is_not_the_overlap_of_two_chance_signatures() -> None:
+    """Jammer A is on from 0 to 9000 s around seven ships at anchor. By chance three crossings
+    lose the fix with them and leave together around 5000 s, and three more enter together
+    at 4000 s and stay till the switch-off: two short 'signatures' that A's window spans. A
+    window spanning two others is the ships in the overlap of two discs -- but not when more
+    ships witness it than the two together: A is one zone, 0-9030 s."""
+    from gnss_watch.zones import _split_cluster
+
+    a = [(k, 10 * k, 9000 + 5 * k, 50 * k, 5_000 + 2_000 * k) for k in range(1, 8)]
+    x = [(8, 15, 5000, 20, 25_000), (9, 25, 5040, 140, 26_000), (10, 35, 5090, 260, 24_000)]
+    y = [(11, 4000, 9010, 80, 24_000), (12, 4050, 9020, 200, 25_000), (13, 4100, 9030, 320, 26_000)]
+    zone, windows = _split_cluster(episodes(a + x + y).assign(n_reports=50), ZonesConfig())
+    assert windows == [(10.0, 9035.0)] and (zone == 0).all()
