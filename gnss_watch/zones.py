@@ -37,6 +37,8 @@ Clustering
     precomputed distance ``max(d / cluster_distance_m, gap /
     cluster_time_s)`` with eps 1. Segments rather than points: one ship
     crossing a 60 km zone enters and leaves 120 km apart. A cluster is split
+    in two where ships kept their fix between two groups of crossings while
+    both were jammed (a jammer's disc is convex, :func:`_split_space`), then
     into zones when jammers visibly switched at different times (overlapping
     discs active at different times, see :func:`_split_switchings`), or when
     ships lost the fix together, at one instant, away from where the
@@ -48,8 +50,9 @@ Clustering
     backwards in time (switch-offs first), and the reading that leaves more
     zones with enough vessels and reports is kept (:func:`_split_cluster`).
     Conversely, zones that switched on and off together, within a radio
-    horizon's diameter, are merged: one wide jammer seen by ships too far
-    apart to cluster (:func:`_merge_cotimed`).
+    horizon's diameter, are merged unless ships kept their fix between them:
+    one wide jammer seen by ships too far apart to cluster
+    (:func:`_merge_cotimed`).
 
 Zone shape
     An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
@@ -484,7 +487,7 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     return bwd if standing(bwd[0]) > standing(fwd[0]) else fwd
 
 def _merge_cotimed(
-    e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig
+    e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], good: pd.DataFrame, cfg: ZonesConfig
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Zones that switched on and off together are one jammer's.
 
@@ -493,8 +496,10 @@ def _merge_cotimed(
     and regain it at the one switch-off. Windows whose starts and ends both lie
     within ``switch_on_spread_s`` (one report interval) of each other, with
     every crossing end of either within a radio horizon's diameter
-    (2 x ``open_radius_m``) of every one of the other, are merged. ``zone``:
-    each episode's window (-1: none). Returns the new labels and windows.
+    (2 x ``open_radius_m``) of every one of the other, are merged -- unless
+    ships kept their fix between them (:func:`_kept_apart`; ``good``: lat, lon,
+    t, mmsi of fixes kept). ``zone``: each episode's window (-1: none). Returns
+    the new labels and windows.
     """
     if len(windows) < 2:
         return zone, windows
@@ -507,11 +512,79 @@ def _merge_cotimed(
     for k in np.flatnonzero(same).tolist():  # a pair or two of co-timed windows at most
         pa, pb = pts[of == a[k]], pts[of == b[k]]
         d = haversine_m(pa[:, None, 0], pa[:, None, 1], pb[None, :, 0], pb[None, :, 1])
-        same[k] = bool(np.nanmax(d, initial=0.0) <= 2 * cfg.open_radius_m)
+        same[k] = bool(np.nanmax(d, initial=0.0) <= 2 * cfg.open_radius_m) and not _kept_apart(
+            e, np.flatnonzero(zone == a[k]), np.flatnonzero(zone == b[k]), good, cfg)
     graph = coo_matrix((np.ones(same.sum()), (a[same], b[same])), shape=(len(win), len(win)))
     _, merged = connected_components(graph, directed=False)
     new = np.where(zone >= 0, merged[np.maximum(zone, 0)], -1)
     return new, [(float(win[merged == m, 0].min()), float(win[merged == m, 1].max())) for m in range(merged.max() + 1)]
+
+
+def _kept_apart(e: pd.DataFrame, a: np.ndarray, b: np.ndarray, good: pd.DataFrame, cfg: ZonesConfig) -> bool:
+    """Ships kept their fix between two groups of crossings (``a``, ``b``: positions in ``e``).
+
+    A jammer's disc is convex: where at least ``min_zone_vessels`` ships kept
+    their fix in the band between the two groups' crossings (along the line
+    joining them, across their width), while both groups were jammed, and no
+    crossing of either passes through it, the groups are two jammers however
+    close in time they switched. ``good``: lat, lon, t, mmsi of ships keeping
+    their fix.
+    """
+    ends = lambda k: (np.r_[e["p_lat"].to_numpy()[k], e["q_lat"].to_numpy()[k]],  # noqa: E731
+                      np.r_[e["p_lon"].to_numpy()[k], e["q_lon"].to_numpy()[k]])
+    (alat, alon), (blat, blon) = ends(a), ends(b)
+    lat0, lon0 = float(np.nanmean(np.r_[alat, blat])), float(np.nanmean(np.r_[alon, blon]))
+    ax, ay = local_xy(alat, alon, lat0, lon0)
+    bx, by = local_xy(blat, blon, lat0, lon0)
+    u = np.array([np.nanmean(bx) - np.nanmean(ax), np.nanmean(by) - np.nanmean(ay)])
+    if not np.hypot(*u) > 0:
+        return False
+    u /= np.hypot(*u)
+    along = lambda x, y: x * u[0] + y * u[1]  # noqa: E731
+    across = lambda x, y: -x * u[1] + y * u[0]  # noqa: E731
+    lo, hi = np.nanmax(along(ax, ay)), np.nanmin(along(bx, by))
+    if not hi > lo:
+        return False
+    width = np.r_[across(ax, ay), across(bx, by)]
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
+    t0, t1 = max(s[a].min(), s[b].min()), min(f[a].max(), f[b].max())
+    g = good[(good["t"] >= t0) & (good["t"] <= t1)]
+    gx, gy = local_xy(g["lat"].to_numpy(), g["lon"].to_numpy(), lat0, lon0)
+    gu, gv = along(gx, gy), across(gx, gy)
+    band = (gu > lo) & (gu < hi) & (gv >= np.nanmin(width)) & (gv <= np.nanmax(width))
+    return len(np.unique(g["mmsi"].to_numpy()[band])) >= cfg.switch_min_vessels
+
+
+def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
+    """Two groups (0, 1) of a cluster of crossings where ships kept their fix between them
+    (:func:`_kept_apart`), else all 0. The groups are split at the widest gap between the
+    crossings' extents along the cluster's longest axis (principal component of the
+    crossings' middles)."""
+    group = np.zeros(len(e), dtype=int)
+    if len(e) < 2 * cfg.switch_min_vessels:
+        return group
+    plat, plon, qlat, qlon = (e[c].to_numpy(dtype=float) for c in ("p_lat", "p_lon", "q_lat", "q_lon"))
+    lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
+    px, py = local_xy(plat, plon, lat0, lon0)
+    qx, qy = local_xy(qlat, qlon, lat0, lon0)
+    mid = np.column_stack([(px + qx) / 2, (py + qy) / 2])
+    if not np.isfinite(mid).all():
+        return group
+    axis = np.linalg.svd(mid - mid.mean(axis=0), full_matrices=False)[2][0]
+    lo = np.minimum(px * axis[0] + py * axis[1], qx * axis[0] + qy * axis[1])
+    hi = np.maximum(px * axis[0] + py * axis[1], qx * axis[0] + qy * axis[1])
+    order = np.argsort(lo)
+    reach = np.maximum.accumulate(hi[order])
+    gaps = lo[order][1:] - reach[:-1]  # empty stretch before each crossing in order
+    if not len(gaps) or gaps.max() <= 0:
+        return group
+    cut = int(np.argmax(gaps)) + 1
+    group[order[cut:]] = 1
+    a, b = np.flatnonzero(group == 0), np.flatnonzero(group == 1)
+    mm = e["mmsi"].to_numpy()
+    if min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.switch_min_vessels or not _kept_apart(e, a, b, good, cfg):
+        group[:] = 0
+    return group
 
 
 def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
@@ -743,21 +816,26 @@ def build_jamming(
     episodes, interior, row_ep = _episodes(df, t, cfg)
     labels = _cluster(episodes, cfg)
 
-    # Split clusters where jammers switched on and off at different times.
-    windows: list[tuple[float, float]] = []
-    zone_label = np.full(len(episodes), -1)
-    for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
-        members = np.flatnonzero(labels == label)
-        sub, sub_windows = _split_cluster(episodes.iloc[members], cfg)
-        zone_label[members] = sub + len(windows)
-        windows += sub_windows
-    zone_label, windows = _merge_cotimed(episodes, zone_label, windows, cfg)
-
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     # Good fixes outside any episode of the vessel: ships keeping their fix.
     free = (df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
             & (row_ep < 0))
+    good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]})
+
+    # Split clusters where ships kept their fix between two groups, then where jammers
+    # switched on and off at different times.
+    windows: list[tuple[float, float]] = []
+    zone_label = np.full(len(episodes), -1)
+    for label in np.unique(labels[labels >= 0]).tolist():  # one pass per cluster
+        cluster = np.flatnonzero(labels == label)
+        side = _split_space(episodes.iloc[cluster], good, cfg)
+        for g in np.unique(side).tolist():  # one or two
+            members = cluster[side == g]
+            sub, sub_windows = _split_cluster(episodes.iloc[members], cfg)
+            zone_label[members] = sub + len(windows)
+            windows += sub_windows
+    zone_label, windows = _merge_cotimed(episodes, zone_label, windows, good, cfg)
     zones = []
     zone_of_label: dict[int, int] = {}
     for label, window in enumerate(windows):  # one pass per zone

@@ -687,3 +687,34 @@ def test_a_jammer_seen_by_many_ships_is_not_the_overlap_of_two_chance_signatures
     y = [(11, 4000, 9010, 80, 24_000), (12, 4050, 9020, 200, 25_000), (13, 4100, 9030, 320, 26_000)]
     zone, windows = _split_cluster(episodes(a + x + y).assign(n_reports=50), ZonesConfig())
     assert windows == [(10.0, 9035.0)] and (zone == 0).all()
+
+
+@pytest.mark.parametrize("two_jammers", [True, False])
+def test_ships_keeping_their_fix_between_two_jammers_split_them(two_jammers: bool) -> None:
+    """Two 25-km jammers 70 km apart, switched on and off together, with lanes through each
+    and one through both: the ships on that lane keep their fix between the discs, so the
+    crossings make two zones although they cluster and switched together. One 60-km jammer
+    over both (the ships between jammed too) stays one zone."""
+    west, east = destination(*CENTRE, 270, 35_000), destination(*CENTRE, 90, 35_000)
+    west, east = (float(west[0]), float(west[1])), (float(east[0]), float(east[1]))
+    traffic = pd.concat([
+        lanes([(0, 0), (0, 10_000), (20, -8000)], per_lane=6, every_s=1200, mmsi0=230_000_000, centre=west,
+              radius=25_000.0),
+        lanes([(0, 0), (0, -10_000), (160, 8000)], per_lane=6, every_s=900, mmsi0=230_100_000, centre=east,
+              radius=25_000.0),
+        lanes([(90, 0)], per_lane=8, every_s=900, mmsi0=230_200_000, radius=60_000.0),
+    ], ignore_index=True)
+    if two_jammers:
+        df = finish(jam(jam(traffic, 1800, 9000, centre=west, radius=25_000), 1800, 9000, centre=east,
+                        radius=25_000))
+    else:
+        df = finish(jam(traffic, 1800, 9000, radius=60_000))
+    _, zones, _ = build_jamming(df)
+    if two_jammers:
+        assert len(zones) == 2
+        for centre in (west, east):
+            near = haversine_m(zones["centre_lat"], zones["centre_lon"], *centre).min()
+            assert near < 15_000
+    else:
+        assert len(zones) == 1
+        assert iou(zones["geometry"].iloc[0], disc_polygon(*CENTRE, 60_000)) > 0.3
