@@ -582,7 +582,8 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     group[order[cut:]] = 1
     a, b = np.flatnonzero(group == 0), np.flatnonzero(group == 1)
     mm = e["mmsi"].to_numpy()
-    if min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.switch_min_vessels or not _kept_apart(e, a, b, good, cfg):
+    few = min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.switch_min_vessels
+    if few or not _kept_apart(e, a, b, good, cfg):
         group[:] = 0
     return group
 
@@ -949,7 +950,8 @@ def _nearest_zone(
         px, py = local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
         qx, qy = local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
         far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
-        ok = ((t_i >= z.start_s - cfg.boundary_max_gap_s) & (t_j <= z.end_s + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
+        ok = ((t_i >= z.start_s - cfg.boundary_max_gap_s)
+              & (t_j <= z.end_s + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
               & (far <= cfg.silence_reach_factor * r))
         if cross:
             ok &= _point_segment(0.0, 0.0, px, py, qx, qy) <= r
