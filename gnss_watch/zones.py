@@ -950,7 +950,7 @@ def _nearest_zone(
         px, py = local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
         qx, qy = local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
         far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
-        ok = ((t_i >= z.start_s - cfg.boundary_max_gap_s)
+        ok = ((t_i <= z.end_s) & (t_j >= z.start_s) & (t_i >= z.start_s - cfg.boundary_max_gap_s)
               & (t_j <= z.end_s + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
               & (far <= cfg.silence_reach_factor * r))
         if cross:

@@ -269,7 +269,11 @@ def test_a_silence_counts_only_while_the_zone_was_on(three_lanes: pd.DataFrame) 
     slow = track(230_009_021, *destination(z["centre_lat"], z["centre_lon"], 20.0, 1.1 * r), 110.0, 3.0, 0.0,
                  10_800, 60)
     slow = slow[~seconds(slow).between(1800, 9400)]
-    events, _, _ = build_jamming(finish(pd.concat([three_lanes, early, slow], ignore_index=True)))
+    # A ship (with a receiver that kept its fix) crossing the disc falls silent 5 min after
+    # the switch-off, back within a cold start of it: the zone was off.
+    late = crossing(230_009_022, 200, 4000, 3400)
+    late = late[~seconds(late).between(9300, 10_000)]
+    events, _, _ = build_jamming(finish(pd.concat([three_lanes, early, slow, late], ignore_index=True)))
     quiet = events[events["reasons"] == "silent"]
     assert quiet["mmsi"].tolist() == [230_009_021] and quiet["zone_id"].tolist() == [z["zone_id"]]
 
