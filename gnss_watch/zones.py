@@ -167,6 +167,7 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     valid = df["pos_valid"].to_numpy(dtype=bool)
     lat = df["lat"].to_numpy(dtype=float)
     lon = df["lon"].to_numpy(dtype=float)
+    sog = df["sog"].to_numpy(dtype=float) if "sog" in df else np.full(n, np.nan)
 
     idx = np.flatnonzero(jam)
     new = np.ones(len(idx), dtype=bool)
@@ -228,6 +229,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
         "entry_lon": fix(prev_good, before <= cfg.boundary_max_gap_s, lon),
         "exit_lat": fix(next_good, after <= cfg.boundary_max_gap_s, lat),
         "exit_lon": fix(next_good, after <= cfg.boundary_max_gap_s, lon),
+        # SOG (knots) at the edge fixes: a ship at anchor cannot sail into a zone.
+        "entry_sog": fix(prev_good, before <= cfg.boundary_max_gap_s, sog),
+        "exit_sog": fix(next_good, after <= cfg.boundary_max_gap_s, sog),
     })
     # Crossing ends: the edge fixes, else the first/last fix inside, else an older
     # or later fix (a slow or anchored ship has not gone far).
@@ -238,6 +242,7 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
             episodes[f"{end}_{col}"] = episodes[f"{edge}_{col}"].fillna(inside).fillna(
                 pd.Series(fix(rows, gap <= cfg.locate_max_gap_s, values)))
     # An episode seen at one end only is a point.
+    episodes["both_ends"] = (episodes["p_lat"].notna() & episodes["q_lat"].notna()).to_numpy()
     episodes["p_lat"] = episodes["p_lat"].fillna(episodes["q_lat"])
     episodes["p_lon"] = episodes["p_lon"].fillna(episodes["q_lon"])
     episodes["q_lat"] = episodes["q_lat"].fillna(episodes["p_lat"])
@@ -268,14 +273,17 @@ def _cluster(episodes: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
 def _not_in_company(e: pd.DataFrame, k: np.ndarray, cfg: ZonesConfig) -> bool:
     """Episodes ``k`` (positions in ``e``) that began together cannot be ships sailing in
     company across a zone's edge: they lost the fix ``min_radius_m`` or more apart, or
-    every one of them was at anchor or moored (its crossing no faster than
-    ``anchored_speed_kn``), which cannot sail into a zone."""
+    every one of them was at anchor or moored (SOG at the fix before the loss, or the
+    crossing located at both ends, no faster than ``anchored_speed_kn``), which cannot
+    sail into a zone."""
     lat, lon = e["p_lat"].to_numpy()[k], e["p_lon"].to_numpy()[k]
     if np.nanmax(haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])) >= cfg.min_radius_m:
         return True
     moved = haversine_m(lat, lon, e["q_lat"].to_numpy()[k], e["q_lon"].to_numpy()[k])
     took = np.maximum(e["end_s"].to_numpy()[k] - e["start_s"].to_numpy()[k], 1.0)
-    return bool((moved <= cfg.anchored_speed_kn * KNOT_MS * took).all())
+    slow = e["entry_sog"].to_numpy(dtype=float)[k] <= cfg.anchored_speed_kn
+    still = e["both_ends"].to_numpy()[k] & (moved <= cfg.anchored_speed_kn * KNOT_MS * took)
+    return bool((slow | still).all())
 
 
 def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -429,7 +437,8 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
 def _reversed(e: pd.DataFrame) -> pd.DataFrame:
     """Episodes with time running backwards: starts are ends, entries are exits."""
     return e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
-                    q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"])
+                    q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"],
+                    entry_sog=e["exit_sog"], exit_sog=e["entry_sog"])
 
 
 def _backwards(split, e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:  # type: ignore[no-untyped-def]

@@ -485,7 +485,8 @@ def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame
     m, s, f, b, d = map(np.array, zip(*rows))
     lat, lon = destination(*CENTRE, b, d)
     return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon,
-                         "entry_lat": lat, "exit_lat": lat})
+                         "entry_lat": lat, "exit_lat": lat, "both_ends": True, "entry_sog": np.nan,
+                         "exit_sog": np.nan})
 
 
 # Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
@@ -508,15 +509,22 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
 
 
 
-@pytest.mark.parametrize("moving, n_zones", [(False, 2), (True, 1)])
-def test_a_switch_on_seen_by_ships_at_one_anchorage_splits_the_cluster(moving: bool, n_zones: int) -> None:
-    """B, 60 km east of A, switches on at 2700 s around three ships at anchor within 2 km of
-    each other: ships at anchor cannot sail into a zone, so losing the fix together is a
-    switch-on. Three ships 2 km apart under way at 12 kn may be in company entering an edge."""
+@pytest.mark.parametrize("both_ends, moving, sog, n_zones", [
+    (True, False, np.nan, 2),  # located at loss and recovery, in the same place: at anchor
+    (True, True, np.nan, 1),  # 20 km further on at the recovery: under way
+    (False, False, 12.0, 1),  # seen at the loss only (a point), making 12 kn before it
+    (False, False, 0.1, 2),  # seen at the loss only, at 0.1 kn before it: at anchor
+])
+def test_a_switch_on_seen_by_ships_at_one_anchorage_splits_the_cluster(both_ends: bool, moving: bool, sog: float,
+                                                                       n_zones: int) -> None:
+    """B, 60 km east of A, switches on at 2700 s around three ships within 2 km of each
+    other. Ships at anchor cannot sail into a zone, so losing the fix together is a
+    switch-on; ships under way so close may be in company entering an edge."""
     from gnss_watch.zones import _split_onsets
 
     b = [(5, 2700, 6000, 90, 60_000), (6, 2730, 6100, 91, 61_000), (7, 2760, 6050, 89, 60_500)]
     e = episodes(SWITCH_A + b)
+    e.loc[4:, "both_ends"], e.loc[4:, "entry_sog"] = both_ends, sog
     if moving:
         e.loc[4:, "q_lat"], e.loc[4:, "q_lon"] = destination(e.loc[4:, "p_lat"], e.loc[4:, "p_lon"], 90.0, 20_000.0)
     zone, windows = _split_onsets(e, ZonesConfig())
