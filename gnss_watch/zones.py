@@ -270,6 +270,14 @@ def _cluster(episodes: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
     return labels
 
 
+def _burst(k: np.ndarray, times: np.ndarray, width: float) -> np.ndarray:
+    """Of episodes ``k``, those whose ``times`` fall in the ``width``-second window holding most of them."""
+    x = np.sort(times[k])
+    held = np.searchsorted(x, x + width, side="right") - np.arange(len(x))
+    t0 = x[int(np.argmax(held))]
+    return k[(times[k] >= t0) & (times[k] <= t0 + width)]
+
+
 def _not_in_company(e: pd.DataFrame, k: np.ndarray, cfg: ZonesConfig) -> bool:
     """Episodes ``k`` (positions in ``e``) that began together cannot be ships sailing in
     company across a zone's edge: they lost the fix ``min_radius_m`` or more apart, or
@@ -291,9 +299,10 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
 
     Ships inside a zone when its jammer switches on lose their fix together,
     wherever they are, and regain it together when it switches off. At least
-    ``switch_min_vessels`` vessels whose episodes start within
-    ``switch_on_spread_s`` (one report interval) of the first loss and end
-    within it of the last recovery, not ships sailing in company (see
+    ``switch_min_vessels`` vessels whose episodes start within the
+    ``switch_on_spread_s`` window (one report interval) holding most of their
+    group's losses and end within the one holding most of its recoveries,
+    not ships sailing in company (see
     :func:`_not_in_company`), over more than twice
     ``onset_window_s`` (shorter episodes end together because they began
     together), form a switching signature (ships entering or leaving one after
@@ -324,7 +333,8 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
         k = np.flatnonzero(comp == c)
         # A switching reaches every ship in reach within one report interval; ships
         # entering or leaving one after another only chain up.
-        k = k[(s[k] <= s[k].min() + burst) & (f[k] >= f[k].max() - burst)]
+        k = _burst(k, s, burst)
+        k = _burst(k, f, burst)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
         # Episodes shorter than the two windows that match their ends end together

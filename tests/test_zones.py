@@ -730,3 +730,18 @@ def test_ships_keeping_their_fix_between_two_jammers_split_them(two_jammers: boo
     else:
         assert len(zones) == 1
         assert iou(zones["geometry"].iloc[0], disc_polygon(*CENTRE, 60_000)) > 0.3
+
+
+def test_slow_recoveries_chained_to_a_switching_do_not_hide_it() -> None:
+    """A switches on at 0 s and off at 9000 s around three ships; B, 60 km east, from 3000
+    to 12000 s. Two more of A's ships lose the fix within 3 min of its switch-on but regain
+    it 150 and 300 s after its switch-off (slow receivers), chaining the signature's ends
+    over more than one report interval: the interval holding most recoveries is A's (with
+    the one 150 s late in it)."""
+    from gnss_watch.zones import _split_switchings
+
+    a = [(1, 0, 9000, 0, 10_000), (2, 20, 9010, 120, 15_000), (3, 40, 9020, 240, 20_000)]
+    b = [(6, 3000, 12_000, 80, 60_000), (7, 3020, 12_010, 95, 65_000), (8, 3040, 12_020, 90, 62_000)]
+    slow = [(4, 10, 9150, 300, 12_000), (5, 170, 9300, 200, 18_000)]
+    _, windows = _split_switchings(episodes(a + b + slow), ZonesConfig())
+    assert sorted(windows) == [(0.0, 9150.0), (3000.0, 12_020.0)]
