@@ -513,10 +513,10 @@ class ZonesConfig:
     #: crosses the disc; a held fix, within it): receivers differ in robustness, so ships fall silent
     #: anywhere from its edge to well inside, and the estimated radius is rough.
     silence_reach_factor: float = 1.5
-    #: A silence or held fix counts for a zone only while the zone was on: the last
-    #: good fix at most ``boundary_max_gap_s`` before it switched on, the first after
-    #: at most that plus this many seconds after it switched off. A receiver may need
-    #: a cold start to fix again, up to the 12.5 min GPS takes to broadcast its almanac.
+    #: A silence or held fix counts for a zone only while the zone was on: beginning at
+    #: most ``boundary_max_gap_s`` before it switched on, ending at most that plus this
+    #: many seconds after it switched off. A receiver may need a cold start to fix
+    #: again, up to the 12.5 min GPS takes to broadcast its almanac.
     reacquire_max_s: float = 750.0
     #: A vessel repeating one fix at least this many times after its last live one
     #: (over at least ``silence_min_s``) inside a zone held a lost fix: a moored or

@@ -309,11 +309,11 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     another, minutes apart, only chain up);
     its window is a zone's. A signature spanning two others (from one's start
     to the other's end) is the ships in the overlap of their discs, unless it
-    has more vessels than the two together; one nested in a longer one is crossings that happened to enter and leave
-    together (so a jammer switched on and off while a neighbour stayed on is
-    not told apart). With two or more zones left, every episode joins the
-    zone whose window holds it (else the one it overlaps most), the nearest
-    when several do. Returns each episode's zone (0..k-1, in ``e``'s order)
+    has at least as many vessels as the two together; one nested in a longer
+    one is crossings that happened to enter and leave together (so a jammer
+    switched on and off while a neighbour stayed on is not told apart). With
+    two or more zones left, every episode joins the zone whose window holds it
+    (else the one it overlaps most), the nearest when several do. Returns each episode's zone (0..k-1, in ``e``'s order)
     and the zones' (start, end) in epoch seconds; one zone spanning ``e``
     when there is nothing to split.
     """
@@ -344,8 +344,8 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     win = np.array(win).reshape(-1, 3)
     # Window i spans x and y: it starts with x, which ends well before it, and ends
     # with y, which starts well after it -- and before x ends, or ships in the
-    # overlap of their discs would have had their fix back in between. Unless more
-    # ships witness it than x and y together: the overlap's lens holds more than
+    # overlap of their discs would have had their fix back in between. Unless as many
+    # ships witness it as x and y together: the overlap's lens holds more than
     # both crescents only where the discs nearly coincide (one jammer, whose own
     # signature chance coincidences in busy traffic cut short).
     first = (np.abs(win[:, None, 0] - win[None, :, 0]) <= w) & (win[None, :, 1] < win[:, None, 1] - w)
@@ -517,7 +517,8 @@ def _merge_cotimed(
     every crossing end of either within a radio horizon's diameter
     (2 x ``open_radius_m``) of every one of the other, are merged -- unless
     ships kept their fix between them (:func:`_kept_apart`; ``good``: lat, lon,
-    t, mmsi of fixes kept). ``zone``: each episode's window (-1: none). Returns
+    t, mmsi of fixes kept, sorted by t). A chain of co-timed windows merges
+    whole. ``zone``: each episode's window (-1: none). Returns
     the new labels and windows.
     """
     if len(windows) < 2:
@@ -531,7 +532,7 @@ def _merge_cotimed(
     for k in np.flatnonzero(same).tolist():  # a pair or two of co-timed windows at most
         pa, pb = pts[of == a[k]], pts[of == b[k]]
         d = haversine_m(pa[:, None, 0], pa[:, None, 1], pb[None, :, 0], pb[None, :, 1])
-        same[k] = bool(np.nanmax(d, initial=0.0) <= 2 * cfg.open_radius_m) and not _kept_apart(
+        same[k] = bool(d.size and np.isfinite(d).all() and d.max() <= 2 * cfg.open_radius_m) and not _kept_apart(
             e, np.flatnonzero(zone == a[k]), np.flatnonzero(zone == b[k]), good, cfg)
     graph = coo_matrix((np.ones(same.sum()), (a[same], b[same])), shape=(len(win), len(win)))
     _, merged = connected_components(graph, directed=False)
@@ -542,12 +543,12 @@ def _merge_cotimed(
 def _kept_apart(e: pd.DataFrame, a: np.ndarray, b: np.ndarray, good: pd.DataFrame, cfg: ZonesConfig) -> bool:
     """Ships kept their fix between two groups of crossings (``a``, ``b``: positions in ``e``).
 
-    A jammer's disc is convex: where at least ``min_zone_vessels`` ships kept
+    A jammer's disc is convex: where at least ``switch_min_vessels`` ships kept
     their fix in the band between the two groups' crossings (along the line
     joining them, across their width), while both groups were jammed, and no
     crossing of either passes through it, the groups are two jammers however
     close in time they switched. ``good``: lat, lon, t, mmsi of ships keeping
-    their fix.
+    their fix, sorted by t.
     """
     ends = lambda k: (np.r_[e["p_lat"].to_numpy()[k], e["q_lat"].to_numpy()[k]],  # noqa: E731
                       np.r_[e["p_lon"].to_numpy()[k], e["q_lon"].to_numpy()[k]])
@@ -567,7 +568,8 @@ def _kept_apart(e: pd.DataFrame, a: np.ndarray, b: np.ndarray, good: pd.DataFram
     width = np.r_[across(ax, ay), across(bx, by)]
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     t0, t1 = max(s[a].min(), s[b].min()), min(f[a].max(), f[b].max())
-    g = good[(good["t"] >= t0) & (good["t"] <= t1)]
+    gt = good["t"].to_numpy()  # sorted by time
+    g = good.iloc[np.searchsorted(gt, t0, side="left"): np.searchsorted(gt, t1, side="right")]
     gx, gy = local_xy(g["lat"].to_numpy(), g["lon"].to_numpy(), lat0, lon0)
     gu, gv = along(gx, gy), across(gx, gy)
     band = (gu > lo) & (gu < hi) & (gv >= np.nanmin(width)) & (gv <= np.nanmax(width))
@@ -587,8 +589,6 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     px, py = local_xy(plat, plon, lat0, lon0)
     qx, qy = local_xy(qlat, qlon, lat0, lon0)
     mid = np.column_stack([(px + qx) / 2, (py + qy) / 2])
-    if not np.isfinite(mid).all():
-        return group
     axis = np.linalg.svd(mid - mid.mean(axis=0), full_matrices=False)[2][0]
     lo = np.minimum(px * axis[0] + py * axis[1], qx * axis[0] + qy * axis[1])
     hi = np.maximum(px * axis[0] + py * axis[1], qx * axis[0] + qy * axis[1])
@@ -841,7 +841,8 @@ def build_jamming(
     # Good fixes outside any episode of the vessel: ships keeping their fix.
     free = (df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
             & (row_ep < 0))
-    good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]})
+    good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]}).sort_values(
+        "t", kind="stable", ignore_index=True)
 
     # Split clusters where ships kept their fix between two groups, then where jammers
     # switched on and off at different times.
@@ -1009,8 +1010,8 @@ def _silences(
     - Spoofed reports between those fixes are skipped: they say where the
       spoofer put the ship, not where it was, and a receiver spoofed after
       (or before) falling silent was still without its own fix.
-    - A ship at anchor or moored has no path to cross the disc: within reach,
-      a silence also counts when it began as the zone switched on and ended
+    - A ship that did not cross the disc (at anchor, moored, or slow outside
+      it) counts too, within reach, when its silence began as the zone switched on and ended
       as it switched off (fixes within ``boundary_max_gap_s`` before or
       ``onset_window_s`` after each, the recovery up to ``reacquire_max_s``
       later), or, silent for at least twice those windows, as one of the
@@ -1037,8 +1038,8 @@ def _silences(
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     p, q = (lat[i], lon[i]), (lat[j], lon[j])
     best = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg)
-    # A ship at anchor has no path to cross the disc: within reach, its silence counts
-    # when it began as the jammer switched on and ended as it switched off.
+    # A ship that did not cross the disc (at anchor, or slow just outside it) counts within
+    # reach when its silence began as the jammer switched on and ended as it switched off.
     held = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg, cross=False)
     on = np.append(zones["start_s"].to_numpy(dtype=float), np.nan)[held]
     off = np.append(zones["end_s"].to_numpy(dtype=float), np.nan)[held]
@@ -1059,7 +1060,7 @@ def _silences(
     mate_zone = pd.Series(np.arange(len(zones)), index=zones["zone_id"].to_numpy()).reindex(mates["zone_id"]).to_numpy()
     mate_on, mate_off = mates["start_s"].to_numpy(), mates["end_s"].to_numpy()
     long = t[j] - t[i] >= 2 * (w + gap)
-    for k in np.flatnonzero(long & ~switched & (held >= 0)).tolist():  # a few ships
+    for k in np.flatnonzero(long & ~switched & (held >= 0)).tolist():  # a few long silences near a zone
         m = mate_zone == held[k]
         switched[k] = with_switching(k, mate_on[m], mate_off[m]).any()
     best = np.where((best < 0) & switched, held, best)
