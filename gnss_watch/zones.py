@@ -302,8 +302,7 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     ``switch_min_vessels`` vessels whose episodes start within the
     ``switch_on_spread_s`` window (one report interval) holding most of their
     group's losses and end within the one holding most of its recoveries,
-    not ships sailing in company (see
-    :func:`_not_in_company`), over more than twice
+    not ships sailing in company (see :func:`_not_in_company`), over more than twice
     ``onset_window_s`` (shorter episodes end together because they began
     together), form a switching signature (ships entering or leaving one after
     another, minutes apart, only chain up);
@@ -313,9 +312,10 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     one is crossings that happened to enter and leave together (so a jammer
     switched on and off while a neighbour stayed on is not told apart). With
     two or more zones left, every episode joins the zone whose window holds it
-    (else the one it overlaps most), the nearest when several do. Returns each episode's zone (0..k-1, in ``e``'s order)
-    and the zones' (start, end) in epoch seconds; one zone spanning ``e``
-    when there is nothing to split.
+    (else the one it overlaps most), the nearest when several do. Returns
+    each episode's zone (0..k-1, in ``e``'s order) and the zones' (start,
+    end) in epoch seconds; one zone spanning ``e`` when there is nothing to
+    split.
     """
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
@@ -505,6 +505,7 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
 
     return bwd if standing(bwd[0]) > standing(fwd[0]) else fwd
 
+
 def _merge_cotimed(
     e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], good: pd.DataFrame, cfg: ZonesConfig
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -518,8 +519,8 @@ def _merge_cotimed(
     (2 x ``open_radius_m``) of every one of the other, are merged -- unless
     ships kept their fix between them (:func:`_kept_apart`; ``good``: lat, lon,
     t, mmsi of fixes kept, sorted by t). A chain of co-timed windows merges
-    whole. ``zone``: each episode's window (-1: none). Returns
-    the new labels and windows.
+    whole. ``zone``: each episode's window (-1: none). Returns the new labels
+    and windows.
     """
     if len(windows) < 2:
         return zone, windows
@@ -959,9 +960,9 @@ def _nearest_zone(
     """Zone (row of ``zones``, -1 none) active from ``t_i`` to ``t_j`` (epoch s; from
     ``boundary_max_gap_s`` before it switched on to that plus ``reacquire_max_s`` after it
     switched off: a fix lost long before the jammer was on, or regained long after it was
-    off, was lost to something else) whose centre both fixes ``p`` and ``q`` ((lat, lon) arrays) lie within
-    ``silence_reach_factor`` x its radius of, with (``cross``) the straight path between
-    them crossing its disc; the nearest of several.
+    off, was lost to something else) whose centre both fixes ``p`` and ``q`` ((lat, lon)
+    arrays) lie within ``silence_reach_factor`` x its radius of, with (``cross``) the
+    straight path between them crossing its disc; the nearest of several.
     """
     best = np.full(len(t_i), -1)
     best_d = np.full(len(t_i), np.inf)
