@@ -508,7 +508,6 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
     assert (zone == 0).all() and windows == [(0.0, 8000.0)]
 
 
-
 @pytest.mark.parametrize("both_ends, moving, sog, n_zones", [
     (True, False, np.nan, 2),  # located at loss and recovery, in the same place: at anchor
     (True, True, np.nan, 1),  # 20 km further on at the recovery: under way
