@@ -90,6 +90,16 @@ class ChecksConfig:
     #: kilometre of motion (e.g. a ship first heard inside a jamming zone, holding its
     #: last fix at 14 kn for two reports 18 min apart).
     frozen_two_fix_motion_m: float = 1000.0
+    #: erratic_fix: a spike (a one-report excursion) counts up to this far off the
+    #: track, metres: 2 NM, the en-route horizontal alarm limit of GNSS integrity
+    #: monitoring (RAIM, RTCA DO-229). A receiver still computing fixes from jammed
+    #: signals scatters within it; farther jumps are spoofs or other transmitters,
+    #: judged by impossible_jump.
+    erratic_max_offset_m: float = 3704.0
+    #: ... and two scattering spikes at most this far apart, seconds, are one degraded
+    #: stretch, which also takes in the vessel's excursions this close to it: ten
+    #: minutes, a passage through a jamming zone's edge at 15 kn (~4.6 km).
+    erratic_window_s: float = 600.0
 
     # --- how fast can it go (impossible_jump, convergence) ---------------------------------
     #: Cargo ships and tankers (ship types 70-89): displacement hulls top out at ~25 kn
@@ -303,6 +313,8 @@ class DetectConfig:
     strength_degraded_fix: float = 0.2
     #: Identical fixes while SOG says moving: the position source froze.
     strength_frozen_position: float = 0.6
+    #: Fixes scattering off the track in a new direction each time: a degraded fix.
+    strength_erratic_fix: float = 0.6
     #: Beyond what the hull can do between two reports: physically impossible.
     strength_impossible_jump: float = 0.9
     #: Several km inland, off every waterway: a ship cannot be there.

@@ -27,9 +27,9 @@ The per-report score (documented rule):
 
 ``kind`` is the family (:data:`gnss_watch.checks.CHECK_FAMILY`) with the
 larger summed strength among a flagged report's fired checks, except that a
-stale position (:data:`gnss_watch.events.STALE_FIX_CHECKS`: frozen or
-dead-reckoned) is 'jamming' whatever else fired: spoofing checks judging a
-stale position are its artefacts (the event builder ignores them too).
+position that is no live fix (:data:`gnss_watch.events.UNRELIABLE_FIX_CHECKS`:
+frozen, dead-reckoned or erratic) is 'jamming' whatever else fired: spoofing
+checks judging it are its artefacts (the event builder ignores them too).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import pandas as pd
 
 from .checks import CHECK_FAMILY, check_base_stations, run_checks
 from .config import Config
-from .events import EVENT_COLUMNS, STALE_FIX_CHECKS, build_spoofing_events
+from .events import EVENT_COLUMNS, UNRELIABLE_FIX_CHECKS, build_spoofing_events
 from .model import ALERT_THRESHOLD, InterferenceForest, combine, features
 from .zones import build_jamming, grid
 
@@ -71,7 +71,7 @@ def rule_scores(checks: pd.DataFrame, strengths: dict[str, float]) -> tuple[np.n
         keep *= np.where(fired, 1.0 - w, 1.0)
         fired_n += fired
         family[CHECK_FAMILY[name]] += np.where(fired, w, 0.0)
-    stale = checks[list(STALE_FIX_CHECKS)].to_numpy(dtype=bool).any(axis=1)
+    stale = checks[list(UNRELIABLE_FIX_CHECKS)].to_numpy(dtype=bool).any(axis=1)
     kind = np.where((family["spoofing"] >= family["jamming"]) & ~stale, "spoofing", "jamming")
     kind = np.where(fired_n == 0, "other", kind)
     return 1.0 - keep, fired_n, kind

@@ -7,12 +7,13 @@ report's event id.
 
 Rules, in order:
 
-1. **Stale fixes are not spoofs.** On a report whose position is stale
-   (:data:`STALE_FIX_CHECKS`: frozen or dead-reckoned) spoofing checks are
-   artefacts, and so is a run of jumps starting right after one on the
-   track of the last live fix (the fix coming back, judged from the stale
-   anchor): they are not evidence. A jump far off that track, or after a
-   'not available' outage, stays evidence: spoofers often jam first.
+1. **Stale and scattered fixes are not spoofs.** On a report whose position
+   is no live fix (:data:`UNRELIABLE_FIX_CHECKS`: frozen, dead-reckoned or
+   erratic) spoofing checks are artefacts, and so is a run of jumps starting
+   right after one on the track of the last live fix (the fix coming back,
+   judged from the stale anchor): they are not evidence. A jump far off that
+   track, or after a 'not available' outage, stays evidence: spoofers often
+   jam first.
 2. **Jump stretches.** A spoofer that moves a ship's reported position far
    away and later lets it go back leaves two impossible jumps; everything in
    between is spoofed even where it looks smooth inside (a fake track). The
@@ -84,10 +85,11 @@ WEAK_CHECKS = ("speed_mismatch", "course_mismatch", "convergence")
 #: Checks a genuine report can show right after a spoofed stretch, because its
 #: predecessor was the fake position: they do not make the return spoofed.
 JUMP_ARTEFACTS = ("impossible_jump", "speed_mismatch", "course_mismatch")
-#: Checks that say the report's position is stale (jamming: the last fix repeated
-#: or dead-reckoned from it): spoofing checks firing on it, or jumps right after
-#: it (the live fix coming back), are the stale position, not a spoof.
-STALE_FIX_CHECKS = ("dead_reckoning", "frozen_position")
+#: Checks that say the report's position is no live fix of where the ship is
+#: (jamming: the last fix repeated or dead-reckoned from it, or fixes scattering
+#: off the track): spoofing checks firing on it, or jumps right after it (the
+#: live fix coming back), are that position's artefacts, not a spoof.
+UNRELIABLE_FIX_CHECKS = ("dead_reckoning", "frozen_position", "erratic_fix")
 
 EVENT_COLUMNS = ["event_id", "kind", "mmsi", "start", "end", "n_reports", "lat", "lon", "score", "reasons",
                  "zone_id", "true_lat", "true_lon", "claimed_lat", "claimed_lon", "group_id"]
@@ -188,7 +190,7 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     first and last fix and the fix the jump moved to (indices into ``fx``).
     """
     jump = df["impossible_jump"].fillna(False).to_numpy(dtype=bool)[fx.rows]
-    stale = df[list(STALE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
+    stale = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
     jump &= ~stale[fx.rows]
     same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
     first = np.flatnonzero(jump & ~(np.r_[False, jump[:-1]] & same_prev))
@@ -315,7 +317,7 @@ def build_spoofing_events(
     ev = fired_checks(df["reasons"].iloc[cand]).reindex(columns=names, fill_value=False).to_numpy(dtype=bool, copy=True)
     ev[:, names.index("impossible_jump")] = jump[cand]
     ev[np.ix_(ret[cand], [names.index(c) for c in JUMP_ARTEFACTS])] = False
-    ev[df[list(STALE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool)[cand].any(axis=1)] = False
+    ev[df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool)[cand].any(axis=1)] = False
     flagged = np.zeros(n, dtype=bool)
     flagged[cand] = ev.any(axis=1)
     evidence = np.zeros((n, len(names)), dtype=bool)

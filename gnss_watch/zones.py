@@ -5,7 +5,7 @@ and returns per-vessel jamming events, the zones and each report's zone id.
 
 Episodes
     A vessel's reports of kind 'jamming' (pos_unavailable, dead_reckoning,
-    degraded_fix, frozen_position) at most ``episode_gap_s`` apart (or
+    degraded_fix, frozen_position, erratic_fix) at most ``episode_gap_s`` apart (or
     ``episode_max_silence_s`` with nothing heard in between), at least
     ``min_episode_reports`` of them, with a lost fix among them
     (:data:`LOST_FIX_CHECKS`; degraded_fix alone is no jamming), of a vessel
@@ -111,11 +111,12 @@ from .geo import EARTH_RADIUS_M, KNOT_MS, destination, haversine_m, local_xy
 from .outputs import write_json
 
 #: Jamming-family checks, in the order their names are listed in ``reasons``.
-JAMMING_CHECKS = ("pos_unavailable", "dead_reckoning", "degraded_fix", "frozen_position")
-#: The ones that say the fix is gone (not available, dead-reckoned, frozen): an
-#: episode needs one. degraded_fix alone (accuracy or RAIM flags toggling) is
-#: everyday life for receivers whose DGNSS corrections come and go.
-LOST_FIX_CHECKS = ("pos_unavailable", "dead_reckoning", "frozen_position")
+JAMMING_CHECKS = ("pos_unavailable", "dead_reckoning", "degraded_fix", "frozen_position", "erratic_fix")
+#: The ones that say the fix is gone (not available, dead-reckoned, frozen) or
+#: unusable (scattering off the track): an episode needs one. degraded_fix alone
+#: (accuracy or RAIM flags toggling) is everyday life for receivers whose DGNSS
+#: corrections come and go.
+LOST_FIX_CHECKS = ("pos_unavailable", "dead_reckoning", "frozen_position", "erratic_fix")
 ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence", "centre_lon", "centre_lat",
                 "radius_km", "method", "n_base_station_reports", "geometry"]
 GRID_COLUMNS = ["hour", "cell", "lat", "lon", "n_vessels", "n_bad", "n_good", "bad_frac", "level"]
@@ -207,8 +208,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     after[next_good >= n] = np.inf
 
     inner = np.flatnonzero(valid & ~spoofed & (row_ep >= 0))
-    # A stale fix held or dead-reckoned from a spoofed one is still the spoofer's place.
-    displaced = df["reasons"].iloc[inner].astype(str).str.contains("|".join(STRONG_CHECKS)).to_numpy()
+    # A stale fix held or dead-reckoned from a spoofed one is still the spoofer's place,
+    # and a scattered fix is off the ship by up to kilometres.
+    displaced = df["reasons"].iloc[inner].astype(str).str.contains("|".join(STRONG_CHECKS + ("erratic_fix",))).to_numpy()
     inner = inner[~displaced]
     interior = pd.DataFrame({"ep": row_ep[inner], "lat": lat[inner], "lon": lon[inner]})
     ends = interior.groupby("ep")[["lat", "lon"]].agg(["first", "last"]).reindex(range(m))

@@ -70,7 +70,7 @@ def test_output_follows_the_contract():
     assert res.index.equals(tr.index)
     assert list(CHECKS) == ["pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
                             "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range",
-                            "track_divergence"]
+                            "track_divergence", "erratic_fix"]
     assert set(CHECK_FAMILY) == set(CHECKS) and set(CHECK_FAMILY.values()) == {"jamming", "spoofing"}
     for name in CHECKS:
         assert res[name].dtype == bool and res[f"{name}_mag"].dtype == np.float64
@@ -334,6 +334,56 @@ def test_late_satellite_copy_is_not_a_jump():
     tr = build(df, late)
     assert not check(tr, "impossible_jump")["impossible_jump"].any()
     assert check(tr, "impossible_jump", cfg=ChecksConfig(stale_window_s=0))["impossible_jump"].sum() == 1
+
+
+# --- erratic fix ---------------------------------------------------------------------------
+
+def scattered(mmsi: int = 230000001, sigma_m: float = 1000.0, seed: int = 0) -> pd.DataFrame:
+    """12 kn eastwards, 20 s reports; reports 30-89 (20 min) scattered around the true
+    position by half-normal ``sigma_m`` in random directions (a jammed receiver still
+    computing fixes), SOG/COG as before."""
+    df = leg(mmsi, 59.5, 21.0, 12, 90, 120, 20)
+    g = np.random.default_rng(seed)
+    k = slice(30, 89)
+    la, lo = destination(df.loc[k, "lat"], df.loc[k, "lon"], g.uniform(0, 360, 60), np.abs(g.normal(0, sigma_m, 60)))
+    df.loc[k, "lat"], df.loc[k, "lon"] = la, lo
+    return df
+
+
+@pytest.mark.parametrize("sigma_m", [500.0, 1000.0, 2000.0])
+def test_erratic_fix_fires_on_fixes_scattering_around_the_track(sigma_m):
+    res = check(build(scattered(sigma_m=sigma_m)), "erratic_fix")
+    assert res["erratic_fix"].iloc[30:90].mean() > 0.8
+    assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
+    assert res.loc[res["erratic_fix"], "erratic_fix_mag"].between(500, 2 * 3704).all()
+
+
+def test_erratic_fix_quiet_on_coherent_displacements_and_second_transmitters():
+    def quiet(*parts: pd.DataFrame) -> bool:
+        return not check(build(*parts), "erratic_fix")["erratic_fix"].any()
+
+    assert quiet(teleport_track())
+    # Every other report at one false point 2 km off (a spoofer capturing the fix on and off).
+    flip = leg(230000002, 59.5, 21.0, 12, 90, 120, 10)
+    flip.loc[30:90:2, "lat"], flip.loc[30:90:2, "lon"] = destination(59.5, 21.0, 45.0, 2000.0)
+    assert quiet(flip)
+    # ... or at a fixed offset from the ship, a displaced copy of its track.
+    copy = leg(230000003, 59.5, 21.0, 12, 90, 120, 10)
+    copy.loc[30:90:2, "lat"], copy.loc[30:90:2, "lon"] = destination(copy.loc[30:90:2, "lat"],
+                                                                     copy.loc[30:90:2, "lon"], 0.0, 1500.0)
+    assert quiet(copy)
+    # Two ships on one MMSI taking turns, and a spoofed circle sampled every 3 min.
+    assert quiet(leg(538004030, 57.77, 11.36, 2.7, 140, 60, 10), leg(538004030, 57.78, 11.35, 2.7, 140, 12, 50, t0_s=5))
+    assert quiet(circle_track(1000, 7, 2, every_s=180))
+    # Scatter far beyond any receiver's integrity limit is a spoof's business, not this check's.
+    assert quiet(scattered(sigma_m=50_000, seed=1))
+
+
+def test_erratic_fix_quiet_on_real_recordings(dma):
+    assert not dma[1]["erratic_fix"].any()
+    ds = gnss_watch.read(str(REAL / "dma_shared_mmsi_538004030.ais"))
+    assert not run_checks(build_tracks := tracks_mod.build_tracks(ds.positions), ds.vessels)["erratic_fix"].any()
+    assert len(build_tracks) > 900
 
 
 # --- speed and course ----------------------------------------------------------------------

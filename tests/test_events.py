@@ -6,14 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gnss_watch.checks import CHECKS
 from gnss_watch.events import EVENT_COLUMNS, EventsConfig, build_spoofing_events, overlapping_pairs
 from gnss_watch.geo import KNOT_MS, destination, haversine_m
 from gnss_watch.tracks import kinematics, position_valid
 
 T0 = pd.Timestamp("2024-06-01T00:00:00Z")
-CHECK_NAMES = ("pos_unavailable", "dead_reckoning", "degraded_fix", "impossible_jump", "speed_mismatch",
-               "course_mismatch", "on_land", "frozen_position", "convergence", "circle", "receiver_range",
-               "track_divergence")
+CHECK_NAMES = tuple(CHECKS)
 
 
 def track(mmsi: int, lat: float, lon: float, bearing: float, speed_kn: float, start_s: float, duration_s: float,
@@ -337,10 +336,10 @@ def test_jump_flags_on_a_smooth_track_are_no_displacement() -> None:
 
 def test_strong_and_weak_checks_are_the_spoofing_family() -> None:
     from gnss_watch.checks import CHECK_FAMILY
-    from gnss_watch.events import STALE_FIX_CHECKS, STRONG_CHECKS, WEAK_CHECKS
+    from gnss_watch.events import STRONG_CHECKS, UNRELIABLE_FIX_CHECKS, WEAK_CHECKS
 
     assert set(STRONG_CHECKS) | set(WEAK_CHECKS) == {c for c, f in CHECK_FAMILY.items() if f == "spoofing"}
-    assert set(STALE_FIX_CHECKS) < {c for c, f in CHECK_FAMILY.items() if f == "jamming"}
+    assert set(UNRELIABLE_FIX_CHECKS) < {c for c, f in CHECK_FAMILY.items() if f == "jamming"}
     assert set(CHECK_NAMES) == set(CHECK_FAMILY)
 
 

@@ -22,6 +22,7 @@ convergence        spoofing  >= 3 displaced vessels on one point at one time    
 circle             spoofing  positions on a circle while on passage             radius m
 receiver_range     spoofing  beyond VHF range of the receiving station          NM
 track_divergence   spoofing  drifted off the track it rejoins across a jump     metres
+erratic_fix        jamming   fixes scattering off the track in new directions    metres
 =================  ========  =================================================  ===============
 
 :func:`run_checks` also returns ``jump_from_m``: for reports flagged by
@@ -39,7 +40,7 @@ import pandas as pd
 from .base_station import BASE_STATION_COLUMNS, check_base_stations
 from ..config import ChecksConfig
 from .context import Context, placeholder_mmsi
-from .fix import dead_reckoning, degraded_fix, frozen_position, pos_unavailable
+from .fix import dead_reckoning, degraded_fix, erratic_fix, frozen_position, pos_unavailable
 from .geometry import WATERWAYS, circle, convergence, in_waterway, on_land
 from .motion import Jumps, course_mismatch, impossible_jump, jump_analysis, speed_mismatch, track_divergence
 from .receiver import receiver_range, station_positions
@@ -65,6 +66,7 @@ CHECKS: dict[str, Check] = {
     "circle": circle,
     "receiver_range": receiver_range,
     "track_divergence": track_divergence,
+    "erratic_fix": erratic_fix,
 }
 
 #: Which interference each check evidences: 'jamming' (the fix is lost or degraded)
@@ -82,6 +84,7 @@ CHECK_FAMILY: dict[str, str] = {
     "track_divergence": "spoofing",
     "speed_mismatch": "spoofing",
     "course_mismatch": "spoofing",
+    "erratic_fix": "jamming",
 }
 
 

@@ -7,10 +7,12 @@ magnitude is NaN where the check did not fire.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from ..geo import KNOT_MS
+from ..geo import KNOT_MS, haversine_m, local_xy
 from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
+from .motion import raw_steps
 
 Result = tuple[np.ndarray, np.ndarray]
 
@@ -96,4 +98,120 @@ def frozen_position(ctx: Context) -> Result:
     mag = np.full(ctx.n, np.nan)
     fired[rows[hit]] = True
     mag[rows[hit]] = duration[hit]
+    return fired, mag
+
+
+def _spikes(ctx: Context, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One-report excursions among ``rows`` (one MMSI after another, time order).
+
+    Fix ``b`` between fixes ``a`` and ``c`` is a spike when the ship could not have
+    gone from ``a`` to ``c`` by way of it: the detour ``|ab| + |bc|`` exceeds what
+    it covers in that time at ``sog_hint_factor`` times the highest of the three
+    reported SOGs and of the straight run's speed ``|ac| / dt`` (a wrong or
+    missing SOG does not make a spike), plus ``jump_distance_tolerance_m`` of GNSS
+    slack, while ``a`` to ``c`` is within reach; not in a run of four or more
+    (two sources taking turns make every report one). Returns the spikes
+    (indices into ``rows``) and their east/north offsets, metres, from the
+    ``a``-``c`` track interpolated at the spike's time.
+    """
+    cfg = ctx.cfg
+    a, b, c = np.arange(len(rows) - 2), np.arange(1, len(rows) - 1), np.arange(2, len(rows))
+    t, lat, lon, sog = ctx.t[rows], ctx.lat[rows], ctx.lon[rows], ctx.sog[rows]
+    dt = t[c] - t[a]
+    ac = haversine_m(lat[a], lon[a], lat[c], lon[c])
+    detour = haversine_m(lat[a], lon[a], lat[b], lon[b]) + haversine_m(lat[b], lon[b], lat[c], lon[c])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed_ms = np.fmax(np.fmax.reduce([sog[a], sog[b], sog[c]]) * KNOT_MS, ac / dt)
+    speed_ms = np.nan_to_num(speed_ms, nan=0.0, posinf=0.0)
+    mmsi = ctx.mmsi[rows]
+    spike = (mmsi[a] == mmsi[c]) & (detour > cfg.sog_hint_factor * speed_ms * dt + cfg.jump_distance_tolerance_m)
+    spike &= ac <= ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), dt)
+    # Four spikes in a row: two sources taking turns (A B A B), not one scattering.
+    spike &= _run_length(spike, mmsi[b]) < 4
+    k = np.flatnonzero(spike)
+    a, b, c = a[k], b[k], c[k]
+    f = np.where(dt[k] > 0, (t[b] - t[a]) / np.maximum(dt[k], 1e-9), 0.5)
+    east, north = local_xy(lat[b], lon[b], lat[a] + f * (lat[c] - lat[a]), lon[a] + f * (lon[c] - lon[a]))
+    return b, east, north
+
+
+def erratic_fix(ctx: Context) -> Result:
+    """The fix scatters around the track: a degraded receiver (jamming), not a spoof.
+
+    A jammed receiver still computing positions from weak signals puts each one
+    somewhere new near the ship; a spoofer's fake fix is one coherent position or
+    track (the receiver locks onto it), and a second transmitter on the MMSI is
+    another track: one ship plus one other source never needs three places at
+    once. Evidence of three, firing on every fix from the first to the last:
+
+    * two spikes of an MMSI (:func:`_spikes`: one-report excursions no ship can
+      sail), not neighbours, at most ``erratic_window_s`` apart, each at most
+      ``erratic_max_offset_m`` off the track, that disagree with each other more
+      than either lies off the track -- as offsets from it (not one displaced
+      copy of the track) and, by more than the GNSS slack, as places (not one
+      false position, not a second transmitter taking turns);
+    * three consecutive fixes each out of reach of the other two
+      (``impossible_jump``'s reach) within ``2 * erratic_max_offset_m`` of one
+      another: scatter too wide for a spike's neighbours to agree.
+
+    The stretch then reaches the vessel's other excursions (spikes, steps out
+    of reach) within ``erratic_window_s`` before and after it: the same
+    receiver's scatter. Magnitude: the widest scatter in the stretch, metres (a spike's offset from
+    the track, a triple's longest side).
+    """
+    cfg = ctx.cfg
+    rows, _, bad = raw_steps(ctx)  # the kinematic rows, MMSI then time order
+    fired = np.zeros(ctx.n, dtype=bool)
+    mag = np.full(ctx.n, np.nan)
+    if len(rows) < 3:
+        return fired, mag
+    b, east, north = _spikes(ctx, rows)
+    size = np.hypot(east, north)
+    near_track = size <= cfg.erratic_max_offset_m
+    excursion = bad.copy()
+    excursion[b] = True
+    b, east, north, size = b[near_track], east[near_track], north[near_track], size[near_track]
+    mmsi, t = ctx.mmsi[rows], ctx.t[rows]
+    lat, lon = ctx.lat[rows[b]], ctx.lon[rows[b]]
+    mark = np.zeros(len(rows) + 1, dtype=np.int64)
+    for lag in range(1, len(b)):
+        i, j = np.arange(len(b) - lag), np.arange(lag, len(b))
+        near = (mmsi[b[i]] == mmsi[b[j]]) & (t[b[j]] - t[b[i]] <= cfg.erratic_window_s)
+        if not near.any():
+            break  # spikes are in time order: later lags are farther apart still
+        bigger = np.maximum(size[i], size[j])
+        hit = near & (b[j] - b[i] >= 2) & (np.hypot(east[i] - east[j], north[i] - north[j]) > bigger) & (
+            haversine_m(lat[i], lon[i], lat[j], lon[j]) > bigger + cfg.jump_distance_tolerance_m)
+        np.add.at(mark, b[i[hit]], 1)
+        np.add.at(mark, b[j[hit]] + 1, -1)
+    # Three consecutive fixes, each out of reach of the other two.
+    a, c = np.arange(len(rows) - 2), np.arange(2, len(rows))
+    ac = haversine_m(ctx.lat[rows[a]], ctx.lon[rows[a]], ctx.lat[rows[c]], ctx.lon[rows[c]])
+    steps = np.r_[haversine_m(ctx.lat[rows[:-1]], ctx.lon[rows[:-1]], ctx.lat[rows[1:]], ctx.lon[rows[1:]]), 0.0]
+    wide = np.fmax(np.fmax(steps[a], steps[a + 1]), ac)
+    triple = bad[a + 1] & bad[c] & (mmsi[a] == mmsi[c]) & (wide <= 2 * cfg.erratic_max_offset_m) & (
+        ac > ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a]))
+    np.add.at(mark, a[triple], 1)
+    np.add.at(mark, c[triple] + 1, -1)
+    on = np.cumsum(mark[:-1]) > 0
+    if not on.any():
+        return fired, mag
+    # Reach out to the excursions within the window on either side of each stretch.
+    ex = np.flatnonzero(excursion)
+    first = np.flatnonzero(on & ~np.r_[False, on[:-1]])
+    last = np.flatnonzero(on & ~np.r_[on[1:], False])
+    lo = ex[np.searchsorted(ex, window_first(mmsi, t, cfg.erratic_window_s)[first])]
+    order = np.arange(len(rows))[::-1]  # reversed time within each MMSI: the window after
+    hi_rev = window_first(mmsi[::-1], -t[::-1], cfg.erratic_window_s)[order[last]]
+    hi = ex[np.searchsorted(ex, order[hi_rev], side="right") - 1]
+    mark = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.add.at(mark, np.minimum(lo, first), 1)
+    np.add.at(mark, np.maximum(hi, last) + 1, -1)
+    on = np.cumsum(mark[:-1]) > 0
+    scatter = np.zeros(len(rows))
+    np.maximum.at(scatter, b, size)
+    np.maximum.at(scatter, a[triple] + 1, wide[triple])
+    stretch = np.cumsum(on & ~np.r_[False, on[:-1]])
+    fired[rows[on]] = True
+    mag[rows[on]] = pd.Series(scatter[on]).groupby(stretch[on]).transform("max").to_numpy()
     return fired, mag

@@ -176,7 +176,7 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     return both | (fwd & bad)
 
 
-def _raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``kinematic`` rows (MMSI, time order), whether each follows a row of the same
     MMSI, and whether the step from that row is out of reach (``Context.reachable_m``).
     Cached on ``ctx``."""
@@ -210,7 +210,7 @@ def jump_analysis(ctx: Context) -> Jumps:
     candidate = np.zeros(ctx.n, dtype=bool)
     excess = np.full(ctx.n, np.nan)
     from_m = np.full(ctx.n, np.nan)
-    rows, same, bad = _raw_steps(ctx)
+    rows, same, bad = raw_steps(ctx)
     starts = np.flatnonzero(~same)
     bounds = np.append(starts, len(rows))
     limit_ms = ctx.speed_limit_kn * KNOT_MS
@@ -280,7 +280,7 @@ def track_divergence(ctx: Context) -> Result:
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
-    rows, same, bad = _raw_steps(ctx)
+    rows, same, bad = raw_steps(ctx)
     if not bad.any():
         return fired, mag
     mmsi, t = ctx.mmsi[rows], ctx.t[rows]
