@@ -48,7 +48,9 @@ Rules, in order:
    ``min_score`` and it has a strong check (:data:`STRONG_CHECKS`; an episode
    resting on one kind of strong check needs ``min_reports_one_check`` reports)
    or at least ``weak_min_checks`` different weak checks on at least
-   ``weak_min_reports`` reports. A lone speed or course mismatch is not one,
+   ``weak_min_reports`` reports, in an episode holding no report that is no
+   live fix (:data:`UNRELIABLE_FIX_CHECKS`): SOG and COG judged against a
+   held or scattered track disagree with it. A lone speed or course mismatch is not one,
    nor are ships merely reported close together (convergence alone). A
    single report with a strong check is enough when convergence also fired
    on it: a glitch does not carry three ships to one point at once.
@@ -317,7 +319,8 @@ def build_spoofing_events(
     ev = fired_checks(df["reasons"].iloc[cand]).reindex(columns=names, fill_value=False).to_numpy(dtype=bool, copy=True)
     ev[:, names.index("impossible_jump")] = jump[cand]
     ev[np.ix_(ret[cand], [names.index(c) for c in JUMP_ARTEFACTS])] = False
-    ev[df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool)[cand].any(axis=1)] = False
+    unreliable = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
+    ev[unreliable[cand]] = False
     flagged = np.zeros(n, dtype=bool)
     flagged[cand] = ev.any(axis=1)
     evidence = np.zeros((n, len(names)), dtype=bool)
@@ -348,8 +351,12 @@ def build_spoofing_events(
     weak_reports = np.bincount(ep, weights=weak_rows, minlength=len(first))
     score = pd.Series(score_of[idx]).groupby(ep).max().to_numpy()
     n_strong = strong.sum(axis=1)
+    # Fixes that are no live fix (held, dead-reckoned, scattered) inside the episode:
+    # SOG/COG mismatches next to them are judged against that track.
+    cum_unreliable = np.r_[0, np.cumsum(unreliable)]
+    n_unreliable = cum_unreliable[last + 1] - cum_unreliable[first]
     enough = ((n_strong > 1) | ((n_strong == 1) & (n_range >= cfg.min_reports_one_check))) | (
-        (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports)
+        (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports) & (n_unreliable == 0)
     ) | ((n_strong >= 1) & by_ep["convergence"].to_numpy())
     keep = np.flatnonzero(enough & (score >= cfg.min_score))
     keep = keep[np.lexsort((mmsi[first[keep]], t[first[keep]]))]

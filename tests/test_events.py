@@ -285,6 +285,21 @@ def test_a_frozen_fix_and_its_recovery_jump_are_not_spoofing() -> None:
     assert events.empty and (ids == "").all()
 
 
+def test_mismatches_around_scattered_fixes_are_not_spoofing() -> None:
+    """A jammed receiver whose fixes scatter (erratic_fix) leaves SOG/COG mismatches at the
+    edges of the stretch the check marks: judged against the scatter, not evidence."""
+    df = track(230_000_016, 59.8, 24.5, 90, 12, 0, 3600, 20)
+    t = seconds(df)
+    df.loc[t.between(1200, 1500), ["kind", "reasons", "score"]] = ["jamming", "erratic_fix", 0.7]
+    flag(df, t.isin([1160, 1180, 1520]), "speed_mismatch;course_mismatch", score=0.6)
+    events, ids = events_of(finish(df))
+    assert events.empty and (ids == "").all()
+    # The same mismatches with live fixes between are a spoof.
+    df.loc[t.between(1200, 1500), ["kind", "reasons", "score"]] = ["", "", 0.0]
+    events, _ = events_of(finish(df))
+    assert len(events) == 1 and events.loc[0, "reasons"] == "speed_mismatch;course_mismatch"
+
+
 def test_a_spoof_right_after_jamming_is_spoofing() -> None:
     df = track(230_000_012, 59.8, 24.5, 90, 15, 0, 3600, 10)
     t = seconds(df)
