@@ -1,7 +1,7 @@
 """Detection quality on scenarios from an *independent* generator (southern Baltic, around Bornholm).
 
     python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
-                                       [--vessels 130] [--hours 2.5]
+                                       [--vessels 130] [--hours 2.5] [--scatter-m 0]
 
 The detector's thresholds were developed against ``gnss_watch.simulate``; a
 detector can fit the quirks of one generator (its lanes, report timing, noise,
@@ -12,7 +12,8 @@ checked against the shipped land), analytic great-circle motion (slerp of unit
 vectors) at constant speed, one numpy random stream, millisecond tag-block
 times, a distance-ramp reception model in which the base stations are the
 receivers, its own interference recipes (position unavailable / silent / frozen
-fix / dead reckoning inside jamming discs; constant-offset, slow-drift,
+fix / dead reckoning inside jamming discs, or with ``--scatter-m`` fixes
+scattering around the true position instead of frozen ones; constant-offset, slow-drift,
 convergence and circle spoofing) and its own field encoding via pyais. Only the
 output contract is shared: ``truth.json`` and ``labels.csv`` as
 ``gnss_watch.evaluate`` reads them.
@@ -153,8 +154,13 @@ def _zones(rng: np.random.Generator, T: float, n: int) -> list[dict]:
     return zones
 
 
-def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict]) -> None:
-    """Degrade, in place, the reports of ships inside an active zone, per ship's receiver habit."""
+def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: float, rng: np.random.Generator) -> None:
+    """Degrade, in place, the reports of ships inside an active zone, per ship's receiver habit.
+
+    With ``scatter_m`` > 0 the ships whose habit is 'frozen' scatter instead: each fix
+    lies a half-normal ``scatter_m`` metres from the true position in a random
+    direction (a receiver still computing fixes from jammed signals), SOG/COG held.
+    """
     for z in zones:
         d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
         inside = (rep["t"] >= z["start"]) & (rep["t"] <= z["end"]) & (d < z["r"]) & (rep["label"] == "clean")
@@ -178,6 +184,13 @@ def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict]) -> None:
     rep.iloc[rows, rep.columns.get_loc("second")] = np.select([how == "unavailable", held[1]], [63, 62], sec)
     rep.iloc[rows, rep.columns.get_loc("accuracy")] = False
     rep.iloc[rows, rep.columns.get_loc("transmitted")] = how != "silent"
+    if scatter_m > 0:
+        k = rows[how == "frozen"]
+        lat, lon = destination(rep["lat_true"].to_numpy()[k], rep["lon_true"].to_numpy()[k],
+                               rng.uniform(0, 360, len(k)), np.abs(rng.normal(0, scatter_m, len(k))))
+        rep.iloc[k, rep.columns.get_loc("lat")] = lat
+        rep.iloc[k, rep.columns.get_loc("lon")] = lon
+        rep.iloc[k, rep.columns.get_loc("second")] = rep["t"].to_numpy()[k].astype(int) % 60
 
 
 def _covered(lat, lon, share: float = 0.6) -> np.ndarray:
@@ -304,14 +317,18 @@ def _tag(fields: str) -> str:
     return f"\\{fields}*{checksum(fields.encode()):02X}\\"
 
 
-def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False) -> dict[str, Path]:
-    """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths."""
+def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False,
+             scatter_m: float = 0.0) -> dict[str, Path]:
+    """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths.
+
+    ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead (see :func:`_jam`).
+    """
     rng = np.random.default_rng(seed)
     T = hours * 3600.0
     fl = _fleet(rng, vessels, T)
     rep = _reports(rng, fl, T)
     zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)))
-    _jam(rep, fl, zones)
+    _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)))  # own stream: the rest stays as without
     events = [] if clean else _spoof(rng, rep, fl, zones, T)
 
     row, st, rx = _receive(rng, rep["lat_true"], rep["lon_true"], rep["t"])
@@ -388,18 +405,19 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
              "start": iso(START), "end": iso(START + pd.Timedelta(seconds=T)),
              "vessels": [{"mmsi": int(r.mmsi), "name": r.name, "ship_type": int(r.ship_type),
                           "device": "B" if r.kind == "B" else "A", "behaviour": r.kind if r.kind != "A" else "underway",
-                          "jam_behaviour": r.jam} for r in fl.itertuples()],
+                          "jam_behaviour": "scatter" if scatter_m > 0 and r.jam == "frozen" else r.jam}
+                         for r in fl.itertuples()],
              "clean_mmsi": sorted(int(m) for m in fl["mmsi"] if m not in spoofed and m not in affected),
              "spoofing_events": spoof_truth, "jamming_zones": jam_truth}
     files["truth"].write_text(json.dumps(truth, indent=1) + "\n")
     return files
 
 
-def run(seed: int, vessels: int, hours: float, clean: bool, work: Path) -> dict:
-    out = work / f"alt-{seed}{'-clean' if clean else ''}"
+def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0) -> dict:
+    out = work / f"alt-{seed}{'-clean' if clean else ''}{f'-scatter{scatter_m:g}' if scatter_m > 0 else ''}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
-        files = generate(seed, out, vessels, hours, clean)
+        files = generate(seed, out, vessels, hours, clean, scatter_m)
     return table.score(seed, files, out)
 
 
@@ -410,13 +428,16 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=2.5)
     ap.add_argument("--clean-seed", type=int, default=4)
     ap.add_argument("--work", type=Path, default=Path("/tmp/alt"))
+    ap.add_argument("--scatter-m", type=float, default=0.0,
+                    help="jammed receivers with the 'frozen' habit scatter their fixes by this much instead, metres")
     args = ap.parse_args()
 
-    print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}")
+    print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}"
+          + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else ""))
     print(table.HEADER)
     for seed in args.seeds:
-        print(table.row(run(seed, args.vessels, args.hours, False, args.work)), flush=True)
-    print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work)))
+        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m)), flush=True)
+    print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m)))
 
 if __name__ == "__main__":
     main()
