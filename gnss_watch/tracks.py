@@ -6,7 +6,7 @@ with a fresh RangeIndex, every input row kept, plus ``TRACK_COLUMNS``:
 ==============  ========  ==========================================================
 column          dtype     meaning
 ==============  ========  ==========================================================
-pos_valid       bool      lat/lon available (finite and within +-90 / +-180)
+pos_valid       bool      lat/lon available (finite, within +-90 / +-180, not 0 / 0)
 segment         int64     track segment id, unique across the table, dense from 0,
                           ordered by MMSI then by the segment's first report
 segment_start   category  on the first row of each segment, why it opens: 'first'
@@ -82,11 +82,13 @@ _BLOCK = 64  # distances computed ahead at once from a fix left behind
 
 
 def position_valid(df: pd.DataFrame) -> np.ndarray:
-    """True where lat/lon are finite and within the WGS84 ranges."""
+    """True where lat/lon are finite, within the WGS84 ranges and not exactly 0, 0: the
+    default many receivers send without a fix instead of 91/181 ('Null Island', open
+    sea in the Gulf of Guinea: no vessel reports it)."""
     lat = df["lat"].to_numpy(dtype=float)
     lon = df["lon"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        return (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)
+        return (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0) & ~((lat == 0.0) & (lon == 0.0))
 
 
 def _epoch_ns(time: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -110,6 +110,18 @@ def test_pos_unavailable_fires_on_91_181_and_inoperative():
     assert res["pos_unavailable_mag"].iloc[4:7].tolist() == [3.0, 3.0, 3.0]
 
 
+def test_null_island_is_no_fix_and_no_spoof():
+    # Three ships whose receivers send 0 / 0 without a fix: not a jump to the Gulf of
+    # Guinea, nor three ships converging there.
+    parts = [leg(230000001 + k, 59.9 + 0.05 * k, 24.0, 12, 90, 30, 10) for k in range(3)]
+    for df in parts:
+        df.loc[10:19, ["lat", "lon"]] = 0.0
+    tr = build(*parts)
+    res = run_checks(tr)
+    assert (res["pos_unavailable"].to_numpy() == ((tr["lat"] == 0) & (tr["lon"] == 0)).to_numpy()).all()
+    assert not res[[c for c in CHECKS if CHECK_FAMILY[c] == "spoofing"]].any().any()
+
+
 def test_pos_unavailable_quiet_on_valid_fixes_and_second_60():
     df = leg(230000001, 59.9, 24.0, 12, 90, 12, 10, second=60)  # 60 = time stamp n/a only
     assert not check(build(df), "pos_unavailable")["pos_unavailable"].any()

@@ -26,8 +26,10 @@ def _run_length(flag: np.ndarray, mmsi: np.ndarray) -> np.ndarray:
 
 
 def pos_unavailable(ctx: Context) -> Result:
-    """Position not available: lat 91 / lon 181 (NaN here), or the UTC-second field says
-    63 (positioning system inoperative) or 61 (manual input) -- ITU-R M.1371 message 1.
+    """Position not available: lat 91 / lon 181 (NaN here) or 0 / 0 (a common default
+    without a fix, see :func:`gnss_watch.tracks.position_valid`), or the UTC-second
+    field says 63 (positioning system inoperative) or 61 (manual input) -- ITU-R
+    M.1371 message 1.
     An aid to navigation (message 21) with a manually entered position is surveyed,
     not without a fix (real gpsd log: a virtual AtoN reporting second 61 throughout).
 
