@@ -24,8 +24,12 @@ Rules, in order:
    on the fake track judges the real one from there, and those flags are
    cleared). The stretch from the jump away up to (not including) the
    return is filled. With no return seen, the stretch ends where the fix is
-   lost (reports without a position: spoofing handing over to jamming);
-   else nothing is filled, as which side of the jump is real is unknown.
+   lost (reports without a position: spoofing handing over to jamming).
+   Else, when it is the vessel's only jump and the vessel was heard with at
+   least as many fixes before it as after (the track heard first and longest
+   is taken as the real one: a spoof still on when the recording ends), it
+   runs to the last fix of the vessel's heard stretch; otherwise nothing is
+   filled, as which side of the jump is real is unknown.
    A flagged run that continues the track before it and ends in an
    impossible step is the real track flagged from the wrong side (a check
    that anchored on a long displaced stretch after it): the step out of the
@@ -247,6 +251,7 @@ def _jump_stretches(fx: _Fixes, jump: np.ndarray, n: int, cfg: EventsConfig) -> 
     for lo, hi in zip(lo_hi.tolist(), np.searchsorted(fx.mmsi, fx.mmsi[lo_hi], side="right").tolist()):
         # Per MMSI with a jump: sequential by nature (each return ends a stretch).
         done = -1
+        only_jump = int(run_start[lo:hi].sum()) == 1
         for j in (lo + np.flatnonzero(run_start[lo:hi])).tolist():
             if j <= done or j == lo or fx.t[j] - fx.t[j - 1] > cfg.max_silence_s:
                 continue  # inside a stretch, or no recent fix to extrapolate from
@@ -260,6 +265,12 @@ def _jump_stretches(fx: _Fixes, jump: np.ndarray, n: int, cfg: EventsConfig) -> 
                 if len(lost):
                     fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
                     done = j + lost[0]
+                elif len(ks) and only_jump and j - lo >= ks[-1] - j + 1:
+                    # The vessel's only jump, with at least as many fixes before it as
+                    # after: the track heard first and longest is the real one, and the
+                    # spoof was still on when the recording (or the heard stretch) ended.
+                    fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
+                    done = int(ks[-1])
                 continue
             k = int(ks[hit[0]])
             fill[fx.rows[j]: fx.rows[k]] = True

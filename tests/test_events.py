@@ -166,15 +166,34 @@ def test_a_fake_track_that_hands_over_to_jamming_ends_where_the_fix_is_lost() ->
 
 def test_a_jump_with_no_return_does_not_spread_over_the_rest_of_the_track() -> None:
     df = track(230_000_004, 59.8, 24.5, 90, 15, 0, 3600, 10)
-    jumped = seconds(df) >= 1800
+    jumped = seconds(df) >= 1200  # the later side is the longer: which side is real is unknown
     df.loc[jumped, "lat"] += 0.5  # moved for good, never returns
     flag(df, jumped & ~jumped.shift(fill_value=False), "impossible_jump")
-    flag(df, seconds(df) == 1810, "on_land")
+    flag(df, seconds(df) == 1210, "on_land")
     events, ids = events_of(finish(df))
     assert len(events) == 1
-    assert (events.loc[0, "start"], events.loc[0, "end"]) == (T0 + pd.Timedelta(seconds=1800),
-                                                              T0 + pd.Timedelta(seconds=1810))
+    assert (events.loc[0, "start"], events.loc[0, "end"]) == (T0 + pd.Timedelta(seconds=1200),
+                                                              T0 + pd.Timedelta(seconds=1210))
     assert (ids != "").sum() == 2
+
+
+@pytest.mark.parametrize("second_jump", [False, True])
+def test_a_spoof_still_on_when_the_recording_ends_runs_to_its_end(second_jump: bool) -> None:
+    """The vessel's only jump, heard longer before it than after: the track heard first is
+    the real one. With another jump on record, which side is real stays unknown."""
+    df = track(230_000_017, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    jumped = seconds(df) >= 2400
+    df.loc[jumped, "lat"] += 0.2  # 22 km north until the recording ends
+    flag(df, jumped & ~jumped.shift(fill_value=False), "impossible_jump")
+    if second_jump:  # a one-report glitch earlier, far off
+        glitch = seconds(df) == 600
+        df.loc[glitch, "lat"] -= 0.5
+        flag(df, glitch, "impossible_jump")
+    events, ids = events_of(finish(df))
+    if second_jump:
+        assert events.empty
+    else:
+        assert len(events) == 1 and (ids.to_numpy() == np.where(jumped, "S0001", "")).all()
 
 
 @pytest.mark.parametrize("heard_between, n_events", [(False, 1), (True, 2)])
