@@ -185,6 +185,30 @@ def test_two_identical_fixes_far_apart_at_speed_are_a_held_fix():
     assert not check(build(slow), "frozen_position")["frozen_position"].any()
 
 
+@pytest.mark.parametrize("sog", [0.0, np.nan])
+def test_a_held_fix_left_by_a_jump_is_frozen_whatever_sog_says(sog):
+    # A transponder that lost its fix holds the last one for 10 min and zeroes SOG
+    # (or sends 'not available'); the live fix comes back 3.7 km on.
+    df = leg(230000005, 59.9, 24.0, 12, 90, 120, 10)
+    df.loc[31:90, ["lat", "lon"]] = df.loc[30, ["lat", "lon"]].to_numpy(dtype=float)
+    df.loc[31:90, "sog"] = sog
+    res = check(build(df), "frozen_position")
+    assert np.flatnonzero(res["frozen_position"]).tolist() == list(range(30, 91))
+    assert res["frozen_position_mag"].iloc[30] == pytest.approx(600.0)
+
+
+def test_no_held_fix_where_the_ship_stood_still_or_a_spoof_jumped_in():
+    # Moored with a repeated fix, then sailing off from it.
+    moored = leg(230000006, 59.9, 24.0, 0, 90, 60, 10)
+    sail = leg(230000006, 59.9, 24.0, 8, 90, 60, 10, t0_s=600)
+    # A fixed false point 5 km off, entered and left by jumps.
+    spoof = leg(230000007, 59.5, 21.0, 12, 90, 120, 10)
+    spoof.loc[30:90, ["lat", "lon"]] = destination(59.5, 21.1, 0.0, 5000.0)
+    spoof.loc[30:90, "sog"] = 0.0
+    res = check(build(moored, sail, spoof), "frozen_position")
+    assert not res["frozen_position"].any()
+
+
 # --- impossible jump -----------------------------------------------------------------------
 
 def teleport_track(mmsi: int = 230000001) -> pd.DataFrame:

@@ -74,12 +74,48 @@ def degraded_fix(ctx: Context) -> Result:
     return fired, mag
 
 
+def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of at least ``frozen_min_reports`` identical fixes of an MMSI over at least
+    ``frozen_min_duration_s``, entered by a step within reach, and left by a step out
+    of reach of the run's last report yet within reach of its first: the vessel was
+    gone from the fix long before the run ended, whatever SOG said (0 or not
+    available: transponders that lose the fix often zero it). Returns the rows fired
+    and the runs' durations, seconds."""
+    cfg = ctx.cfg
+    rows, same, bad = raw_steps(ctx)
+    if len(rows) == 0:
+        return rows, np.zeros(0)
+    mmsi, t, lat, lon = ctx.mmsi[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    new = ~same
+    new[1:] |= (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], len(rows)) - 1
+    nxt = last + 1
+    ok = (last - first + 1 >= cfg.frozen_min_reports) & (t[last] - t[first] >= cfg.frozen_min_duration_s)
+    ok &= (nxt < len(rows)) & ~bad[first]
+    k = np.flatnonzero(ok)
+    nxt_k = np.minimum(nxt[k], len(rows) - 1)
+    left = bad[nxt_k] & (mmsi[nxt_k] == mmsi[first[k]])
+    d = haversine_m(lat[first[k]], lon[first[k]], lat[nxt_k], lon[nxt_k])
+    left &= d <= ctx.reachable_m(ctx.step_limit_kn(rows[first[k]], rows[nxt_k]), t[nxt_k] - t[first[k]])
+    k = k[left]
+    mark = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.add.at(mark, first[k], 1)
+    np.add.at(mark, last[k] + 1, -1)
+    on = np.cumsum(mark[:-1]) > 0
+    duration = np.zeros(len(rows))
+    duration[on] = np.repeat(t[last[k]] - t[first[k]], last[k] - first[k] + 1)
+    return rows[on], duration[on]
+
+
 def frozen_position(ctx: Context) -> Result:
     """At least ``frozen_min_reports`` consecutive identical fixes of a segment over at
     least ``frozen_min_duration_s`` while every one of them reports SOG of at least
     ``frozen_min_sog_kn``: the receiver holds a stale fix while the vessel moves. Two
     identical fixes suffice when the slowest of those SOGs times the run's duration
-    reaches ``frozen_two_fix_motion_m``. Magnitude: the run's duration, seconds.
+    reaches ``frozen_two_fix_motion_m``. Whatever the SOG, a run the vessel leaves
+    by a step it could only make from the run's start is held too
+    (:func:`_held_then_jumped`). Magnitude: the run's duration, seconds.
     """
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
@@ -100,6 +136,9 @@ def frozen_position(ctx: Context) -> Result:
     mag = np.full(ctx.n, np.nan)
     fired[rows[hit]] = True
     mag[rows[hit]] = duration[hit]
+    held, held_s = _held_then_jumped(ctx)
+    fired[held] = True
+    mag[held] = held_s
     return fired, mag
 
 
