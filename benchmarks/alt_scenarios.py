@@ -1,7 +1,7 @@
 """Detection quality on scenarios from an *independent* generator (southern Baltic, around Bornholm).
 
     python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
-                                       [--vessels 130] [--hours 2.5] [--scatter-m 0]
+                                       [--vessels 130] [--hours 2.5] [--scatter-m 0] [--held-sog-zero]
 
 The detector's thresholds were developed against ``gnss_watch.simulate``; a
 detector can fit the quirks of one generator (its lanes, report timing, noise,
@@ -12,8 +12,9 @@ checked against the shipped land), analytic great-circle motion (slerp of unit
 vectors) at constant speed, one numpy random stream, millisecond tag-block
 times, a distance-ramp reception model in which the base stations are the
 receivers, its own interference recipes (position unavailable / silent / frozen
-fix / dead reckoning inside jamming discs, or with ``--scatter-m`` fixes
-scattering around the true position instead of frozen ones; constant-offset, slow-drift,
+fix / dead reckoning inside jamming discs; with ``--scatter-m`` fixes
+scattering around the true position instead of frozen ones, with
+``--held-sog-zero`` frozen ones reporting SOG 0; constant-offset, slow-drift,
 convergence and circle spoofing) and its own field encoding via pyais. Only the
 output contract is shared: ``truth.json`` and ``labels.csv`` as
 ``gnss_watch.evaluate`` reads them.
@@ -154,12 +155,14 @@ def _zones(rng: np.random.Generator, T: float, n: int) -> list[dict]:
     return zones
 
 
-def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: float, rng: np.random.Generator) -> None:
+def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: float, rng: np.random.Generator,
+         held_sog_zero: bool = False) -> None:
     """Degrade, in place, the reports of ships inside an active zone, per ship's receiver habit.
 
     With ``scatter_m`` > 0 the ships whose habit is 'frozen' scatter instead: each fix
     lies a half-normal ``scatter_m`` metres from the true position in a random
     direction (a receiver still computing fixes from jammed signals), SOG/COG held.
+    With ``held_sog_zero`` they hold the fix but report SOG 0.
     """
     for z in zones:
         d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
@@ -191,6 +194,8 @@ def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: floa
         rep.iloc[k, rep.columns.get_loc("lat")] = lat
         rep.iloc[k, rep.columns.get_loc("lon")] = lon
         rep.iloc[k, rep.columns.get_loc("second")] = rep["t"].to_numpy()[k].astype(int) % 60
+    elif held_sog_zero:
+        rep.iloc[rows[how == "frozen"], rep.columns.get_loc("sog")] = 0.0
 
 
 def _covered(lat, lon, share: float = 0.6) -> np.ndarray:
@@ -318,17 +323,18 @@ def _tag(fields: str) -> str:
 
 
 def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False,
-             scatter_m: float = 0.0) -> dict[str, Path]:
+             scatter_m: float = 0.0, held_sog_zero: bool = False) -> dict[str, Path]:
     """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths.
 
-    ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead (see :func:`_jam`).
+    ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead;
+    ``held_sog_zero``: they report SOG 0 while holding the fix (see :func:`_jam`).
     """
     rng = np.random.default_rng(seed)
     T = hours * 3600.0
     fl = _fleet(rng, vessels, T)
     rep = _reports(rng, fl, T)
     zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)))
-    _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)))  # own stream: the rest stays as without
+    _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)), held_sog_zero)  # own stream: the rest as without
     events = [] if clean else _spoof(rng, rep, fl, zones, T)
 
     row, st, rx = _receive(rng, rep["lat_true"], rep["lon_true"], rep["t"])
@@ -413,11 +419,13 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
     return files
 
 
-def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0) -> dict:
-    out = work / f"alt-{seed}{'-clean' if clean else ''}{f'-scatter{scatter_m:g}' if scatter_m > 0 else ''}"
+def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
+        held_sog_zero: bool = False) -> dict:
+    variant = (f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
+    out = work / f"alt-{seed}{'-clean' if clean else ''}{variant}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
-        files = generate(seed, out, vessels, hours, clean, scatter_m)
+        files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero)
     return table.score(seed, files, out)
 
 
@@ -430,14 +438,19 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/alt"))
     ap.add_argument("--scatter-m", type=float, default=0.0,
                     help="jammed receivers with the 'frozen' habit scatter their fixes by this much instead, metres")
+    ap.add_argument("--held-sog-zero", action="store_true",
+                    help="jammed receivers with the 'frozen' habit report SOG 0 while holding the fix")
     args = ap.parse_args()
 
     print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}"
-          + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else ""))
+          + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else "")
+          + ("; held fixes report SOG 0" if args.held_sog_zero else ""))
     print(table.HEADER)
     for seed in args.seeds:
-        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m)), flush=True)
-    print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m)))
+        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero)),
+              flush=True)
+    print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
+                              args.held_sog_zero)))
 
 if __name__ == "__main__":
     main()
