@@ -52,9 +52,10 @@ Rules, in order:
    ``min_score`` and it has a strong check (:data:`STRONG_CHECKS`; an episode
    resting on one kind of strong check needs ``min_reports_one_check`` reports)
    or at least ``weak_min_checks`` different weak checks on at least
-   ``weak_min_reports`` reports, in an episode holding no report that is no
-   live fix (:data:`UNRELIABLE_FIX_CHECKS`): SOG and COG judged against a
-   held or scattered track disagree with it. A lone speed or course mismatch is not one,
+   ``weak_min_reports`` reports, in an episode holding or bordering (the
+   vessel's report just before or after it, within ``merge_gap_s``) no report
+   that is no live fix (:data:`UNRELIABLE_FIX_CHECKS`): SOG and COG judged
+   against a held or scattered track disagree with it. A lone speed or course mismatch is not one,
    nor are ships merely reported close together (convergence alone). A
    single report with a strong check is enough when convergence also fired
    on it: a glitch does not carry three ships to one point at once.
@@ -362,10 +363,13 @@ def build_spoofing_events(
     weak_reports = np.bincount(ep, weights=weak_rows, minlength=len(first))
     score = pd.Series(score_of[idx]).groupby(ep).max().to_numpy()
     n_strong = strong.sum(axis=1)
-    # Fixes that are no live fix (held, dead-reckoned, scattered) inside the episode:
-    # SOG/COG mismatches next to them are judged against that track.
+    # Fixes that are no live fix (held, dead-reckoned, scattered) inside the episode or
+    # right next to it (within merge_gap_s): SOG/COG mismatches are judged against them.
     cum_unreliable = np.r_[0, np.cumsum(unreliable)]
     n_unreliable = cum_unreliable[last + 1] - cum_unreliable[first]
+    for side, step in ((first, -1), (last, 1)):
+        k = np.clip(side + step, 0, n - 1)
+        n_unreliable += unreliable[k] & (mmsi[k] == mmsi[side]) & (np.abs(t[k] - t[side]) <= cfg.merge_gap_s)
     enough = ((n_strong > 1) | ((n_strong == 1) & (n_range >= cfg.min_reports_one_check))) | (
         (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports) & (n_unreliable == 0)
     ) | ((n_strong >= 1) & by_ep["convergence"].to_numpy())
