@@ -25,11 +25,13 @@ Rules, in order:
    cleared). The stretch from the jump away up to (not including) the
    return is filled. With no return seen, the stretch ends where the fix is
    lost (reports without a position: spoofing handing over to jamming).
-   Else, when it is the vessel's only jump and the vessel was heard with at
-   least as many fixes before it as after (the track heard first and longest
-   is taken as the real one: a spoof still on when the recording ends), it
-   runs to the last fix of the vessel's heard stretch; otherwise nothing is
-   filled, as which side of the jump is real is unknown.
+   Else, when it is the vessel's only jump, made straight from a live fix
+   nothing flagged (not the fix coming back after an outage, nor the snap
+   back from a circle), and the vessel was heard with at least as many fixes
+   before it as after (the track heard first and longest is taken as the
+   real one: a spoof still on when the recording ends), it runs to the last
+   fix of the vessel's heard stretch; otherwise nothing is filled, as which
+   side of the jump is real is unknown.
    A flagged run that continues the track before it and ends in an
    impossible step is the real track flagged from the wrong side (a check
    that anchored on a long displaced stretch after it): the step out of the
@@ -234,14 +236,16 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     return jump, np.c_[first[wrong], last[wrong]], succ[wrong]
 
 
-def _jump_stretches(fx: _Fixes, jump: np.ndarray, n: int, cfg: EventsConfig) -> tuple[np.ndarray, np.ndarray]:
+def _jump_stretches(
+    fx: _Fixes, jump: np.ndarray, live: np.ndarray, n: int, cfg: EventsConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """Table rows inside a jump-away..jump-back stretch, and the rows that are the returns.
 
     ``jump`` (per fix, the check's flags after :func:`_jump_seeds`) is updated
     in place: a flagged run that starts at a return is the check anchoring on
     the displaced stretch and judging the real track from there, so its flags
     are cleared. Each flagged run's first fix is a jump away; only MMSIs with
-    one are visited (a few).
+    one are visited (a few). ``live`` (per fix): neither flagged nor stale.
     """
     fill = np.zeros(n, dtype=bool)
     ret = np.zeros(n, dtype=bool)
@@ -266,10 +270,12 @@ def _jump_stretches(fx: _Fixes, jump: np.ndarray, n: int, cfg: EventsConfig) -> 
                 if len(lost):
                     fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
                     done = j + lost[0]
-                elif len(ks) and only_jump and j - lo >= ks[-1] - j + 1:
-                    # The vessel's only jump, with at least as many fixes before it as
-                    # after: the track heard first and longest is the real one, and the
-                    # spoof was still on when the recording (or the heard stretch) ended.
+                elif len(ks) and only_jump and live[j - 1] and fx.rows[j] - fx.rows[j - 1] == 1 and (
+                        j - lo >= ks[-1] - j + 1):
+                    # The vessel's only jump, straight off a live fix nothing flagged, with
+                    # at least as many fixes before it as after: the track heard first and
+                    # longest is the real one, and the spoof was still on when the
+                    # recording (or the heard stretch) ended.
                     fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
                     done = int(ks[-1])
                 continue
@@ -312,7 +318,9 @@ def build_spoofing_events(
     div = df["track_divergence"].fillna(False).to_numpy(dtype=bool)[fx.rows]
     snap = np.r_[False, div[:-1] & (fx.mmsi[1:] == fx.mmsi[:-1])] & ~div
     seeds &= ~snap
-    fill, ret = _jump_stretches(fx, seeds, n, cfg)
+    unreliable = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
+    quiet = ~df["kind"].astype(str).isin(["spoofing", "jamming"]).to_numpy() & ~unreliable
+    fill, ret = _jump_stretches(fx, seeds, quiet[fx.rows], n, cfg)
     ret[fx.rows[snap]] = True
     jump = np.zeros(n, dtype=bool)
     jump[fx.rows] = seeds
@@ -331,7 +339,6 @@ def build_spoofing_events(
     ev = fired_checks(df["reasons"].iloc[cand]).reindex(columns=names, fill_value=False).to_numpy(dtype=bool, copy=True)
     ev[:, names.index("impossible_jump")] = jump[cand]
     ev[np.ix_(ret[cand], [names.index(c) for c in JUMP_ARTEFACTS])] = False
-    unreliable = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
     ev[unreliable[cand]] = False
     flagged = np.zeros(n, dtype=bool)
     flagged[cand] = ev.any(axis=1)

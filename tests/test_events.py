@@ -196,6 +196,25 @@ def test_a_spoof_still_on_when_the_recording_ends_runs_to_its_end(second_jump: b
         assert len(events) == 1 and (ids.to_numpy() == np.where(jumped, "S0001", "")).all()
 
 
+@pytest.mark.parametrize("before", ["dead_reckoning", "circle"])
+def test_a_jump_back_from_a_stale_or_spoofed_stretch_does_not_run_to_the_end(before: str) -> None:
+    """The live fix coming back after dead reckoning and an outage, or the snap back from a
+    circle that left the track smoothly, is the vessel's only jump: not a spoof to the end."""
+    df = track(230_000_018, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    t = seconds(df)
+    off = t.between(1200, 2390)
+    df.loc[off, "lat"] += 0.1  # 11 km off the track
+    if before == "dead_reckoning":
+        df.loc[off, ["kind", "reasons", "score"]] = ["jamming", "dead_reckoning", 0.6]
+        df.loc[t.between(2300, 2390), ["lat", "lon"]] = np.nan  # then no fix at all
+        df.loc[t.between(2300, 2390), ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.7]
+    else:
+        flag(df, off, "circle")
+    flag(df, t == 2400, "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert (ids.to_numpy()[t.to_numpy() > 2400] == "").all()
+
+
 @pytest.mark.parametrize("heard_between, n_events", [(False, 1), (True, 2)])
 def test_a_silence_inside_a_spoof_does_not_split_it_but_clean_fixes_do(heard_between: bool, n_events: int) -> None:
     df = track(230_000_011, 59.8, 24.5, 90, 12, 0, 5400, 60)
