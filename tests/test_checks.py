@@ -374,11 +374,11 @@ def test_late_satellite_copy_is_not_a_jump():
 
 # --- erratic fix ---------------------------------------------------------------------------
 
-def scattered(mmsi: int = 230000001, sigma_m: float = 1000.0, seed: int = 0) -> pd.DataFrame:
-    """12 kn eastwards, 20 s reports; reports 30-89 (20 min) scattered around the true
-    position by half-normal ``sigma_m`` in random directions (a jammed receiver still
-    computing fixes), SOG/COG as before."""
-    df = leg(mmsi, 59.5, 21.0, 12, 90, 120, 20)
+def scattered(mmsi: int = 230000001, sigma_m: float = 1000.0, seed: int = 0, every_s: float = 20) -> pd.DataFrame:
+    """12 kn eastwards, a report every ``every_s`` seconds; reports 30-89 scattered around
+    the true position by half-normal ``sigma_m`` in random directions (a jammed receiver
+    still computing fixes), SOG/COG as before."""
+    df = leg(mmsi, 59.5, 21.0, 12, 90, 120, every_s)
     g = np.random.default_rng(seed)
     k = slice(30, 89)
     la, lo = destination(df.loc[k, "lat"], df.loc[k, "lon"], g.uniform(0, 360, 60), np.abs(g.normal(0, sigma_m, 60)))
@@ -392,6 +392,13 @@ def test_erratic_fix_fires_on_fixes_scattering_around_the_track(sigma_m):
     assert res["erratic_fix"].iloc[30:90].mean() > 0.8
     assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
     assert res.loc[res["erratic_fix"], "erratic_fix_mag"].between(500, 2 * 3704).all()
+
+
+def test_erratic_fix_sees_sustained_scatter_below_the_jump_tolerance():
+    # 150 m of scatter at 10 s: no step is out of reach, but no ship sails such a track.
+    res = check(build(scattered(sigma_m=150.0, every_s=10)), "erratic_fix")
+    assert res["erratic_fix"].iloc[30:90].mean() > 0.6
+    assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
 
 
 def test_erratic_fix_quiet_on_coherent_displacements_and_second_transmitters():
@@ -413,6 +420,18 @@ def test_erratic_fix_quiet_on_coherent_displacements_and_second_transmitters():
     assert quiet(circle_track(1000, 7, 2, every_s=180))
     # Scatter far beyond any receiver's integrity limit is a spoof's business, not this check's.
     assert quiet(scattered(sigma_m=50_000, seed=1))
+    # GNSS noise of a working receiver (40 m RMS, Class B without DGNSS) at rest and under way.
+    for speed in (0.0, 12.0):
+        jitter = leg(230000004, 60.0, 25.0, speed, 45, 300, 2, device="B")
+        noise = rng().normal(0, 40, (300, 2))
+        jitter["lat"] += noise[:, 0] / 111_000
+        jitter["lon"] += noise[:, 1] / 55_000
+        assert quiet(jitter)
+    # Two ships 400 km apart on one MMSI, taking turns irregularly (A A B B A ...).
+    a = leg(256288000, 59.04, 21.80, 13, 46, 120, 10)
+    b = leg(256288000, 60.06, 29.17, 11.5, 276, 120, 10, t0_s=4)
+    b["time"] += pd.to_timedelta(np.where(np.arange(120) % 4 < 2, 0, 10), unit="s")
+    assert quiet(a, b)
 
 
 def test_erratic_fix_quiet_on_real_recordings(dma):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..geo import KNOT_MS, haversine_m, local_xy
 from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
@@ -176,6 +177,43 @@ def _spikes(ctx: Context, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return b, east, north
 
 
+def _sustained_scatter(ctx: Context) -> np.ndarray:
+    """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment,
+    at most ``erratic_window_s`` long, whose median scatter exceeds
+    ``erratic_min_scatter_m``.
+
+    A fix's scatter is how much longer the path through it is than the straight line
+    between its neighbours, one fix away and two fixes away, whichever is less: near
+    zero on any track a ship sails (GNSS noise of metres), the scatter itself where
+    fixes are scattered. Per segment, so two transmitters on one MMSI are two tracks;
+    detours beyond ``2 * erratic_max_offset_m`` are jumps, not scatter, and left out.
+    """
+    cfg = ctx.cfg
+    width = cfg.erratic_scatter_fixes
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    n = len(rows)
+    if n < width:
+        return np.zeros(0, dtype=np.int64)
+    seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    scatter = np.full(n, np.inf)
+    for k in (1, 2):
+        a, b, c = np.arange(n - 2 * k), np.arange(k, n - k), np.arange(2 * k, n)
+        detour = (haversine_m(lat[a], lon[a], lat[b], lon[b]) + haversine_m(lat[b], lon[b], lat[c], lon[c])
+                  - haversine_m(lat[a], lon[a], lat[c], lon[c]))
+        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], detour, np.nan))
+    scatter[~np.isfinite(scatter) | (scatter > 2 * cfg.erratic_max_offset_m)] = np.nan
+    runs = sliding_window_view(scatter, width)
+    one = (seg[width - 1:] == seg[: n - width + 1]) & (t[width - 1:] - t[: n - width + 1] <= cfg.erratic_window_s)
+    enough = np.isfinite(runs).sum(axis=1) > width // 2
+    with np.errstate(invalid="ignore"):
+        level = np.nanmedian(np.where(enough[:, None], runs, 0.0), axis=1)
+    start = np.flatnonzero(one & enough & (level > cfg.erratic_min_scatter_m))
+    mark = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(mark, start, 1)
+    np.add.at(mark, start + width, -1)
+    return rows[np.cumsum(mark[:-1]) > 0]
+
+
 def erratic_fix(ctx: Context) -> Result:
     """The fix scatters around the track: a degraded receiver (jamming), not a spoof.
 
@@ -193,7 +231,10 @@ def erratic_fix(ctx: Context) -> Result:
       false position, not a second transmitter taking turns);
     * three consecutive fixes each out of reach of the other two
       (``impossible_jump``'s reach) within ``2 * erratic_max_offset_m`` of one
-      another: scatter too wide for a spike's neighbours to agree.
+      another: scatter too wide for a spike's neighbours to agree;
+    * ``erratic_scatter_fixes`` consecutive fixes of a track segment whose
+      median scatter (:func:`_sustained_scatter`) exceeds
+      ``erratic_min_scatter_m``: scatter below any impossible step, sustained.
 
     The stretch then reaches the vessel's other excursions (spikes, steps out
     of reach) within ``erratic_window_s`` before and after it: the same
@@ -234,6 +275,10 @@ def erratic_fix(ctx: Context) -> Result:
         ac > ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a]))
     np.add.at(mark, a[triple], 1)
     np.add.at(mark, c[triple] + 1, -1)
+    # Scatter below any single impossible step, but sustained.
+    sustained = np.searchsorted(rows, _sustained_scatter(ctx))  # rows are ascending table rows
+    np.add.at(mark, sustained, 1)
+    np.add.at(mark, sustained + 1, -1)
     on = np.cumsum(mark[:-1]) > 0
     if not on.any():
         return fired, mag
