@@ -401,6 +401,17 @@ def test_erratic_fix_sees_sustained_scatter_below_the_jump_tolerance():
     assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
 
 
+def test_erratic_fix_stretch_keeps_to_its_vessel():
+    # Scatter shown by its median alone (no excursion anywhere), alone and next to
+    # another vessel's jumps: the stretch neither fails nor reaches the other vessel.
+    for parts in ([scattered(sigma_m=130.0, every_s=10)],
+                  [scattered(sigma_m=130.0, every_s=10), teleport_track(mmsi=230000009)]):
+        res = check(build(*parts), "erratic_fix")
+        hit = res[res["erratic_fix"]]
+        assert len(hit) > 10 and (hit["mmsi"] == 230000001).all()
+        assert hit["erratic_fix_mag"].between(100, 500).all()
+
+
 def test_erratic_fix_quiet_on_coherent_displacements_and_second_transmitters():
     def quiet(*parts: pd.DataFrame) -> bool:
         return not check(build(*parts), "erratic_fix")["erratic_fix"].any()

@@ -177,10 +177,10 @@ def _spikes(ctx: Context, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return b, east, north
 
 
-def _sustained_scatter(ctx: Context) -> np.ndarray:
+def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment,
     at most ``erratic_window_s`` long, whose median scatter exceeds
-    ``erratic_min_scatter_m``.
+    ``erratic_min_scatter_m``, and the highest such median over each row, metres.
 
     A fix's scatter is how much longer the path through it is than the straight line
     between its neighbours, one fix away and two fixes away, whichever is less: near
@@ -193,7 +193,7 @@ def _sustained_scatter(ctx: Context) -> np.ndarray:
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
     n = len(rows)
     if n < width:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
     scatter = np.full(n, np.inf)
     for k in (1, 2):
@@ -208,10 +208,11 @@ def _sustained_scatter(ctx: Context) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         level = np.nanmedian(np.where(enough[:, None], runs, 0.0), axis=1)
     start = np.flatnonzero(one & enough & (level > cfg.erratic_min_scatter_m))
-    mark = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(mark, start, 1)
-    np.add.at(mark, start + width, -1)
-    return rows[np.cumsum(mark[:-1]) > 0]
+    top = np.zeros(n)
+    for k in range(width):
+        np.maximum.at(top, start + k, level[start])
+    hit = top > 0
+    return rows[hit], top[hit]
 
 
 def erratic_fix(ctx: Context) -> Result:
@@ -238,8 +239,8 @@ def erratic_fix(ctx: Context) -> Result:
 
     The stretch then reaches the vessel's other excursions (spikes, steps out
     of reach) within ``erratic_window_s`` before and after it: the same
-    receiver's scatter. Magnitude: the widest scatter in the stretch, metres (a spike's offset from
-    the track, a triple's longest side).
+    receiver's scatter. Magnitude: the widest scatter in the stretch, metres (a
+    spike's offset from the track, a triple's longest side, a median scatter).
     """
     cfg = ctx.cfg
     rows, _, bad = raw_steps(ctx)  # the kinematic rows, MMSI then time order
@@ -276,20 +277,22 @@ def erratic_fix(ctx: Context) -> Result:
     np.add.at(mark, a[triple], 1)
     np.add.at(mark, c[triple] + 1, -1)
     # Scatter below any single impossible step, but sustained.
-    sustained = np.searchsorted(rows, _sustained_scatter(ctx))  # rows are ascending table rows
+    sustained_rows, sustained_level = _sustained_scatter(ctx)
+    sustained = np.searchsorted(rows, sustained_rows)  # both are ascending table rows
     np.add.at(mark, sustained, 1)
     np.add.at(mark, sustained + 1, -1)
     on = np.cumsum(mark[:-1]) > 0
     if not on.any():
         return fired, mag
-    # Reach out to the excursions within the window on either side of each stretch.
-    ex = np.flatnonzero(excursion)
+    # Reach out to the excursions within the window on either side of each stretch
+    # (the window keeps to the stretch's MMSI).
+    ex = np.append(np.flatnonzero(excursion), len(rows))  # a sentinel past the end
     first = np.flatnonzero(on & ~np.r_[False, on[:-1]])
     last = np.flatnonzero(on & ~np.r_[on[1:], False])
     lo = ex[np.searchsorted(ex, window_first(mmsi, t, cfg.erratic_window_s)[first])]
     order = np.arange(len(rows))[::-1]  # reversed time within each MMSI: the window after
-    hi_rev = window_first(mmsi[::-1], -t[::-1], cfg.erratic_window_s)[order[last]]
-    hi = ex[np.searchsorted(ex, order[hi_rev], side="right") - 1]
+    end = order[window_first(mmsi[::-1], -t[::-1], cfg.erratic_window_s)[order[last]]]
+    hi = np.r_[-1, ex][np.searchsorted(ex, end, side="right")]
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
     np.add.at(mark, np.minimum(lo, first), 1)
     np.add.at(mark, np.maximum(hi, last) + 1, -1)
@@ -297,6 +300,7 @@ def erratic_fix(ctx: Context) -> Result:
     scatter = np.zeros(len(rows))
     np.maximum.at(scatter, b, size)
     np.maximum.at(scatter, a[triple] + 1, wide[triple])
+    np.maximum.at(scatter, sustained, sustained_level)
     stretch = np.cumsum(on & ~np.r_[False, on[:-1]])
     fired[rows[on]] = True
     mag[rows[on]] = pd.Series(scatter[on]).groupby(stretch[on]).transform("max").to_numpy()
