@@ -186,7 +186,7 @@ class _Fixes:
 def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``impossible_jump`` per fix, kept only where it can start a spoofed stretch.
 
-    Dropped: jumps on a stale fix (frozen or dead-reckoned); runs of jumps
+    Dropped: jumps on no live fix (frozen, dead-reckoned or erratic); runs of jumps
     right after one that lie on the track of the last live fix (the fix
     coming back, judged from the stale anchor); runs at the start (end) of a
     vessel's recording left (entered) by a plausible step (the check's anchor
@@ -295,7 +295,7 @@ def build_spoofing_events(
 
     Needs ``time, mmsi, lat, lon, sog, cog, pos_valid, implied_sog_kn,
     bearing_deg, score, kind, reasons`` and the check columns
-    ``impossible_jump, track_divergence, dead_reckoning, frozen_position``.
+    ``impossible_jump, track_divergence`` and :data:`UNRELIABLE_FIX_CHECKS`.
     Returns the events (:data:`EVENT_COLUMNS`: ``start``/``end`` tz-aware UTC
     of the first and last report, ``lat``/``lon`` = ``claimed_lat``/
     ``claimed_lon`` = median position of the episode's flagged reports

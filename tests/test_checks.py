@@ -198,14 +198,16 @@ def test_a_held_fix_left_by_a_jump_is_frozen_whatever_sog_says(sog):
 
 
 def test_no_held_fix_where_the_ship_stood_still_or_a_spoof_jumped_in():
-    # Moored with a repeated fix, then sailing off from it.
+    # Moored with a repeated fix, then sailing off from it; or spoofed 30 km away after 2 h.
     moored = leg(230000006, 59.9, 24.0, 0, 90, 60, 10)
     sail = leg(230000006, 59.9, 24.0, 8, 90, 60, 10, t0_s=600)
+    still = leg(230000008, 59.9, 24.0, 0, 0, 40, 180, sog=0.0)
+    away = leg(230000008, *destination(59.9, 24.0, 45, 30000), 0, 0, 20, 180, t0_s=40 * 180, sog=0.0)
     # A fixed false point 5 km off, entered and left by jumps.
     spoof = leg(230000007, 59.5, 21.0, 12, 90, 120, 10)
     spoof.loc[30:90, ["lat", "lon"]] = destination(59.5, 21.1, 0.0, 5000.0)
     spoof.loc[30:90, "sog"] = 0.0
-    res = check(build(moored, sail, spoof), "frozen_position")
+    res = check(build(moored, sail, spoof, still, away), "frozen_position")
     assert not res["frozen_position"].any()
 
 
@@ -410,6 +412,32 @@ def test_erratic_fix_stretch_keeps_to_its_vessel():
         hit = res[res["erratic_fix"]]
         assert len(hit) > 10 and (hit["mmsi"] == 230000001).all()
         assert hit["erratic_fix_mag"].between(100, 500).all()
+
+
+def test_erratic_fix_keeps_apart_vessels_transmitters_and_far_jumps():
+    def put(df, i, base, bearing, dist):
+        df.loc[i, "lat"], df.loc[i, "lon"] = destination(df.loc[base, "lat"], df.loc[base, "lon"], bearing, dist)
+
+    # Scatter at the end of one vessel's rows and the start of the next: each its own magnitude.
+    a, b = leg(230000001, 59.9, 24.0, 10, 90, 20, 60), leg(230000002, 59.5, 24.0, 10, 90, 20, 60)
+    put(a, 18, 17, 0, 3000)
+    put(a, 19, 17, 270, 4000)
+    put(b, 1, 0, 0, 2200)
+    put(b, 2, 0, 270, 3700)
+    both = check(build(a, b), "erratic_fix").groupby("mmsi")["erratic_fix_mag"].max()
+    alone = check(build(b), "erratic_fix")["erratic_fix_mag"].max()
+    assert both[230000002] == pytest.approx(alone) and both[230000001] > alone
+    # A jump of 30 km after scatter stays the jump check's: the stretch does not reach it.
+    c = leg(230000003, 57.5, 20.0, 12, 90, 180, 10)
+    put(c, 40, 40, 0, 1500)
+    put(c, 46, 46, 180, 1500)
+    c.loc[60:119, "lat"], c.loc[60:119, "lon"] = destination(c.loc[60:119, "lat"], c.loc[60:119, "lon"], 30, 30000)
+    res = check(build(c), "erratic_fix")
+    assert res["erratic_fix"].iloc[40:47].all() and not res["erratic_fix"].iloc[60:].any()
+    # A second transmitter on the MMSI 40 km away, reporting between scattered fixes.
+    other = leg(230000001, 59.9, 21.0, 12, 90, 20, 60, t0_s=5)
+    tr = build(scattered(sigma_m=150.0, every_s=10), other)
+    assert not check(tr, "erratic_fix").loc[(tr["lat"] > 59.8).to_numpy(), "erratic_fix"].any()
 
 
 def test_erratic_fix_quiet_on_coherent_displacements_and_second_transmitters():

@@ -78,10 +78,12 @@ def degraded_fix(ctx: Context) -> Result:
 def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Runs of at least ``frozen_min_reports`` identical fixes of an MMSI over at least
     ``frozen_min_duration_s``, entered by a step within reach, and left by a step out
-    of reach of the run's last report yet within reach of its first: the vessel was
-    gone from the fix long before the run ended, whatever SOG said (0 or not
-    available: transponders that lose the fix often zero it). Returns the rows fired
-    and the runs' durations, seconds."""
+    of reach of the run's last report yet within reach of its first at the speed the
+    vessel made as the fix froze (``sog_hint_factor`` x its SOG on the run's first,
+    last live, report or its speed into the run, plus the GNSS slack): the vessel
+    was gone from the fix long before the run ended, whatever SOG said later (0 or
+    not available: transponders that lose the fix often zero it). Returns the rows
+    fired and the runs' durations, seconds."""
     cfg = ctx.cfg
     rows, same, bad = raw_steps(ctx)
     if len(rows) == 0:
@@ -97,8 +99,15 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     k = np.flatnonzero(ok)
     nxt_k = np.minimum(nxt[k], len(rows) - 1)
     left = bad[nxt_k] & (mmsi[nxt_k] == mmsi[first[k]])
-    d = haversine_m(lat[first[k]], lon[first[k]], lat[nxt_k], lon[nxt_k])
-    left &= d <= ctx.reachable_m(ctx.step_limit_kn(rows[first[k]], rows[nxt_k]), t[nxt_k] - t[first[k]])
+    # ... within reach at the speed the vessel made as the fix froze: its SOG on the run's
+    # first report (the last live one), or its speed into the run. A ship lying still
+    # whose fix then jumps far is no held fix but a jump (impossible_jump's).
+    f, p = first[k], np.maximum(first[k] - 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        into = np.where(same[f], haversine_m(lat[p], lon[p], lat[f], lon[f]) / (t[f] - t[p]), np.nan)
+    speed_ms = np.nan_to_num(np.fmax(ctx.sog[rows[f]] * KNOT_MS, into), nan=0.0, posinf=0.0)
+    d = haversine_m(lat[f], lon[f], lat[nxt_k], lon[nxt_k])
+    left &= d <= cfg.sog_hint_factor * speed_ms * (t[nxt_k] - t[f]) + cfg.jump_distance_tolerance_m
     k = k[left]
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
     np.add.at(mark, first[k], 1)
@@ -187,6 +196,7 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     zero on any track a ship sails (GNSS noise of metres), the scatter itself where
     fixes are scattered. Per segment, so two transmitters on one MMSI are two tracks;
     detours beyond ``2 * erratic_max_offset_m`` are jumps, not scatter, and left out.
+    The median is over the other detours, needing more than half the run's fixes.
     """
     cfg = ctx.cfg
     width = cfg.erratic_scatter_fixes
@@ -222,7 +232,8 @@ def erratic_fix(ctx: Context) -> Result:
     somewhere new near the ship; a spoofer's fake fix is one coherent position or
     track (the receiver locks onto it), and a second transmitter on the MMSI is
     another track: one ship plus one other source never needs three places at
-    once. Evidence of three, firing on every fix from the first to the last:
+    once. Evidence of three, firing on every fix from the first to the last
+    (of the track segments that showed it: a second transmitter is another track):
 
     * two spikes of an MMSI (:func:`_spikes`: one-report excursions no ship can
       sail), not neighbours, at most ``erratic_window_s`` apart, each at most
@@ -248,12 +259,15 @@ def erratic_fix(ctx: Context) -> Result:
     mag = np.full(ctx.n, np.nan)
     if len(rows) < 3:
         return fired, mag
+    steps = np.r_[haversine_m(ctx.lat[rows[:-1]], ctx.lon[rows[:-1]], ctx.lat[rows[1:]], ctx.lon[rows[1:]]), 0.0]
     b, east, north = _spikes(ctx, rows)
     size = np.hypot(east, north)
     near_track = size <= cfg.erratic_max_offset_m
-    excursion = bad.copy()
-    excursion[b] = True
+    # The vessel's excursions a stretch may reach: spikes, and steps out of reach yet
+    # within the scatter's bounds (a jump farther is a spoof's, and stays evidence).
     b, east, north, size = b[near_track], east[near_track], north[near_track], size[near_track]
+    excursion = bad & (np.r_[0.0, steps[:-1]] <= 2 * cfg.erratic_max_offset_m)
+    excursion[b] = True
     mmsi, t = ctx.mmsi[rows], ctx.t[rows]
     lat, lon = ctx.lat[rows[b]], ctx.lon[rows[b]]
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
@@ -270,7 +284,6 @@ def erratic_fix(ctx: Context) -> Result:
     # Three consecutive fixes, each out of reach of the other two.
     a, c = np.arange(len(rows) - 2), np.arange(2, len(rows))
     ac = haversine_m(ctx.lat[rows[a]], ctx.lon[rows[a]], ctx.lat[rows[c]], ctx.lon[rows[c]])
-    steps = np.r_[haversine_m(ctx.lat[rows[:-1]], ctx.lon[rows[:-1]], ctx.lat[rows[1:]], ctx.lon[rows[1:]]), 0.0]
     wide = np.fmax(np.fmax(steps[a], steps[a + 1]), ac)
     triple = bad[a + 1] & bad[c] & (mmsi[a] == mmsi[c]) & (wide <= 2 * cfg.erratic_max_offset_m) & (
         ac > ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a]))
@@ -278,17 +291,24 @@ def erratic_fix(ctx: Context) -> Result:
     np.add.at(mark, c[triple] + 1, -1)
     # Scatter below any single impossible step, but sustained.
     sustained_rows, sustained_level = _sustained_scatter(ctx)
-    sustained = np.searchsorted(rows, sustained_rows)  # both are ascending table rows
+    sustained = np.searchsorted(rows, sustained_rows)  # rows are ascending table rows
     np.add.at(mark, sustained, 1)
     np.add.at(mark, sustained + 1, -1)
-    on = np.cumsum(mark[:-1]) > 0
-    if not on.any():
+    evidence = np.cumsum(mark[:-1]) > 0
+    if not evidence.any():
         return fired, mag
+    new_mmsi = np.r_[True, mmsi[1:] != mmsi[:-1]]
+
+    def stretches(on: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First and last index of each run of ``on`` within an MMSI, and each index's run number."""
+        start = on & (~np.r_[False, on[:-1]] | new_mmsi)
+        end = on & (~np.r_[on[1:], False] | np.r_[new_mmsi[1:], True])
+        return np.flatnonzero(start), np.flatnonzero(end), np.cumsum(start)
+
     # Reach out to the excursions within the window on either side of each stretch
     # (the window keeps to the stretch's MMSI).
     ex = np.append(np.flatnonzero(excursion), len(rows))  # a sentinel past the end
-    first = np.flatnonzero(on & ~np.r_[False, on[:-1]])
-    last = np.flatnonzero(on & ~np.r_[on[1:], False])
+    first, last, _ = stretches(evidence)
     lo = ex[np.searchsorted(ex, window_first(mmsi, t, cfg.erratic_window_s)[first])]
     order = np.arange(len(rows))[::-1]  # reversed time within each MMSI: the window after
     end = order[window_first(mmsi[::-1], -t[::-1], cfg.erratic_window_s)[order[last]]]
@@ -297,11 +317,16 @@ def erratic_fix(ctx: Context) -> Result:
     np.add.at(mark, np.minimum(lo, first), 1)
     np.add.at(mark, np.maximum(hi, last) + 1, -1)
     on = np.cumsum(mark[:-1]) > 0
+    # Only the track segments with evidence in the stretch: a second transmitter on the
+    # MMSI, reporting in between, is another track.
+    _, _, stretch = stretches(on)
+    seg = ctx.segment[rows]
+    key = stretch * (int(seg.max()) + 1) + seg
+    on &= np.isin(key, key[evidence])
     scatter = np.zeros(len(rows))
     np.maximum.at(scatter, b, size)
     np.maximum.at(scatter, a[triple] + 1, wide[triple])
     np.maximum.at(scatter, sustained, sustained_level)
-    stretch = np.cumsum(on & ~np.r_[False, on[:-1]])
     fired[rows[on]] = True
     mag[rows[on]] = pd.Series(scatter[on]).groupby(stretch[on]).transform("max").to_numpy()
     return fired, mag
