@@ -79,8 +79,8 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Runs of at least ``frozen_min_reports`` identical fixes of an MMSI over at least
     ``frozen_min_duration_s``, entered by a step within reach, and left by a step out
     of reach of the run's last report yet within reach of its first at the speed the
-    vessel made as the fix froze (``sog_hint_factor`` x its SOG on the run's first,
-    last live, report or its speed into the run, plus the GNSS slack): the vessel
+    vessel made as the fix froze (``sog_hint_factor`` x its SOG on the run's first
+    report or the one before, or its speed into the run, plus the GNSS slack): the vessel
     was gone from the fix long before the run ended, whatever SOG said later (0 or
     not available: transponders that lose the fix often zero it). Returns the rows
     fired and the runs' durations, seconds."""
@@ -100,12 +100,13 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     nxt_k = np.minimum(nxt[k], len(rows) - 1)
     left = bad[nxt_k] & (mmsi[nxt_k] == mmsi[first[k]])
     # ... within reach at the speed the vessel made as the fix froze: its SOG on the run's
-    # first report (the last live one), or its speed into the run. A ship lying still
-    # whose fix then jumps far is no held fix but a jump (impossible_jump's).
+    # first report or the one before (the last live ones), or its speed into the run. A
+    # ship lying still whose fix then jumps far is no held fix but a jump (impossible_jump's).
     f, p = first[k], np.maximum(first[k] - 1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         into = np.where(same[f], haversine_m(lat[p], lon[p], lat[f], lon[f]) / (t[f] - t[p]), np.nan)
-    speed_ms = np.nan_to_num(np.fmax(ctx.sog[rows[f]] * KNOT_MS, into), nan=0.0, posinf=0.0)
+    sog_before = np.where(same[f], ctx.sog[rows[p]], np.nan)
+    speed_ms = np.nan_to_num(np.fmax(np.fmax(ctx.sog[rows[f]], sog_before) * KNOT_MS, into), nan=0.0, posinf=0.0)
     d = haversine_m(lat[f], lon[f], lat[nxt_k], lon[nxt_k])
     left &= d <= cfg.sog_hint_factor * speed_ms * (t[nxt_k] - t[f]) + cfg.jump_distance_tolerance_m
     k = k[left]
