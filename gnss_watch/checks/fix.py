@@ -213,11 +213,12 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
                   - haversine_m(lat[a], lon[a], lat[c], lon[c]))
         scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], detour, np.nan))
     scatter[~np.isfinite(scatter) | (scatter > 2 * cfg.erratic_max_offset_m)] = np.nan
-    runs = sliding_window_view(scatter, width)
+    runs = np.sort(sliding_window_view(np.nan_to_num(scatter, nan=np.inf), width), axis=1)  # NaN last
     one = (seg[width - 1:] == seg[: n - width + 1]) & (t[width - 1:] - t[: n - width + 1] <= cfg.erratic_window_s)
-    enough = np.isfinite(runs).sum(axis=1) > width // 2
-    with np.errstate(invalid="ignore"):
-        level = np.nanmedian(np.where(enough[:, None], runs, 0.0), axis=1)
+    count = np.isfinite(runs).sum(axis=1)
+    enough = count > width // 2
+    at = np.arange(len(runs))
+    level = np.where(enough, 0.5 * (runs[at, np.maximum(count - 1, 0) // 2] + runs[at, count // 2]), np.nan)
     start = np.flatnonzero(one & enough & (level > cfg.erratic_min_scatter_m))
     top = np.zeros(n)
     for k in range(width):
