@@ -57,10 +57,11 @@ Rules, in order:
    ``weak_min_reports`` reports, in an episode holding or bordering (the
    vessel's report just before or after it, within ``merge_gap_s``) no report
    that is no live fix (:data:`UNRELIABLE_FIX_CHECKS`): SOG and COG judged
-   against a held or scattered track disagree with it. A lone speed or course mismatch is not one,
-   nor are ships merely reported close together (convergence alone). A
-   single report with a strong check is enough when convergence also fired
-   on it: a glitch does not carry three ships to one point at once.
+   against a held or scattered track disagree with it. A lone speed or
+   course mismatch is not one, nor are ships merely reported close together
+   (convergence alone). A single report with a strong check is enough when
+   convergence also fired on it: a glitch does not carry three ships to one
+   point at once.
 5. **Groups.** Events of different vessels whose claimed positions are
    within ``group_distance_m`` and whose times overlap share a ``group_id``
    (multi-vessel displacement to one point, e.g. an airport).
@@ -183,10 +184,12 @@ class _Fixes:
         return same & (step > cfg.jump_speed_kn * KNOT_MS * dt + cfg.jump_tolerance_m)
 
 
-def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _jump_seeds(
+    df: pd.DataFrame, fx: _Fixes, stale: np.ndarray, cfg: EventsConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``impossible_jump`` per fix, kept only where it can start a spoofed stretch.
 
-    Dropped: jumps on no live fix (frozen, dead-reckoned or erratic); runs of jumps
+    Dropped: jumps on no live fix (``stale``: frozen, dead-reckoned or erratic); runs of jumps
     right after one that lie on the track of the last live fix (the fix
     coming back, judged from the stale anchor); runs at the start (end) of a
     vessel's recording left (entered) by a plausible step (the check's anchor
@@ -199,7 +202,6 @@ def _jump_seeds(df: pd.DataFrame, fx: _Fixes, cfg: EventsConfig) -> tuple[np.nda
     first and last fix and the fix the jump moved to (indices into ``fx``).
     """
     jump = df["impossible_jump"].fillna(False).to_numpy(dtype=bool)[fx.rows]
-    stale = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
     jump &= ~stale[fx.rows]
     same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
     first = np.flatnonzero(jump & ~(np.r_[False, jump[:-1]] & same_prev))
@@ -312,13 +314,13 @@ def build_spoofing_events(
     mmsi = df["mmsi"].to_numpy()
     n = len(df)
     fx = _Fixes.of(df, t, cfg)
-    seeds, moved_runs, moved_to = _jump_seeds(df, fx, cfg)
+    unreliable = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
+    seeds, moved_runs, moved_to = _jump_seeds(df, fx, unreliable, cfg)
     # The fix right after a stretch that drifted off the track (track_divergence) is the
     # ship back on it: a jump there is the snap back, no jump away.
     div = df["track_divergence"].fillna(False).to_numpy(dtype=bool)[fx.rows]
     snap = np.r_[False, div[:-1] & (fx.mmsi[1:] == fx.mmsi[:-1])] & ~div
     seeds &= ~snap
-    unreliable = df[list(UNRELIABLE_FIX_CHECKS)].fillna(False).to_numpy(dtype=bool).any(axis=1)
     quiet = ~df["kind"].astype(str).isin(["spoofing", "jamming"]).to_numpy() & ~unreliable
     fill, ret = _jump_stretches(fx, seeds, quiet[fx.rows], n, cfg)
     ret[fx.rows[snap]] = True
