@@ -85,7 +85,7 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     not available: transponders that lose the fix often zero it). Returns the rows
     fired and the runs' durations, seconds."""
     cfg = ctx.cfg
-    rows, same, bad = raw_steps(ctx)
+    rows, same, bad, step = raw_steps(ctx)
     if len(rows) == 0:
         return rows, np.zeros(0)
     mmsi, t, lat, lon = ctx.mmsi[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
@@ -104,7 +104,7 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     # ship lying still whose fix then jumps far is no held fix but a jump (impossible_jump's).
     f, p = first[k], np.maximum(first[k] - 1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        into = np.where(same[f], haversine_m(lat[p], lon[p], lat[f], lon[f]) / (t[f] - t[p]), np.nan)
+        into = np.where(same[f], step[f] / (t[f] - t[p]), np.nan)
     sog_before = np.where(same[f], ctx.sog[rows[p]], np.nan)
     speed_ms = np.nan_to_num(np.fmax(np.fmax(ctx.sog[rows[f]], sog_before) * KNOT_MS, into), nan=0.0, posinf=0.0)
     d = haversine_m(lat[f], lon[f], lat[nxt_k], lon[nxt_k])
@@ -153,8 +153,9 @@ def frozen_position(ctx: Context) -> Result:
     return fired, mag
 
 
-def _spikes(ctx: Context, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One-report excursions among ``rows`` (one MMSI after another, time order).
+def _spikes(ctx: Context, rows: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One-report excursions among ``rows`` (one MMSI after another, time order; ``step``:
+    metres from the row before, as :func:`raw_steps` gives them).
 
     Fix ``b`` between fixes ``a`` and ``c`` is a spike when the ship could not have
     gone from ``a`` to ``c`` by way of it: the detour ``|ab| + |bc|`` exceeds what
@@ -171,7 +172,7 @@ def _spikes(ctx: Context, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     t, lat, lon, sog = ctx.t[rows], ctx.lat[rows], ctx.lon[rows], ctx.sog[rows]
     dt = t[c] - t[a]
     ac = haversine_m(lat[a], lon[a], lat[c], lon[c])
-    detour = haversine_m(lat[a], lon[a], lat[b], lon[b]) + haversine_m(lat[b], lon[b], lat[c], lon[c])
+    detour = step[b] + step[c]  # a, b, c of one MMSI where it matters (checked below)
     with np.errstate(invalid="ignore", divide="ignore"):
         speed_ms = np.fmax(np.fmax.reduce([sog[a], sog[b], sog[c]]) * KNOT_MS, ac / dt)
     speed_ms = np.nan_to_num(speed_ms, nan=0.0, posinf=0.0)
@@ -256,19 +257,18 @@ def erratic_fix(ctx: Context) -> Result:
     spike's offset from the track, a triple's longest side, a median scatter).
     """
     cfg = ctx.cfg
-    rows, _, bad = raw_steps(ctx)  # the kinematic rows, MMSI then time order
+    rows, _, bad, step = raw_steps(ctx)  # the kinematic rows, MMSI then time order
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     if len(rows) < 3:
         return fired, mag
-    steps = np.r_[haversine_m(ctx.lat[rows[:-1]], ctx.lon[rows[:-1]], ctx.lat[rows[1:]], ctx.lon[rows[1:]]), 0.0]
-    b, east, north = _spikes(ctx, rows)
+    b, east, north = _spikes(ctx, rows, step)
     size = np.hypot(east, north)
     near_track = size <= cfg.erratic_max_offset_m
     # The vessel's excursions a stretch may reach: spikes, and steps out of reach yet
     # within the scatter's bounds (a jump farther is a spoof's, and stays evidence).
     b, east, north, size = b[near_track], east[near_track], north[near_track], size[near_track]
-    excursion = bad & (np.r_[0.0, steps[:-1]] <= 2 * cfg.erratic_max_offset_m)
+    excursion = bad & (step <= 2 * cfg.erratic_max_offset_m)
     excursion[b] = True
     mmsi, t = ctx.mmsi[rows], ctx.t[rows]
     lat, lon = ctx.lat[rows[b]], ctx.lon[rows[b]]
@@ -286,7 +286,7 @@ def erratic_fix(ctx: Context) -> Result:
     # Three consecutive fixes, each out of reach of the other two.
     a, c = np.arange(len(rows) - 2), np.arange(2, len(rows))
     ac = haversine_m(ctx.lat[rows[a]], ctx.lon[rows[a]], ctx.lat[rows[c]], ctx.lon[rows[c]])
-    wide = np.fmax(np.fmax(steps[a], steps[a + 1]), ac)
+    wide = np.fmax(np.fmax(step[a + 1], step[c]), ac)
     triple = bad[a + 1] & bad[c] & (mmsi[a] == mmsi[c]) & (wide <= 2 * cfg.erratic_max_offset_m) & (
         ac > ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a]))
     np.add.at(mark, a[triple], 1)

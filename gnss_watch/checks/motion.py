@@ -176,10 +176,10 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     return both | (fwd & bad)
 
 
-def raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``kinematic`` rows (MMSI, time order), whether each follows a row of the same
-    MMSI, and whether the step from that row is out of reach (``Context.reachable_m``).
-    Cached on ``ctx``."""
+    MMSI, whether the step from that row is out of reach (``Context.reachable_m``), and
+    its length, metres (0 at an MMSI's first row). Cached on ``ctx``."""
     if "raw_steps" in ctx.cache:
         return ctx.cache["raw_steps"]
     rows = np.flatnonzero(ctx.kinematic)
@@ -189,7 +189,7 @@ def raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     prev = np.where(same, np.roll(rows, 1), rows)
     dist = haversine_m(ctx.lat[prev], ctx.lon[prev], ctx.lat[rows], ctx.lon[rows])
     reach = ctx.reachable_m(ctx.step_limit_kn(rows, prev), ctx.t[rows] - ctx.t[prev])
-    ctx.cache["raw_steps"] = rows, same, same & (dist > reach)
+    ctx.cache["raw_steps"] = rows, same, same & (dist > reach), dist
     return ctx.cache["raw_steps"]
 
 
@@ -210,7 +210,7 @@ def jump_analysis(ctx: Context) -> Jumps:
     candidate = np.zeros(ctx.n, dtype=bool)
     excess = np.full(ctx.n, np.nan)
     from_m = np.full(ctx.n, np.nan)
-    rows, same, bad = raw_steps(ctx)
+    rows, same, bad, _ = raw_steps(ctx)
     starts = np.flatnonzero(~same)
     bounds = np.append(starts, len(rows))
     limit_ms = ctx.speed_limit_kn * KNOT_MS
@@ -280,7 +280,7 @@ def track_divergence(ctx: Context) -> Result:
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
-    rows, same, bad = raw_steps(ctx)
+    rows, same, bad, _ = raw_steps(ctx)
     if not bad.any():
         return fired, mag
     mmsi, t = ctx.mmsi[rows], ctx.t[rows]
