@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="files, glob patterns, or - for stdin")
     r.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    r.add_argument("--format", default="auto", choices=["auto", "nmea", "dma", "noaa", "aisdb", "digitraffic"],
+    r.add_argument("--format", default="auto", choices=["auto", "nmea", "dma", "noaa", "aisdb", "digitraffic", "csv"],
                    help="input format (default: detected per file)")
     r.add_argument("--config", metavar="FILE", help="TOML file overriding defaults (see 'gnss-watch config --show')")
     r.add_argument("--start", metavar="ISO8601",

@@ -21,6 +21,7 @@ from gnss_watch.ingest.tables import (
     _rot_from_ais,
     read_digitraffic,
     read_dma,
+    read_generic,
     read_noaa,
 )
 from gnss_watch.schema import BASE_STATION_DTYPES, POSITION_DTYPES
@@ -419,3 +420,85 @@ def test_aisdb_per_message_csv_by_type() -> None:
     if five:
         v = ds.vessels.set_index("mmsi").loc[int(five[-1]["MMSI"])]
         assert v["draught"] == pytest.approx(int(five[-1]["Draught"]) / 10)
+
+
+# ---------------------------------------------------------------------- generic CSV
+
+
+def test_generic_csv_round_trips_a_real_nmea_file(tmp_path: Path) -> None:
+    """A real NMEA file's positions, written as a plain decoded CSV, read back the same."""
+    from gnss_watch import read
+
+    nmea = read(str(DATA / "nmea" / "nmea_data_sample.txt")).positions
+    assert len(nmea) > 500
+    out = nmea[["mmsi", "lat", "lon", "sog", "cog", "heading", "second", "accuracy", "raim", "msg_type"]].copy()
+    out.insert(1, "Timestamp", (nmea["time"].astype("int64") // 10**6))  # epoch milliseconds
+    out["lat"], out["lon"] = out["lat"].fillna(91.0), out["lon"].fillna(181.0)
+    out.columns = ["MMSI", "Timestamp", "Latitude", "Longitude", "SOG", "COG", "True Heading", "UTC second",
+                   "position_accuracy", "RAIM", "Message Type"]
+    # the same report heard twice is one report in a table too
+    out = out.drop_duplicates(["MMSI", "Timestamp", "Latitude", "Longitude", "SOG", "COG"])
+    nmea = nmea.loc[out.index]
+    path = tmp_path / "export.csv"
+    out.to_csv(path, index=False)
+    ds = read(str(path))
+    assert ds.accounting.sources[str(path)] == "csv"
+    assert ds.accounting.used == len(nmea) and dict(ds.accounting.skipped) == {"header": 1}
+    got = ds.positions.sort_values(["time", "mmsi"], kind="stable").reset_index(drop=True)
+    want = nmea.sort_values(["time", "mmsi"], kind="stable").reset_index(drop=True)
+    for col in ("mmsi", "second", "accuracy", "raim", "msg_type", "device"):
+        assert got[col].astype(str).tolist() == want[col].astype(str).tolist(), col
+    assert (got["time"] - want["time"]).abs().max() < pd.Timedelta(milliseconds=1)
+    for col in ("lat", "lon", "sog", "cog", "heading"):
+        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), atol=1e-6, err_msg=col)
+
+
+def test_generic_csv_spellings_times_and_bad_rows() -> None:
+    lines = [
+        "Ship Name,mmsi,datetime,LAT,Lng,speed,course,Nav Status,class,IMO,vessel_type,draft,msg_type",
+        "ALPHA@@,230000001,2024-06-01T00:00:00Z,60.0,25.0,12.5,90,Under way using engine,Class A,IMO1234567,70,"
+        "8.5,1",
+        "ALPHA,230000001,2024-06-01 00:00:10,60.0,25.001,12.5,90,0,A,,,,",  # no offset: UTC
+        "BETA,230000002,1717200000,91,181,,,at anchor,B,,,,",  # epoch seconds; 91/181: no position
+        "GAMMA,230000003,01/06/2024 00:00:00,60.1,25.1,1,1,0,A,,,,",  # day or month first: ambiguous
+        ",230000004,2024-06-01T00:00:00Z,95.0,25.0,1,1,0,A,,,,",  # latitude out of range
+        "STATION,2300005,2024-06-01T00:00:00Z,60.2,25.2,,,,,,,,4",  # a base station
+        "ALPHA,230000001,2024-06-01T00:01:00Z,,,,,,,,,,5",  # static only
+    ]
+    pos, static, base, acct = run(read_generic, "\n".join(lines).encode())
+    assert acct.used == 5 and dict(acct.skipped) == {"header": 1, "invalid_field": 2}
+    assert pos.mmsi.tolist() == [230000001, 230000001, 230000002]
+    assert pos.time.tolist() == [pd.Timestamp("2024-06-01T00:00:00", tz="UTC"),
+                                 pd.Timestamp("2024-06-01T00:00:10", tz="UTC"),
+                                 pd.Timestamp(1717200000, unit="s", tz="UTC")]
+    assert pos.nav_status.tolist() == [0, 0, 1] and pos.device.tolist() == ["A", "A", "B"]
+    assert pos.lat.isna().tolist() == [False, False, True] and pos.sog.iloc[0] == 12.5
+    assert base.mmsi.tolist() == [2300005] and base.lat.iloc[0] == 60.2
+    assert sorted(static.mmsi.unique()) == [230000001, 230000002]  # a base station has no ship data
+    s = static[static["mmsi"] == 230000001].iloc[0]
+    assert (s["name"], s.imo, s.ship_type, s.draught) == ("ALPHA", 1234567, 70, 8.5)
+
+
+def test_generic_csv_is_sniffed_and_other_csv_is_not_ais(tmp_path: Path) -> None:
+    from gnss_watch import read
+    from gnss_watch.ingest import NotAISError
+
+    p = tmp_path / "track.csv"
+    p.write_text("mmsi,time,lat,lon\n230000001,2024-06-01T00:00:00Z,60.0,25.0\n")
+    assert len(read(str(p)).positions) == 1
+    q = tmp_path / "weather.csv"
+    q.write_text("time,lat,lon,wind\n2024-06-01T00:00:00Z,60.0,25.0,7\n")  # no MMSI: not AIS
+    with pytest.raises(NotAISError, match="not AIS"):
+        read(str(q))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 12), _garbage_line), max_size=12), st.sampled_from([7, 10_000]))
+def test_generic_csv_garbage_never_raises_and_keeps_accounts(inserts, chunk_lines):
+    lines = [f"{230000000 + i},2024-06-01T00:00:{i:02d}Z,60.0,25.0,10.0".encode() for i in range(12)]
+    for at, junk in sorted(inserts, reverse=True):
+        lines.insert(at, junk)
+    data = b"\n".join([b"mmsi,timestamp,lat,lon,sog", *lines])
+    pos, _, _, acct = run(read_generic, data, chunk_lines=chunk_lines)
+    assert acct.read == data.count(b"\n") + (not data.endswith(b"\n"))
+    assert set(range(230000000, 230000012)) <= set(pos.mmsi)

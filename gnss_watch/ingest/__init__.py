@@ -54,7 +54,7 @@ def _reader(fmt: str) -> Callable[..., Iterator[Batch]]:
     from . import tables  # the table readers import pandas' CSV machinery only when needed
 
     return {"dma": tables.read_dma, "noaa": tables.read_noaa, "aisdb": tables.read_aisdb,
-            "digitraffic": tables.read_digitraffic}[fmt]
+            "digitraffic": tables.read_digitraffic, "csv": tables.read_generic}[fmt]
 
 
 def parse_start(value: str | None) -> float | None:
@@ -80,7 +80,7 @@ def read(
     Parameters
     ----------
     paths: file paths, glob patterns, or ``-`` for stdin.
-    format: ``auto`` (sniffed per file) or one of ``nmea``, ``dma``, ``noaa``, ``aisdb``, ``digitraffic``.
+    format: ``auto`` (sniffed per file) or one of ``nmea``, ``dma``, ``noaa``, ``aisdb``, ``digitraffic``, ``csv`` (generic decoded CSV).
     config: settings (``config.ingest`` is used here); defaults when None.
     start: ISO 8601 time the recording began, used only to date NMEA files with no times at all
         and no base-station reports.

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from .base import IngestError, NotAISError
 
-FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic")
+FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic", "csv")
 SNIFF_BYTES = 64 * 1024
 
 _VDM = re.compile(rb"![A-Z]{2}VD[MO],")
@@ -90,6 +90,10 @@ def sniff(head: bytes) -> str | None:
         return "digitraffic"
     if _VDM.search(text):
         return "nmea"
+    from .tables import generic_header  # pandas' CSV machinery only when needed
+
+    if generic_header(first.decode("utf-8", "replace")):
+        return "csv"
     return None
 
 
@@ -117,8 +121,8 @@ def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Sourc
                 fmt = format if format != "auto" else sniff(head)
                 if fmt is None:
                     raise NotAISError(
-                        f"{member}: not AIS data (no !AIVDM/!AIVDO sentences, DMA/NOAA CSV header or "
-                        "Digitraffic JSON found in its first 64 KiB)"
+                        f"{member}: not AIS data (no !AIVDM/!AIVDO sentences, CSV header naming MMSI, time, "
+                        "latitude and longitude, or Digitraffic JSON found in its first 64 KiB)"
                     )
                 yield Source(member, buffered, fmt)
         finally:

@@ -295,8 +295,16 @@ class _Lines:
 # ----------------------------------------------------------------------- CSV driver
 
 
+def _squash(label: str) -> str:
+    """A header label compared without case, a leading '#', spaces, '_' or '-'."""
+    return re.sub(r"[\s_\-]+", "", label.strip().lstrip("#").strip().lower())
+
+
 def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...]) -> tuple[dict[int, str], int]:
-    """Field index -> canonical column, and the field count; ({}, 0) if not a header."""
+    """Field index -> canonical column, and the field count; ({}, 0) if not a header.
+
+    A label matches ``columns`` as it is (lower case, leading '#' dropped) or squashed
+    (:func:`_squash`)."""
     try:
         labels = next(csv.reader([line.lstrip("\ufeff")]), [])
     except csv.Error:
@@ -304,8 +312,9 @@ def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...])
     found: dict[int, str] = {}
     for i, label in enumerate(labels):
         key = label.strip().lstrip("#").strip().lower()
-        if key in columns and columns[key] not in found.values():
-            found[i] = columns[key]
+        column = columns.get(key, columns.get(_squash(key)))
+        if column is not None and column not in found.values():
+            found[i] = column
     if any(c not in found.values() for c in required):
         return {}, 0
     return found, len(labels)
@@ -771,6 +780,122 @@ def read_aisdb(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accountin
     table. Accounting unit: a physical line.
     """
     yield from _read_csv_table(stream, source, cfg, acct, "AISdb", AISDB_COLUMNS, AISDB_REQUIRED, _aisdb)
+
+
+# ------------------------------------------------------------------- generic CSV
+
+#: Header labels of a decoded position CSV as other tools and exports name them
+#: (compared lower case, with spaces, '_' and '-' removed) -> canonical column.
+_GENERIC_LABELS: dict[str, tuple[str, ...]] = {
+    "mmsi": ("mmsi", "userid", "user id", "mmsi number"),
+    "time": ("time", "timestamp", "datetime", "date time", "basedatetime", "ts", "time utc", "utc time",
+             "timestamp utc", "received time", "recorded at"),
+    "lat": ("lat", "latitude", "y"),
+    "lon": ("lon", "long", "lng", "longitude", "x"),
+    "sog": ("sog", "speed", "speed over ground", "sog knots", "speed knots"),
+    "cog": ("cog", "course", "course over ground"),
+    "heading": ("heading", "hdg", "true heading"),
+    "rot": ("rot", "rate of turn"),
+    "nav_status": ("nav status", "navigational status", "navigation status", "status"),
+    "second": ("second", "utc second", "timestamp second"),
+    "accuracy": ("accuracy", "position accuracy", "pos accuracy"),
+    "raim": ("raim", "raim flag"),
+    "msg_type": ("msg type", "message type", "message id", "msgtype"),
+    "device": ("class", "ais class", "transceiver class", "transceiver", "device"),
+    "name": ("name", "ship name", "vessel name"),
+    "callsign": ("callsign", "call sign"),
+    "imo": ("imo", "imo number"),
+    "ship_type": ("ship type", "vessel type", "shiptype"),
+    "destination": ("destination",),
+    "draught": ("draught", "draft"),
+}
+
+
+GENERIC_COLUMNS: dict[str, str] = {_squash(a): c for c, names in _GENERIC_LABELS.items() for a in names}
+GENERIC_REQUIRED = ("mmsi", "time", "lat", "lon")
+_BOOL_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+#: Epoch numbers above this are milliseconds (1e11 s is the year 5138).
+_EPOCH_MS_ABOVE = 1e11
+
+
+def generic_header(line: str) -> bool:
+    """Whether a CSV header line names an MMSI, a time, a latitude and a longitude column."""
+    try:
+        labels = next(csv.reader([line.lstrip("\ufeff")]), [])
+    except csv.Error:
+        return False
+    named = {GENERIC_COLUMNS.get(_squash(label)) for label in labels}
+    return all(c in named for c in GENERIC_REQUIRED)
+
+
+def _epoch_or_iso(s: pd.Series) -> pd.Series:
+    """UTC times from unix epoch numbers (seconds, or milliseconds above 1e11) or ISO 8601
+    text (no offset: UTC); NaT otherwise (day-first or month-first dates are ambiguous)."""
+    num = _num(s)
+    secs = num.where(num > _EPOCH_MS_ABOVE, num * 1000.0)  # milliseconds
+    epoch = pd.to_datetime(secs.where((secs >= 0) & (secs < 1e14)), unit="ms", utc=True)
+    iso = pd.to_datetime(s.where(num.isna()).astype(object), format="ISO8601", utc=True, errors="coerce")
+    return epoch.where(num.notna(), iso)
+
+
+def _generic(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
+    """Generic decoded CSV rows -> positions, static rows and (message type 4) base stations."""
+    time = _epoch_or_iso(_col(rows, "time"))
+    mmsi = _mmsi(_col(rows, "mmsi"))
+    lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
+    mtype = _int_in(_col(rows, "msg_type"), 1, 27)
+    ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
+    t = mtype.to_numpy()
+    base = ok & (t == 4)
+    pos = ok & (np.isnan(t) | np.isin(t, list(DEVICE_BY_TYPE)))
+    p = rows[pos]
+    klass = _lower(_col(rows, "device")).str.removeprefix("class").str.strip().str.upper()
+    device = klass.where(klass.isin(("A", "B")), mtype.map(DEVICE_BY_TYPE)).fillna("?")
+    nav = _int_in(_col(rows, "nav_status"), 0, 15).fillna(_code(_col(rows, "nav_status"), NAV_STATUS_TEXT))
+    positions = _positions(
+        p, time=time[pos], mmsi=mmsi[pos], lat=lat[pos], lon=lon[pos], **_kinematics(rows, pos),
+        rot=_num(_col(rows, "rot"))[pos], nav_status=nav[pos].fillna(-1),
+        second=_int_in(_col(rows, "second"), 0, 63)[pos].fillna(-1),
+        accuracy=_int_in(_code(_col(rows, "accuracy"), _BOOL_TEXT), 0, 1)[pos].fillna(-1),
+        raim=_int_in(_code(_col(rows, "raim"), _BOOL_TEXT), 0, 1)[pos].fillna(-1),
+        device=device[pos], station="", time_source="csv",
+    ).assign(msg_type=mtype[pos].fillna(0).astype(int).to_numpy())
+    imo = _col(rows, "imo").astype("string").str.strip().str.upper().str.removeprefix("IMO")
+    ship = ok & ~base
+    static = _static(
+        rows[ship], dedupe=True, time=time[ship], mmsi=mmsi[ship],
+        name=_text(_col(rows, "name"))[ship], callsign=_text(_col(rows, "callsign"))[ship],
+        imo=_int_in(imo.astype(object), 1, 2**30 - 1)[ship],
+        ship_type=_int_in(_col(rows, "ship_type"), 1, 255).fillna(
+            _code(_col(rows, "ship_type"), SHIP_TYPE_TEXT))[ship],
+        destination=_text(_col(rows, "destination"))[ship],
+        draught=_num(_col(rows, "draught"))[ship].where(lambda d: d > 0),
+    )
+    b = rows[base]
+    base_stations = conform(pd.DataFrame({"time": time[base], "mmsi": mmsi[base], "lat": lat[base],
+                                          "lon": lon[base], "station": ""}, index=b.index), BASE_STATION_DTYPES)
+    return Batch(positions.reset_index(drop=True), static, base_stations.reset_index(drop=True)), ok
+
+
+def read_generic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting) -> Iterator[Batch]:
+    """Read a decoded AIS CSV of no particular origin, one row per report.
+
+    The header names at least an MMSI, a time, a latitude and a longitude column, in
+    any order and under the common spellings of :data:`_GENERIC_LABELS`
+    (``mmsi,timestamp,lat,lon,sog,cog,heading`` or ``MMSI,Time,Latitude,Longitude``;
+    case, spaces, '_' and '-' do not matter); other columns are ignored. Times are
+    ISO 8601 (no offset means UTC) or unix epoch seconds or milliseconds; a
+    day-first or month-first date is ambiguous and counts as 'invalid_field'. SOG
+    knots, COG/heading degrees; 91/181 and the other AIS 'not available' values
+    mean unknown. Optional columns: UTC second (61-63 say the fix is manual,
+    dead-reckoned or lost), accuracy and RAIM (0/1 or true/false), navigational
+    status and ship type (ITU codes or DMA's text), message type (4: a base
+    station, 5/24: static only, else a position; it also gives the class), class
+    ('A', 'B', 'Class A'), name, call sign, IMO, destination, draught (metres).
+    Comma-separated only. Accounting unit: a physical line.
+    """
+    yield from _read_csv_table(stream, source, cfg, acct, "decoded AIS", GENERIC_COLUMNS, GENERIC_REQUIRED,
+                               _generic)
 
 
 # ---------------------------------------------------------------------- Digitraffic
