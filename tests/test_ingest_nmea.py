@@ -418,3 +418,27 @@ def test_impossible_years_are_not_times(tmp_path: Path, prefix: str) -> None:
     ds = read(str(write(tmp_path, lines)))
     assert (ds.positions["time"] == pd.Timestamp(T0, unit="s", tz="UTC")).all()
     assert balanced(ds.accounting)
+
+
+@pytest.mark.parametrize("stamp", [
+    "[2024-06-01T00:00:{s:02d}Z] ", "2024/06/01 00:00:{s:02d} ", "2024-06-01T00:00:{s:02d}Z,rx1,",
+    "2024-06-01T02:00:{s:02d}+02:00;", "rx1 {e} ", "{e}000\t", "<2024.06.01 00:00:{s:02d} UTC> ",
+])
+def test_logger_stamps_before_the_sentence(tmp_path: Path, stamp: str) -> None:
+    lines = [stamp.format(s=10 * i, e=1717200000 + 10 * i) + position(230000001, 60.0, 25.0 + i / 100)
+             for i in range(3)]
+    ds = read(str(write(tmp_path, lines)))
+    p = ds.positions
+    assert balanced(ds.accounting) and ds.accounting.used == 3
+    assert p["time"].tolist() == [pd.Timestamp(1717200000 + 10 * i, unit="s", tz="UTC") for i in range(3)]
+    assert (p["time_source"] == "leading").all()
+
+
+def test_a_prefix_without_a_time_leaves_the_sentence_undated(tmp_path: Path) -> None:
+    """'rx1,!AIVDM...' (a receiver's name, no time) is a sentence as if alone; a day-first
+    date is ambiguous, so no time either; '$GPGGA...!' is another sentence."""
+    lines = [tag(position(230000001, 60.0, 25.0), c=T0), "rx1," + position(230000002, 60.0, 25.1),
+             "01/06/2024 00:00:10 " + position(230000003, 60.0, 25.2), "$GPTXT,01,01,02,x!*00"]
+    ds = read(str(write(tmp_path, lines)))
+    assert balanced(ds.accounting) and ds.accounting.used == 3 and ds.accounting.skipped == {"other_nmea": 1}
+    assert (ds.positions["time"] == pd.Timestamp(T0, unit="s", tz="UTC")).all()  # the last time heard

@@ -49,6 +49,11 @@ _STATIC_TYPES = frozenset((5, 19, 24))
 _POSITION_TYPES = frozenset(DEVICE_BY_TYPE)
 
 _ISO = re.compile(rb"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")
+# A year-first date and time anywhere in a logger's prefix ('[2024/06/01 12:00:05 UTC] rx1:');
+# day- or month-first dates are ambiguous and not read.
+_ISO_IN = re.compile(rb"(?<!\d)(\d{4})[-/.](\d\d)[-/.](\d\d)[T _]?\s*(\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?"
+                     rb"\s*(Z|UTC|GMT|[+-]\d\d:?\d\d)?")
+_EPOCH_IN = re.compile(rb"(?<![\d.])(\d{13}|\d{10}(?:\.\d+)?)(?![\d.])")
 
 NAN = math.nan
 
@@ -70,19 +75,41 @@ def _plausible(t: float) -> float:
 
 
 def leading_time(prefix: bytes) -> float:
-    """Unix time from a logger's stamp before the sentence (epoch s or ms, or ISO 8601); NaN when none."""
+    """Unix time from a logger's stamp before the sentence; NaN when none.
+
+    The stamp is epoch seconds or milliseconds, or a year-first date and time
+    (ISO 8601 or with '/' or '.', no offset meaning UTC), alone or among other
+    fields ('[...]', a station name, separators).
+    """
     p = prefix.strip(b" \t,;:|")
     if not p:
         return NAN
     if p[0:1].isdigit() and _ISO.match(p):
         try:
             d = datetime.fromisoformat(p.decode().replace(" ", "T").replace("Z", "+00:00"))
+        except ValueError:  # e.g. nanoseconds: read below
+            pass
+        else:
+            if d.tzinfo is None:
+                d = d.replace(tzinfo=timezone.utc)
+            return _plausible(d.timestamp())
+    t = _epoch(p)
+    if t == t:
+        return t
+    m = _ISO_IN.search(p)
+    if m is not None:
+        y, mo, d_, h, mi, sec, frac, zone = m.groups()
+        try:
+            d = datetime(int(y), int(mo), int(d_), int(h), int(mi), int(sec or 0), tzinfo=timezone.utc)
         except ValueError:
             return NAN
-        if d.tzinfo is None:
-            d = d.replace(tzinfo=timezone.utc)
-        return _plausible(d.timestamp())
-    return _epoch(p)
+        offset = 0.0
+        if zone and zone[:1] in b"+-":
+            hh, mm = int(zone[1:3]), int(zone[-2:])
+            offset = (1 if zone[:1] == b"+" else -1) * (hh * 3600 + mm * 60)
+        return _plausible(d.timestamp() + float(frac or 0) - offset)
+    m = _EPOCH_IN.search(p)
+    return _epoch(m.group(1)) if m is not None else NAN
 
 
 def parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
@@ -388,12 +415,14 @@ class NmeaDecoder:
                         t, kind = t0, "leading"
                     sentence = line[end + 1:]
                 elif bang > 0:
-                    t = leading_time(line[:bang])
-                    if t != t:
-                        dollar = line.find(b"$")
-                        skipped["other_nmea" if 0 <= dollar < bang else "not_nmea"] += 1
+                    dollar = line.find(b"$")
+                    if 0 <= dollar < bang:
+                        skipped["other_nmea"] += 1
                         continue
-                    kind = "leading"
+                    # A prefix with no time in it (a receiver's name) leaves the sentence
+                    # undated, as if it stood alone.
+                    t = leading_time(line[:bang])
+                    kind = "leading" if t == t else ""
                     sentence = line[bang:]
                 else:
                     skipped["other_nmea" if b"$" in line[:8] and line.isascii() else "not_nmea"] += 1
