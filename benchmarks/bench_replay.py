@@ -1,8 +1,10 @@
 """End-to-end replay throughput against pyais's raw decode rate on the same file, in the same run.
 
-    python benchmarks/bench_replay.py [FILE]   (default: sample_data/gulf_of_finland.nmea.gz)
+    python benchmarks/bench_replay.py [FILE] [--repeat N]   (default: sample_data/gulf_of_finland.nmea.gz, 3)
 
-Runs, each in a fresh process so peak memory is its own:
+Runs, each in a fresh process so peak memory is its own, alternating N times
+(timings on a shared 2-core machine vary by +-20 % from run to run; each pair's
+ratio is printed and the median pair is reported):
 
 * pyais: ``pyais.decode(line)`` over every line of the (decompressed) file;
 * the full ``gnss-watch replay`` pipeline (ingest, tracks, checks, forest,
@@ -15,6 +17,7 @@ are a fixed start-up cost and are shown apart), peak RSS, and the slowest stage.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import resource
@@ -65,22 +68,33 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--phase":
         print(json.dumps(measure(sys.argv[2], sys.argv[3])))
         return
-    path = sys.argv[1] if len(sys.argv) > 1 else str(DEFAULT)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("file", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of runs (pyais, replay); the median is reported")
+    args = ap.parse_args()
+    path = args.file
 
     def run(kind: str) -> dict:
         r = subprocess.run([sys.executable, __file__, "--phase", kind, path], capture_output=True, text=True,
                            check=True)
         return json.loads(r.stdout)
 
-    base, ours = run("pyais"), run("replay")
+    pairs = []
+    for k in range(max(args.repeat, 1)):
+        base, ours = run("pyais"), run("replay")
+        ratio = (ours["lines"] / ours["seconds"]) / (base["lines"] / base["seconds"])
+        pairs.append((ratio, base, ours))
+        print(f"run {k + 1}: pyais {base['seconds']:.2f} s, replay {ours['seconds']:.2f} s, ratio {ratio:.2f}")
+    ratio, base, ours = sorted(pairs, key=lambda p: p[0])[len(pairs) // 2]
     r_base = base["lines"] / base["seconds"]
     r_ours = ours["lines"] / ours["seconds"]
-    print(f"file: {path} ({ours['lines']:,} lines)")
+    print(f"file: {path} ({ours['lines']:,} lines); the median of {len(pairs)} runs:")
     print(f"pyais.decode per line : {r_base:>9,.0f} lines/s  {base['seconds']:6.2f} s  peak RSS "
           f"{base['peak_rss_mb']:5,.0f} MB")
     print(f"gnss-watch replay     : {r_ours:>9,.0f} lines/s  {ours['seconds']:6.2f} s  peak RSS "
           f"{ours['peak_rss_mb']:5,.0f} MB  (imports before it: {ours['import_s']:.2f} s)")
-    print(f"ratio replay / pyais  : {r_ours / r_base:.2f}  (goal >= 0.5); with imports "
+    print(f"ratio replay / pyais  : {ratio:.2f}  (goal >= 0.5; runs {min(p[0] for p in pairs):.2f}.."
+          f"{max(p[0] for p in pairs):.2f}); with imports "
           f"{ours['lines'] / (ours['seconds'] + ours['import_s']) / r_base:.2f}")
     stages = ours["timings"]
     slow = max((k for k in stages if k not in ("elapsed",)), key=stages.get)
