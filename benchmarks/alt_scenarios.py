@@ -420,13 +420,13 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
 
 
 def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
-        held_sog_zero: bool = False) -> dict:
+        held_sog_zero: bool = False, thin_s: float = 0.0) -> dict:
     variant = (f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
     out = work / f"alt-{seed}{'-clean' if clean else ''}{variant}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
         files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero)
-    return table.score(seed, files, out)
+    return table.score(seed, files, out, thin_s)
 
 
 def main() -> None:
@@ -440,17 +440,20 @@ def main() -> None:
                     help="jammed receivers with the 'frozen' habit scatter their fixes by this much instead, metres")
     ap.add_argument("--held-sog-zero", action="store_true",
                     help="jammed receivers with the 'frozen' habit report SOG 0 while holding the fix")
+    ap.add_argument("--thin-s", type=float, default=0.0,
+                    help="replay each scenario thinned to one position report per vessel per this many seconds")
     args = ap.parse_args()
 
     print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}"
           + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else "")
-          + ("; held fixes report SOG 0" if args.held_sog_zero else ""))
+          + ("; held fixes report SOG 0" if args.held_sog_zero else "")
+          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
     print(table.HEADER)
     for seed in args.seeds:
-        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero)),
-              flush=True)
+        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
+                            args.thin_s)), flush=True)
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
-                              args.held_sog_zero)))
+                              args.held_sog_zero, args.thin_s)))
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Detection quality on simulated scenarios the thresholds were never tuned on.
 
     python benchmarks/eval_scenarios.py [--seeds 101 102 103 104 105] [--profile gulf_of_finland]
-                                        [--vessels 150] [--hours 3] [--clean-seed 201]
+                                        [--vessels 150] [--hours 3] [--clean-seed 201] [--thin-s K]
 
 For each seed: simulate (``gnss_watch.simulate``), replay (the full pipeline,
 timed), and score against the truth (``gnss_watch.evaluate``). Prints one row
@@ -9,6 +9,11 @@ per seed -- spoofing event precision/recall, zones found (IoU >= 0.3) and on
 time (10 min), jammed-vessel precision/recall, report-level precision/recall,
 replay seconds -- then the clean scenario's share of vessels with a spoofing
 event. Seeds 1-20 are the development range; report on seeds outside it.
+
+``--thin-s K`` replays each scenario thinned to the first position report of each
+vessel (MMSI and 0.5-degree cell) in every K-second bin (as satellite AIS or a thinned export would give it),
+written as a decoded CSV (static and base-station messages are left out), to see
+how detection holds at a sparser reporting rate.
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from gnss_watch.evaluate import evaluate
+from gnss_watch.ingest import read
 from gnss_watch.replay import replay
+from gnss_watch.schema import unix_seconds
 from gnss_watch.simulate import FILES, simulate
 
 
@@ -27,23 +36,46 @@ def _fmt(x: float | None) -> str:
     return "  n/a" if x is None else f"{x:5.3f}"
 
 
-def score(seed: int, files: dict[str, Path], out: Path) -> dict:
-    """Replay a scenario's NMEA file into ``out``/results (timed) and score it against its truth."""
+def thinned_csv(nmea: Path, every_s: float, path: Path) -> Path:
+    """``nmea``'s position reports, the first of each vessel in every ``every_s``-second bin, as a decoded CSV.
+
+    A vessel is an MMSI within one 0.5-degree cell (no fix: a cell of its own), so two ships sharing an MMSI
+    far apart are each thinned, as a sparse receiver would still hear both.
+    """
+    p = read(str(nmea)).positions
+    key = p.assign(bin=np.floor(unix_seconds(p["time"]) / every_s), cy=np.floor(p["lat"] / 0.5).fillna(-999),
+                   cx=np.floor(p["lon"] / 0.5).fillna(-999))
+    p = p[~key.duplicated(["mmsi", "bin", "cy", "cx"])]
+    out = p[["mmsi", "lat", "lon", "sog", "cog", "heading", "second", "accuracy", "raim", "msg_type"]].copy()
+    out.insert(1, "timestamp", p["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z")
+    out["lat"], out["lon"] = out["lat"].fillna(91.0), out["lon"].fillna(181.0)  # AIS 'not available'
+    out.to_csv(path, index=False)
+    return path
+
+
+def score(seed: int, files: dict[str, Path], out: Path, thin_s: float = 0.0) -> dict:
+    """Replay a scenario's NMEA file (or its ``thin_s`` thinned CSV) into ``out``/results (timed) and score it
+    against its truth."""
+    src, results = files["nmea"], out / "results"
+    if thin_s > 0:
+        src, results = thinned_csv(src, thin_s, out / f"thin{thin_s:g}.csv"), out / f"results-thin{thin_s:g}"
     t0 = time.perf_counter()
-    res = replay(str(files["nmea"]), out_dir=out / "results", progress=False)
+    res = replay(str(src), out_dir=results, progress=False)
     elapsed = time.perf_counter() - t0
-    ev = evaluate(files["truth"], out / "results", labels=files["labels"])
+    ev = evaluate(files["truth"], results, labels=files["labels"])
+    if thin_s > 0:
+        ev["reports"] = None  # the labels hold the reports thinned out too: report recall would mean nothing
     return {"seed": seed, "elapsed": elapsed, "lines": res.summary["lines"]["read"], "eval": ev,
             "summary": res.summary}
 
 
-def run(seed: int, profile: str, vessels: int, hours: float, clean: bool, work: Path) -> dict:
+def run(seed: int, profile: str, vessels: int, hours: float, clean: bool, work: Path, thin_s: float = 0.0) -> dict:
     out = work / f"{profile}-{seed}{'-clean' if clean else ''}"
     files = {k: out / FILES[k] for k in ("nmea", "truth", "labels")}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
         files = simulate(seed=seed, out_dir=out, vessels=vessels, hours=hours, profile=profile,
                          interference=not clean)
-    return score(seed, files, out)
+    return score(seed, files, out, thin_s)
 
 
 HEADER = ("seed  spoof P  spoof R  events  zones found/on time  jam-ves P  jam-ves R  report P  report R"
@@ -83,14 +115,17 @@ def main() -> None:
     ap.add_argument("--clean-seed", type=int, default=201)
     ap.add_argument("--work", type=Path, help="keep scenarios and results here, and reuse the scenarios found "
                                               "there (default: a temp dir); --vessels/--hours must match them")
+    ap.add_argument("--thin-s", type=float, default=0.0,
+                    help="replay each scenario thinned to one position report per vessel per this many seconds")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="gnss-watch-eval-"))
 
-    print(f"profile {args.profile}, {args.vessels} vessels, {args.hours} h; work dir {work}")
+    print(f"profile {args.profile}, {args.vessels} vessels, {args.hours} h; work dir {work}"
+          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
     print(HEADER)
     for seed in args.seeds:
-        print(row(run(seed, args.profile, args.vessels, args.hours, False, work)), flush=True)
-    print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work)))
+        print(row(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s)), flush=True)
+    print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work, args.thin_s)))
 
 if __name__ == "__main__":
     main()
