@@ -467,6 +467,7 @@ def test_generic_csv_spellings_times_and_bad_rows() -> None:
     ]
     pos, static, base, acct = run(read_generic, "\n".join(lines).encode())
     assert acct.used == 5 and dict(acct.skipped) == {"header": 1, "invalid_field": 2}
+    assert len(acct.warnings) == 1 and "1 rows have a time" in acct.warnings[0]  # the day-first date
     assert pos.mmsi.tolist() == [230000001, 230000001, 230000002]
     assert pos.time.tolist() == [pd.Timestamp("2024-06-01T00:00:00", tz="UTC"),
                                  pd.Timestamp("2024-06-01T00:00:10", tz="UTC"),

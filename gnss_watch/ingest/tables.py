@@ -838,9 +838,13 @@ def _epoch_or_iso(s: pd.Series) -> pd.Series:
     return epoch.where(num.notna(), iso)
 
 
-def _generic(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
-    """Generic decoded CSV rows -> positions, static rows and (message type 4) base stations."""
-    time = _epoch_or_iso(_col(rows, "time"))
+def _generic(rows: pd.DataFrame, unread_times: list[int]) -> tuple[Batch, np.ndarray]:
+    """Generic decoded CSV rows -> positions, static rows and (message type 4) base stations.
+
+    Adds the number of rows whose time was given but could not be read to ``unread_times[0]``."""
+    raw_time = _col(rows, "time")
+    time = _epoch_or_iso(raw_time)
+    unread_times[0] += int((raw_time.notna() & time.isna()).sum())
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     mtype = _int_in(_col(rows, "msg_type"), 1, 27)
@@ -894,8 +898,12 @@ def read_generic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Account
     ('A', 'B', 'Class A'), name, call sign, IMO, destination, draught (metres).
     Comma-separated only. Accounting unit: a physical line.
     """
+    unread = [0]
     yield from _read_csv_table(stream, source, cfg, acct, "decoded AIS", GENERIC_COLUMNS, GENERIC_REQUIRED,
-                               _generic)
+                               lambda rows: _generic(rows, unread))
+    if unread[0]:
+        acct.warnings.append(f"{source}: {unread[0]:,} rows have a time that is neither ISO 8601 nor unix "
+                             "seconds/milliseconds (day- and month-first dates are ambiguous); counted as invalid_field")
 
 
 # ---------------------------------------------------------------------- Digitraffic
