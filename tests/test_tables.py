@@ -246,6 +246,15 @@ def test_noaa_static_deduplicated_within_a_chunk_and_bad_rows():
     assert pd.isna(s.ship_type)  # NAIS code 1004 is not an ITU ship type
 
 
+def test_noaa_time_outside_the_ais_era_is_an_invalid_field_not_a_crash():
+    head = (DATA / "test_data_noaa_20230101.csv").read_text().split("\n", 1)[0]
+    row = "367000001,{t},43.0,-70.1,5.0,10.0,12.0,SHIP,,,,,,,,,A"
+    lines = [head] + [row.format(t=t) for t in ("9999-12-31T00:00:00", "1970-01-01T00:00:00", "2023-01-11T00:00:00")]
+    pos, _, _, acct = run(read_noaa, "\n".join(lines).encode())
+    assert acct.used == 1 and acct.skipped["invalid_field"] == 2
+    assert pos.time.tolist() == [pd.Timestamp("2023-01-11", tz="UTC")]
+
+
 # -------------------------------------------------------------------- Digitraffic
 
 
@@ -463,19 +472,23 @@ def test_generic_csv_spellings_times_and_bad_rows() -> None:
         "GAMMA,230000003,01/06/2024 00:00:00,60.1,25.1,1,1,0,A,,,,",  # day or month first: ambiguous
         ",230000004,2024-06-01T00:00:00Z,95.0,25.0,1,1,0,A,,,,",  # latitude out of range
         "STATION,2300005,2024-06-01T00:00:00Z,60.2,25.2,,,,,,,,4",  # a base station
+        "EPS,230000008,2024-06-01T00:00:00Z,60.3,25.3,63,1,0,A,,,,27",  # type 27: class from the type, SOG n/a
         "ALPHA,230000001,2024-06-01T00:01:00Z,,,,,,,,,,5",  # static only
+        "DELTA,230000007,20240601120005,60.1,25.1,1,1,0,A,,,,",  # compact stamp: no epoch (year 2611)
+        "DELTA,230000007,9999-12-31T00:00:00,60.1,25.1,1,1,0,A,,,,",  # a sentinel, not a time
     ]
     pos, static, base, acct = run(read_generic, "\n".join(lines).encode())
-    assert acct.used == 5 and dict(acct.skipped) == {"header": 1, "invalid_field": 2}
-    assert len(acct.warnings) == 1 and "1 rows have a time" in acct.warnings[0]  # the day-first date
-    assert pos.mmsi.tolist() == [230000001, 230000001, 230000002]
-    assert pos.time.tolist() == [pd.Timestamp("2024-06-01T00:00:00", tz="UTC"),
-                                 pd.Timestamp("2024-06-01T00:00:10", tz="UTC"),
-                                 pd.Timestamp(1717200000, unit="s", tz="UTC")]
-    assert pos.nav_status.tolist() == [0, 0, 1] and pos.device.tolist() == ["A", "A", "B"]
-    assert pos.lat.isna().tolist() == [False, False, True] and pos.sog.iloc[0] == 12.5
+    assert acct.used == 6 and dict(acct.skipped) == {"header": 1, "invalid_field": 4}
+    assert len(acct.warnings) == 1 and "3 rows have a time" in acct.warnings[0]
+    assert pos.mmsi.tolist() == [230000001, 230000001, 230000002, 230000008]
+    assert pos.time.tolist()[:3] == [pd.Timestamp("2024-06-01T00:00:00", tz="UTC"),
+                                     pd.Timestamp("2024-06-01T00:00:10", tz="UTC"),
+                                     pd.Timestamp(1717200000, unit="s", tz="UTC")]
+    assert pos.nav_status.tolist() == [0, 0, 1, 0] and pos.device.tolist() == ["A", "A", "B", "A-LR"]
+    assert pos.lat.isna().tolist() == [False, False, True, False] and pos.sog.iloc[0] == 12.5
+    assert pd.isna(pos.sog.iloc[3])
     assert base.mmsi.tolist() == [2300005] and base.lat.iloc[0] == 60.2
-    assert sorted(static.mmsi.unique()) == [230000001, 230000002]  # a base station has no ship data
+    assert 2300005 not in set(static.mmsi)  # a base station has no ship data
     s = static[static["mmsi"] == 230000001].iloc[0]
     assert (s["name"], s.imo, s.ship_type, s.draught) == ("ALPHA", 1234567, 70, 8.5)
 

@@ -29,6 +29,8 @@ SKIP_REASONS: dict[str, str] = {
     "unsupported_type": "AIS message type that pyais cannot decode (e.g. 0 or 28-63)",
     "invalid_field": "decoded, but a field is out of range (MMSI 0, latitude 95, a date that does not exist)",
     "duplicate": "the same message already received (another station, another network)",
+    "bad_time": "a logger's time stamp before the sentence that does not read as a time within 1990..2100 "
+                "(a day-first date, a clock reset to 1970)",
     "undated": "no receive time and no base-station report to date it from",
 }
 

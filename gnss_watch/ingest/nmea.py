@@ -52,8 +52,13 @@ _ISO = re.compile(rb"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\
 # A year-first date and time anywhere in a logger's prefix ('[2024/06/01 12:00:05 UTC] rx1:');
 # day- or month-first dates are ambiguous and not read.
 _ISO_IN = re.compile(rb"(?<!\d)(\d{4})[-/.](\d\d)[-/.](\d\d)[T _]?\s*(\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?"
-                     rb"\s*(Z|UTC|GMT|[+-]\d\d:?\d\d)?")
+                     rb"\s*(Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)?(?!\d)")
 _EPOCH_IN = re.compile(rb"(?<![\d.])(\d{13}|\d{10}(?:\.\d+)?)(?![\d.])")
+# Something meant as a time: a date, a clock time or a long number. A prefix holding one
+# that does not read as a plausible time (a day-first date, a clock reset to 1970) is a
+# bad stamp, not a receiver's name.
+_STAMPISH = re.compile(rb"(?<!\d)(?:\d{4}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]\d{4})(?!\d)"
+                       rb"|(?<!\d)\d\d?:\d\d:\d\d(?!\d)|(?<![\d.])\d{9,}")
 
 NAN = math.nan
 
@@ -105,11 +110,14 @@ def leading_time(prefix: bytes) -> float:
             return NAN
         offset = 0.0
         if zone and zone[:1] in b"+-":
-            hh, mm = int(zone[1:3]), int(zone[-2:])
-            offset = (1 if zone[:1] == b"+" else -1) * (hh * 3600 + mm * 60)
+            digits = zone[1:].replace(b":", b"")
+            offset = (1 if zone[:1] == b"+" else -1) * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
         return _plausible(d.timestamp() + float(frac or 0) - offset)
-    m = _EPOCH_IN.search(p)
-    return _epoch(m.group(1)) if m is not None else NAN
+    for m in _EPOCH_IN.finditer(p):  # a counter or serial number may come first
+        t = _epoch(m.group(1))
+        if t == t:
+            return t
+    return NAN
 
 
 def parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
@@ -420,8 +428,12 @@ class NmeaDecoder:
                         skipped["other_nmea"] += 1
                         continue
                     # A prefix with no time in it (a receiver's name) leaves the sentence
-                    # undated, as if it stood alone.
+                    # undated, as if it stood alone; one with a time that cannot be read or
+                    # is implausible is a bad stamp, not to be replaced by a neighbour's.
                     t = leading_time(line[:bang])
+                    if t != t and _STAMPISH.search(line[:bang]):
+                        skipped["bad_time"] += 1
+                        continue
                     kind = "leading" if t == t else ""
                     sentence = line[bang:]
                 else:

@@ -207,8 +207,10 @@ _JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*"
 # Epoch values above this are milliseconds, below it seconds (1e11 s is the year 5138,
 # 1e11 ms is 1973).
 _EPOCH_MS_THRESHOLD = 1e11
-# datetime64[ns] ends in 2262.
-_EPOCH_MS_MAX = 9.2e12
+#: Receive times outside 1990..2100 are no AIS (it exists since ~2000): a clock reset,
+#: a sentinel such as 9999-12-31, or a number that is not a time. They count as
+#: 'invalid_field' (and would not fit the nanosecond timestamps downstream).
+_ERA = (pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
 
 _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 11, 12, 13, 32]] = True
@@ -339,7 +341,9 @@ def _read_csv_table(
     header_line: bytes | None = None
     fields: dict[int, str] = {}
     n_fields = n_before = 0
-    labels = {v: k for k, v in columns.items()}
+    labels: dict[str, str] = {}
+    for label, column in columns.items():
+        labels.setdefault(column, label)  # the first spelling names it
     want = ", ".join(repr(labels[c]) for c in required)
     for chunk in _line_chunks(stream, cfg.chunk_lines, cfg.max_line_length):
         lines = _Lines(chunk)
@@ -498,6 +502,11 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
+def _era(t: pd.Series) -> pd.Series:
+    """UTC times, NaT outside :data:`_ERA`."""
+    return t.where((t >= _ERA[0]) & (t < _ERA[1]))
+
+
 def _int_in(s: pd.Series, lo: float, hi: float) -> pd.Series:
     """Integral values within [lo, hi] as float; NaN otherwise (castable to Int*)."""
     v = _num(s)
@@ -576,7 +585,7 @@ def _static(rows: pd.DataFrame, dedupe: bool, **columns: Any) -> pd.DataFrame:
 
 def _dma(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     """DMA aisdk rows -> positions, static and base-station rows; the mask of rows used."""
-    time = pd.to_datetime(_col(rows, "time"), format="%d/%m/%Y %H:%M:%S", utc=True, errors="coerce")
+    time = _era(pd.to_datetime(_col(rows, "time"), format="%d/%m/%Y %H:%M:%S", utc=True, errors="coerce"))
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
@@ -637,7 +646,7 @@ def _dma(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
 
 def _noaa(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     """NOAA MarineCadastre rows -> positions and static rows; the mask of rows used."""
-    time = pd.to_datetime(_col(rows, "time"), format="ISO8601", utc=True, errors="coerce")
+    time = _era(pd.to_datetime(_col(rows, "time"), format="ISO8601", utc=True, errors="coerce"))
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
@@ -724,7 +733,7 @@ AISDB_REQUIRED = ("mmsi", "msg_type", "time", "lon", "lat")
 def _aisdb(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     """AISdb/exactEarth rows -> positions, static rows and base stations by message type."""
     stamp = pd.to_datetime(_col(rows, "time"), format="%Y%m%d_%H%M%S", utc=True, errors="coerce")
-    time = stamp + pd.to_timedelta(_num(_col(rows, "ms")).fillna(0).clip(0, 999), unit="ms")
+    time = _era(stamp + pd.to_timedelta(_num(_col(rows, "ms")).fillna(0).clip(0, 999), unit="ms"))
     mmsi = _mmsi(_col(rows, "mmsi"))
     mtype = _int_in(_col(rows, "msg_type"), 1, 27)
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
@@ -759,7 +768,8 @@ def _aisdb(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     b = rows[bs]
     parts = {k: _num(_col(b, f"utc_{k}")) for k in ("year", "month", "day", "hour", "minute")}
     parts["second"] = _num(_col(b, "second"))
-    utc = pd.to_datetime(pd.DataFrame(parts), errors="coerce", utc=True) if len(b) else pd.Series(dtype="datetime64[ns, UTC]")
+    utc = _era(pd.to_datetime(pd.DataFrame(parts), errors="coerce", utc=True)) if len(b) else pd.Series(
+        dtype="datetime64[ns, UTC]")
     base = conform(pd.DataFrame({
         "time": time[bs], "mmsi": mmsi[bs], "lat": lat[bs], "lon": lon[bs], "utc": utc,
         "utc_valid": utc.notna(), "utc_offset_s": (utc - time[bs]).dt.total_seconds(),
@@ -790,8 +800,8 @@ _GENERIC_LABELS: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi", "userid", "user id", "mmsi number"),
     "time": ("time", "timestamp", "datetime", "date time", "basedatetime", "ts", "time utc", "utc time",
              "timestamp utc", "received time", "recorded at"),
-    "lat": ("lat", "latitude", "y"),
-    "lon": ("lon", "long", "lng", "longitude", "x"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "long", "lng", "longitude"),
     "sog": ("sog", "speed", "speed over ground", "sog knots", "speed knots"),
     "cog": ("cog", "course", "course over ground"),
     "heading": ("heading", "hdg", "true heading"),
@@ -814,8 +824,6 @@ _GENERIC_LABELS: dict[str, tuple[str, ...]] = {
 GENERIC_COLUMNS: dict[str, str] = {_squash(a): c for c, names in _GENERIC_LABELS.items() for a in names}
 GENERIC_REQUIRED = ("mmsi", "time", "lat", "lon")
 _BOOL_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
-#: Epoch numbers above this are milliseconds (1e11 s is the year 5138).
-_EPOCH_MS_ABOVE = 1e11
 
 
 def generic_header(line: str) -> bool:
@@ -830,12 +838,11 @@ def generic_header(line: str) -> bool:
 
 def _epoch_or_iso(s: pd.Series) -> pd.Series:
     """UTC times from unix epoch numbers (seconds, or milliseconds above 1e11) or ISO 8601
-    text (no offset: UTC); NaT otherwise (day-first or month-first dates are ambiguous)."""
+    text (no offset: UTC); NaT otherwise (day-first or month-first dates are ambiguous,
+    compact 20240601120005 stamps are no epoch) and outside :data:`_ERA`."""
     num = _num(s)
-    secs = num.where(num > _EPOCH_MS_ABOVE, num * 1000.0)  # milliseconds
-    epoch = pd.to_datetime(secs.where((secs >= 0) & (secs < 1e14)), unit="ms", utc=True)
-    iso = pd.to_datetime(s.where(num.isna()).astype(object), format="ISO8601", utc=True, errors="coerce")
-    return epoch.where(num.notna(), iso)
+    iso = _era(pd.to_datetime(s.where(num.isna()).astype(object), format="ISO8601", utc=True, errors="coerce"))
+    return _epoch(s).where(num.notna(), iso)
 
 
 def _generic(rows: pd.DataFrame, unread_times: list[int]) -> tuple[Batch, np.ndarray]:
@@ -854,10 +861,12 @@ def _generic(rows: pd.DataFrame, unread_times: list[int]) -> tuple[Batch, np.nda
     pos = ok & (np.isnan(t) | np.isin(t, list(DEVICE_BY_TYPE)))
     p = rows[pos]
     klass = _lower(_col(rows, "device")).str.removeprefix("class").str.strip().str.upper()
-    device = klass.where(klass.isin(("A", "B")), mtype.map(DEVICE_BY_TYPE)).fillna("?")
+    device = mtype.map(DEVICE_BY_TYPE).fillna(klass.where(klass.isin(("A", "B")))).fillna("?")
     nav = _int_in(_col(rows, "nav_status"), 0, 15).fillna(_code(_col(rows, "nav_status"), NAV_STATUS_TEXT))
+    kin = _kinematics(rows, pos)
+    kin["sog"] = kin["sog"].where(~((t[pos] == 27) & (kin["sog"] >= 63)))  # type 27: 63 kn is 'not available'
     positions = _positions(
-        p, time=time[pos], mmsi=mmsi[pos], lat=lat[pos], lon=lon[pos], **_kinematics(rows, pos),
+        p, time=time[pos], mmsi=mmsi[pos], lat=lat[pos], lon=lon[pos], **kin,
         rot=_num(_col(rows, "rot"))[pos], nav_status=nav[pos].fillna(-1),
         second=_int_in(_col(rows, "second"), 0, 63)[pos].fillna(-1),
         accuracy=_int_in(_code(_col(rows, "accuracy"), _BOOL_TEXT), 0, 1)[pos].fillna(-1),
@@ -894,8 +903,9 @@ def read_generic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Account
     mean unknown. Optional columns: UTC second (61-63 say the fix is manual,
     dead-reckoned or lost), accuracy and RAIM (0/1 or true/false), navigational
     status and ship type (ITU codes or DMA's text), message type (4: a base
-    station, 5/24: static only, else a position; it also gives the class), class
-    ('A', 'B', 'Class A'), name, call sign, IMO, destination, draught (metres).
+    station, 5/24: static only, else a position; it gives the class), class ('A',
+    'B', 'Class A'; where no message type says), name, call sign, IMO, destination,
+    draught (metres).
     Comma-separated only. Accounting unit: a physical line.
     """
     unread = [0]
@@ -903,7 +913,8 @@ def read_generic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Account
                                lambda rows: _generic(rows, unread))
     if unread[0]:
         acct.warnings.append(f"{source}: {unread[0]:,} rows have a time that is neither ISO 8601 nor unix "
-                             "seconds/milliseconds (day- and month-first dates are ambiguous); counted as invalid_field")
+                             "seconds/milliseconds within 1990..2100 (day- and month-first dates are ambiguous); "
+                             "counted as invalid_field")
 
 
 # ---------------------------------------------------------------------- Digitraffic
@@ -947,11 +958,11 @@ def _flatten(rec: Any) -> dict[str, Any] | None:
 
 
 def _epoch(s: pd.Series) -> pd.Series:
-    """Epoch seconds or milliseconds (told apart by size) -> UTC time; NaT if invalid."""
+    """Epoch seconds or milliseconds (told apart by size) -> UTC time; NaT if invalid or outside :data:`_ERA`."""
     v = _num(s)
     ms = v.where(v > _EPOCH_MS_THRESHOLD, v * 1000.0)
-    ms = ms.where((ms >= 0) & (ms <= _EPOCH_MS_MAX))
-    return pd.to_datetime(ms, unit="ms", utc=True)
+    lo, hi = (t.value / 1e6 for t in _ERA)
+    return pd.to_datetime(ms.where((ms >= lo) & (ms < hi)), unit="ms", utc=True)
 
 
 def _rot_from_ais(raw: pd.Series) -> pd.Series:
