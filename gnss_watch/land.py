@@ -41,6 +41,7 @@ from .geo import EARTH_RADIUS_M, haversine_m
 
 LAND_FILE = "baltic_land_ne10m.geojson"
 LAKES_FILE = "baltic_lakes_ne10m.geojson"
+WORLD_LAND_FILE = "world_land_ne50m.json"
 #: Extent of the shipped polygons (lon_min, lat_min, lon_max, lat_max), degrees.
 BBOX = (9.0, 53.0, 31.0, 66.5)
 _CELL_DEG = 0.1
@@ -135,6 +136,15 @@ def _cached() -> tuple[shapely.Geometry, np.ndarray]:
 def land_geometry() -> shapely.MultiPolygon:
     """Land minus lakes as one prepared (Multi)Polygon in lon/lat degrees."""
     return _cached()[0]
+
+
+@lru_cache(maxsize=1)
+def world_land() -> np.ndarray:
+    """Natural Earth 50m land polygons of the whole world (lon/lat degrees), for drawing maps
+    outside :data:`BBOX` only: it draws lakes (the Great Lakes, Ladoga) as land and coasts
+    to ~1 km, too coarse to say whether a ship is on land."""
+    text = resources.files("gnss_watch").joinpath("data", WORLD_LAND_FILE).read_text(encoding="utf-8")
+    return shapely.get_parts(shapely.from_geojson(text))
 
 
 def _cell_grid() -> np.ndarray:

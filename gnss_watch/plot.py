@@ -95,8 +95,16 @@ def _hhmm(t: pd.Timestamp) -> str:
 
 
 def _land_path(bbox: tuple[float, float, float, float]) -> MplPath | None:
-    """Land (minus lakes) clipped to ``bbox`` as one compound path (exteriors CCW, holes CW)."""
-    geom = shapely.orient_polygons(shapely.clip_by_rect(land.land_geometry(), *bbox))
+    """Land clipped to ``bbox`` as one compound path (exteriors CCW, holes CW): the shipped
+    Baltic 10m land minus lakes within its box, the world's 50m land beyond it (which
+    draws lakes as land: Ladoga east of 31 E)."""
+    x0, y0, x1, y1 = bbox
+    bx0, by0, bx1, by1 = land.BBOX
+    geom = shapely.clip_by_rect(land.land_geometry(), *bbox)
+    if not (bx0 <= x0 and by0 <= y0 and x1 <= bx1 and y1 <= by1):
+        beyond = shapely.difference(shapely.clip_by_rect(land.world_land(), *bbox), shapely.box(*land.BBOX))
+        geom = shapely.union_all(np.r_[shapely.get_parts(geom), beyond])  # no seam along the box
+    geom = shapely.orient_polygons(geom)
     polys = [p for p in shapely.get_parts(geom) if isinstance(p, shapely.Polygon) and not p.is_empty]
     rings = [np.asarray(r.coords) for p in polys for r in (p.exterior, *p.interiors)]
     return MplPath.make_compound_path(*(MplPath(r, closed=True) for r in rings)) if rings else None

@@ -136,3 +136,18 @@ def test_degree_labels():
     fmt = ax.xaxis.get_major_formatter()
     assert fmt(-0.5, 0) == "0.5°W" and fmt(2, 0) == "2°E"
     assert ax.yaxis.get_major_formatter()(-3, 0) == "3°S"
+
+
+def test_maps_outside_the_baltic_draw_the_world_land():
+    """Traffic in other waters (the Bosphorus) gets a coastline from the 50m world land; the
+    Baltic box keeps the finer 10m land minus lakes (Ladoga is water there, land at 50m),
+    also on a map that reaches beyond the box."""
+    bosporus = plot._land_path((28.5, 40.8, 29.5, 41.4))
+    assert bosporus is not None
+    assert bosporus.contains_point((28.7, 41.2)) and bosporus.contains_point((29.1, 41.0))  # Europe, Asia
+    assert not bosporus.contains_point((28.9, 40.85))  # the Sea of Marmara
+    ladoga = plot._land_path((29.0, 59.9, 31.0, 61.5))
+    assert not ladoga.contains_point((30.9, 60.9))  # inside the Baltic box: lakes are water
+    wide = plot._land_path((29.0, 59.9, 33.0, 61.5))  # reaches past the box at 31 E
+    assert not wide.contains_point((30.9, 60.9))  # Ladoga in the box: still water
+    assert wide.contains_point((32.5, 60.0)) and wide.contains_point((30.5, 60.5))  # land either side
