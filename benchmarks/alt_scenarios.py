@@ -156,13 +156,15 @@ def _zones(rng: np.random.Generator, T: float, n: int) -> list[dict]:
 
 
 def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: float, rng: np.random.Generator,
-         held_sog_zero: bool = False) -> None:
+         held_sog_zero: bool = False, dr_silent: bool = False) -> None:
     """Degrade, in place, the reports of ships inside an active zone, per ship's receiver habit.
 
     With ``scatter_m`` > 0 the ships whose habit is 'frozen' scatter instead: each fix
     lies a half-normal ``scatter_m`` metres from the true position in a random
     direction (a receiver still computing fixes from jammed signals), SOG/COG held.
-    With ``held_sog_zero`` they hold the fix but report SOG 0.
+    With ``held_sog_zero`` they hold the fix but report SOG 0. With ``dr_silent`` the
+    'dead_reckoning' ones keep their normal UTC second instead of 62 (non-standard, but
+    the only sign left is then the track itself).
     """
     for z in zones:
         d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
@@ -184,7 +186,8 @@ def _jam(rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], scatter_m: floa
     rep.iloc[rows, rep.columns.get_loc("sog")] = np.where(keep, src["sog"].to_numpy(), 102.3)
     rep.iloc[rows, rep.columns.get_loc("cog")] = np.where(keep, src["cog"].to_numpy(), 360.0)
     sec = rep["second"].to_numpy()[rows]
-    rep.iloc[rows, rep.columns.get_loc("second")] = np.select([how == "unavailable", held[1]], [63, 62], sec)
+    standard_dr = held[1] & (not dr_silent)
+    rep.iloc[rows, rep.columns.get_loc("second")] = np.select([how == "unavailable", standard_dr], [63, 62], sec)
     rep.iloc[rows, rep.columns.get_loc("accuracy")] = False
     rep.iloc[rows, rep.columns.get_loc("transmitted")] = how != "silent"
     if scatter_m > 0:
@@ -323,18 +326,20 @@ def _tag(fields: str) -> str:
 
 
 def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False,
-             scatter_m: float = 0.0, held_sog_zero: bool = False) -> dict[str, Path]:
+             scatter_m: float = 0.0, held_sog_zero: bool = False, dr_silent: bool = False) -> dict[str, Path]:
     """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths.
 
     ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead;
-    ``held_sog_zero``: they report SOG 0 while holding the fix (see :func:`_jam`).
+    ``held_sog_zero``: they report SOG 0 while holding the fix; ``dr_silent``: dead-reckoning
+    receivers do not set UTC second 62 (see :func:`_jam`).
     """
     rng = np.random.default_rng(seed)
     T = hours * 3600.0
     fl = _fleet(rng, vessels, T)
     rep = _reports(rng, fl, T)
     zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)))
-    _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)), held_sog_zero)  # own stream: the rest as without
+    _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)), held_sog_zero,  # own stream: the rest as without
+         dr_silent)
     events = [] if clean else _spoof(rng, rep, fl, zones, T)
 
     row, st, rx = _receive(rng, rep["lat_true"], rep["lon_true"], rep["t"])
@@ -420,12 +425,13 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
 
 
 def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
-        held_sog_zero: bool = False, thin_s: float = 0.0) -> dict:
-    variant = (f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
+        held_sog_zero: bool = False, thin_s: float = 0.0, dr_silent: bool = False) -> dict:
+    variant = ((f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
+               + ("-drsilent" if dr_silent else ""))
     out = work / f"alt-{seed}{'-clean' if clean else ''}{variant}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
-        files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero)
+        files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero, dr_silent)
     return table.score(seed, files, out, thin_s)
 
 
@@ -440,6 +446,8 @@ def main() -> None:
                     help="jammed receivers with the 'frozen' habit scatter their fixes by this much instead, metres")
     ap.add_argument("--held-sog-zero", action="store_true",
                     help="jammed receivers with the 'frozen' habit report SOG 0 while holding the fix")
+    ap.add_argument("--dr-silent", action="store_true",
+                    help="dead-reckoning receivers keep their normal UTC second instead of 62")
     ap.add_argument("--thin-s", type=float, default=0.0,
                     help="replay each scenario thinned to one position report per vessel per this many seconds")
     args = ap.parse_args()
@@ -447,13 +455,14 @@ def main() -> None:
     print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}"
           + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else "")
           + ("; held fixes report SOG 0" if args.held_sog_zero else "")
+          + ("; dead reckoning without UTC second 62" if args.dr_silent else "")
           + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
     print(table.HEADER)
     for seed in args.seeds:
         print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
-                            args.thin_s)), flush=True)
+                            args.thin_s, args.dr_silent)), flush=True)
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
-                              args.held_sog_zero, args.thin_s)))
+                              args.held_sog_zero, args.thin_s, args.dr_silent)))
 
 if __name__ == "__main__":
     main()
