@@ -90,7 +90,7 @@ def sniff(head: bytes) -> str | None:
         return "digitraffic"
     if _VDM.search(text):
         return "nmea"
-    from .tables import generic_header  # pandas' CSV machinery only when needed
+    from .tables import generic_header  # the table readers load only when nothing else matched
 
     if generic_header(first.decode("utf-8", "replace")):
         return "csv"

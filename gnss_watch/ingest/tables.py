@@ -502,6 +502,11 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
+def _imo(s: pd.Series) -> pd.Series:
+    """IMO numbers, 'IMO9307839' or '9307839'; NaN unless 1..2^30-1."""
+    return _int_in(s.astype("string").str.strip().str.upper().str.removeprefix("IMO").astype(object), 1, 2**30 - 1)
+
+
 def _era(t: pd.Series) -> pd.Series:
     """UTC times, NaT outside :data:`_ERA`."""
     return t.where((t >= _ERA[0]) & (t < _ERA[1]))
@@ -664,7 +669,6 @@ def _noaa(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
         station="",
         time_source="csv",
     )
-    imo = _col(rows, "imo").astype("string").str.strip().str.removeprefix("IMO")
     static = _static(
         p,
         dedupe=True,
@@ -672,7 +676,7 @@ def _noaa(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
         mmsi=mmsi[ok],
         name=_text(_col(rows, "name"))[ok],
         callsign=_text(_col(rows, "callsign"))[ok],
-        imo=_int_in(imo.astype(object), 1, 2**30 - 1)[ok],
+        imo=_imo(_col(rows, "imo"))[ok],
         # ITU codes 1..255; pre-2015 NAIS codes (1001..1025) are not ITU codes.
         ship_type=_int_in(_col(rows, "ship_type"), 1, 255)[ok],
         draught=_num(_col(rows, "draught"))[ok].where(lambda d: d > 0),
@@ -828,12 +832,7 @@ _BOOL_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 
 def generic_header(line: str) -> bool:
     """Whether a CSV header line names an MMSI, a time, a latitude and a longitude column."""
-    try:
-        labels = next(csv.reader([line.lstrip("\ufeff")]), [])
-    except csv.Error:
-        return False
-    named = {GENERIC_COLUMNS.get(_squash(label)) for label in labels}
-    return all(c in named for c in GENERIC_REQUIRED)
+    return bool(_parse_header(line, GENERIC_COLUMNS, GENERIC_REQUIRED)[0])
 
 
 def _epoch_or_iso(s: pd.Series) -> pd.Series:
@@ -873,12 +872,11 @@ def _generic(rows: pd.DataFrame, unread_times: list[int]) -> tuple[Batch, np.nda
         raim=_int_in(_code(_col(rows, "raim"), _BOOL_TEXT), 0, 1)[pos].fillna(-1),
         device=device[pos], station="", time_source="csv",
     ).assign(msg_type=mtype[pos].fillna(0).astype(int).to_numpy())
-    imo = _col(rows, "imo").astype("string").str.strip().str.upper().str.removeprefix("IMO")
     ship = ok & ~base
     static = _static(
         rows[ship], dedupe=True, time=time[ship], mmsi=mmsi[ship],
         name=_text(_col(rows, "name"))[ship], callsign=_text(_col(rows, "callsign"))[ship],
-        imo=_int_in(imo.astype(object), 1, 2**30 - 1)[ship],
+        imo=_imo(_col(rows, "imo"))[ship],
         ship_type=_int_in(_col(rows, "ship_type"), 1, 255).fillna(
             _code(_col(rows, "ship_type"), SHIP_TYPE_TEXT))[ship],
         destination=_text(_col(rows, "destination"))[ship],
