@@ -516,3 +516,19 @@ def test_generic_csv_garbage_never_raises_and_keeps_accounts(inserts, chunk_line
     pos, _, _, acct = run(read_generic, data, chunk_lines=chunk_lines)
     assert acct.read == data.count(b"\n") + (not data.endswith(b"\n"))
     assert set(range(230000000, 230000012)) <= set(pos.mmsi)
+
+
+def test_table_headers_below_a_title_line_are_sniffed(tmp_path: Path) -> None:
+    from gnss_watch import read
+
+    p = tmp_path / "export.csv"
+    p.write_text("sep=,\nVessel positions, exported 2024-06-01\n\nmmsi,time,lat,lon\n"
+                 "230000001,2024-06-01T00:00:00Z,60.0,25.0\n")
+    ds = read(str(p))
+    assert ds.accounting.sources[str(p)] == "csv" and len(ds.positions) == 1
+    q = tmp_path / "noaa.csv"
+    q.write_text("title line\n" + (DATA / "test_data_noaa_20230101.csv").read_text())
+    assert read(str(q)).accounting.sources[str(q)] == "noaa"
+    r = tmp_path / "log.nmea"  # a comment line that merely starts like a DMA header stays NMEA
+    r.write_text("# timestamps are receive times\n" + (DATA / "nmea" / "nmea_data_sample.txt").read_text())
+    assert read(str(r)).accounting.sources[str(r)] == "nmea"

@@ -76,23 +76,29 @@ def _decompressed(name: str, raw: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:
         yield name, buffered
 
 
+#: The CSV header must be among this many first non-blank lines (exporters and
+#: spreadsheets sometimes put a title or 'sep=,' line above it).
+HEADER_SEARCH_LINES = 5
+
+
 def sniff(head: bytes) -> str | None:
     """Guess the format from the first bytes of (decompressed) content, or None."""
     text = head.lstrip(b"\xef\xbb\xbf")
-    first = text.split(b"\n", 1)[0].strip().lower()
-    if first.startswith(b"# timestamp") or (b"type of mobile" in first and b"mmsi" in first):
-        return "dma"
-    if b"mmsi" in first and b"basedatetime" in first:
-        return "noaa"
-    if first.startswith(b"mmsi,message_id,"):
-        return "aisdb"
+    lines = [x.strip().lower() for x in text.split(b"\n", 64)[:64] if x.strip()][:HEADER_SEARCH_LINES]
+    for line in lines:
+        if b"mmsi" in line and (line.startswith(b"# timestamp") or b"type of mobile" in line):
+            return "dma"
+        if b"mmsi" in line and b"basedatetime" in line:
+            return "noaa"
+        if line.startswith(b"mmsi,message_id,"):
+            return "aisdb"
     if b"timestampexternal" in text.lower() or (b'"mmsi"' in text and b'"features"' in text):
         return "digitraffic"
     if _VDM.search(text):
         return "nmea"
     from .tables import generic_header  # the table readers load only when nothing else matched
 
-    if generic_header(first.decode("utf-8", "replace")):
+    if any(generic_header(line.decode("utf-8", "replace")) for line in lines):
         return "csv"
     return None
 

@@ -46,6 +46,7 @@ from ..schema import (
 )
 from .accounting import Accounting
 from .base import Batch, IngestError
+from .sources import HEADER_SEARCH_LINES
 
 #: Columns of a ``Batch.static`` frame from these readers.
 STATIC_DTYPES: dict[str, str] = {
@@ -132,10 +133,6 @@ BASE_STATION_TEXT = "base station"
 # aisdk writes these placeholders in mixed case; AIS 6-bit text is upper case only, so
 # they can never be a transmitted name, call sign or destination.
 DMA_PLACEHOLDERS = ("Unknown", "Undefined")
-
-#: The CSV header must be among this many first non-blank lines (exporters and
-#: spreadsheets sometimes put a title or 'sep=,' line above it).
-HEADER_SEARCH_LINES = 5
 
 # Canonical columns read as text: free text must not be turned into numbers ('1E5' is a
 # valid call sign) and the rest is matched or parsed as text.
