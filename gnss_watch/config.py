@@ -443,6 +443,11 @@ class ZonesConfig:
     #: one report interval (ITU-R M.1371's longest nominal one, 3 min): losses
     #: spread wider are ships entering a zone one after another.
     switch_on_spread_s: float = 180.0
+    #: ... and more exactly at each one's first report after the switch-on: the instant
+    #: lies between its last good fix and its first lost one, this many seconds earlier
+    #: at most (one Class A report interval under way, ITU-R M.1371: a fix held a moment,
+    #: receive-time jitter). Ships entering one after another share no such instant.
+    switch_lag_s: float = 10.0
     #: An episode with no edge fix and no fix inside is placed at the vessel's fix
     #: at most this many seconds before or after it (the track segmenter's
     #: max_gap_s): ships at anchor report every 3 min and barely move.

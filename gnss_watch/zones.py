@@ -234,6 +234,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
         # SOG (knots) at the edge fixes: a ship at anchor cannot sail into a zone.
         "entry_sog": fix(prev_good, before <= cfg.boundary_max_gap_s, sog),
         "exit_sog": fix(next_good, after <= cfg.boundary_max_gap_s, sog),
+        # The earliest instant a jammer switching on could have caused the loss: the
+        # vessel's last good fix (less switch_lag_s), at most one report interval back.
+        "on_from": t[first] - np.minimum(before + cfg.switch_lag_s, cfg.switch_on_spread_s),
     })
     # Crossing ends: the edge fixes, else the first/last fix inside, else an older
     # or later fix (a slow or anchored ship has not gone far).
@@ -270,6 +273,17 @@ def _cluster(episodes: pd.DataFrame, cfg: ZonesConfig) -> np.ndarray:
     graph = coo_matrix((np.r_[d, d], (np.r_[i, j], np.r_[j, i])), shape=(len(loc), len(loc))).tocsr()
     labels[loc] = DBSCAN(eps=1.0, min_samples=cfg.cluster_min_samples, metric="precomputed").fit(graph).labels_
     return labels
+
+
+def _stabbed(k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Of episodes ``k``, those whose interval (``lo``, ``hi``] holds the instant that the most
+    of them hold (the earliest such instant): the ships one switching can explain, each
+    losing its fix at its first report after it, however often each reports."""
+    a, b = lo[k], hi[k]
+    held = ((a[None, :] < b[:, None]) & (b[:, None] <= b[None, :])).sum(axis=1)  # instants: the right ends
+    top = held == held.max()
+    at = b[top].min()
+    return k[(a < at) & (at <= b)]
 
 
 def _burst(k: np.ndarray, times: np.ndarray, width: float) -> np.ndarray:
@@ -322,6 +336,7 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
     w, burst = cfg.onset_window_s, cfg.switch_on_spread_s
+    on_from = e["on_from"].to_numpy()
     i, j = overlapping_pairs(s, s + burst)  # starts within one report interval of each other
     mm = e["mmsi"].to_numpy()
     # A loss or recovery counts only next to a good fix: an episode that begins as a
@@ -333,9 +348,10 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     win = []
     for c in np.unique(comp[np.bincount(comp)[comp] >= cfg.switch_min_vessels]).tolist():  # a few signatures
         k = np.flatnonzero(comp == c)
-        # A switching reaches every ship in reach within one report interval; ships
-        # entering or leaving one after another only chain up.
-        k = _burst(k, s, burst)
+        # A switch-on reaches every ship in reach at one instant, which each reports at
+        # its next report; ships entering one after another only chain up. A switch-off
+        # is seen within a report interval plus the time receivers take to fix again.
+        k = _stabbed(_burst(k, s, burst), on_from, s)
         k = _burst(k, f, burst)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
@@ -397,6 +413,7 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     whole = (np.zeros(len(e), dtype=int), [(float(s.min()), float(f.max()))])
     w = cfg.onset_window_s
     mm = e["mmsi"].to_numpy()
+    on_from = e["on_from"].to_numpy()
     plat, plon = e["p_lat"].to_numpy(), e["p_lon"].to_numpy()
     i, j = overlapping_pairs(s, s + w)
     seen = e["entry_lat"].notna().to_numpy()  # a loss right after a good fix (see _split_switchings)
@@ -412,11 +429,12 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
             continue
         if not _not_in_company(e, k, cfg):
             continue
-        t_on = s[k].min()
-        # Of a chain of losses minutes apart, those within one report interval of its first.
-        k = k[s[k] <= t_on + cfg.switch_on_spread_s]
+        # Of a chain of losses minutes apart, those within one report interval of its
+        # first that one switch-on instant explains.
+        k = _stabbed(k[s[k] <= s[k].min() + cfg.switch_on_spread_s], on_from, s)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
+        t_on = s[k].min()
         active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
         if len(active):
             pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
@@ -446,17 +464,19 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
 
 
 
-def _reversed(e: pd.DataFrame) -> pd.DataFrame:
+def _reversed(e: pd.DataFrame, cfg: ZonesConfig) -> pd.DataFrame:
     """Episodes with time running backwards: starts are ends, entries are exits."""
     return e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
                     q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"],
-                    entry_sog=e["exit_sog"], exit_sog=e["entry_sog"])
+                    entry_sog=e["exit_sog"], exit_sog=e["entry_sog"],
+                    # a recovery comes within a report interval plus a receiver's reacquisition
+                    on_from=-e["end_s"] - cfg.switch_on_spread_s)
 
 
 def _backwards(split, e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:  # type: ignore[no-untyped-def]
     """A cluster split (episodes, config -> zones, windows) run with time reversed,
     its windows turned forwards again."""
-    zone, windows = split(_reversed(e), cfg)
+    zone, windows = split(_reversed(e, cfg), cfg)
     return zone, [(-b, -a) for a, b in windows]
 
 

@@ -480,13 +480,14 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     assert haversine_m(lat2, lon2, lat, lon) < 1_000 and abs(r2 - r) < 3_000
 
 
-def episodes(rows: list[tuple[int, float, float, float, float]]) -> pd.DataFrame:
-    """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there."""
+def episodes(rows: list[tuple[int, float, float, float, float]], report_s: float = 180.0) -> pd.DataFrame:
+    """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there,
+    each vessel's last good fix ``report_s`` before its loss."""
     m, s, f, b, d = map(np.array, zip(*rows))
     lat, lon = destination(*CENTRE, b, d)
     return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon,
                          "entry_lat": lat, "exit_lat": lat, "both_ends": True, "entry_sog": np.nan,
-                         "exit_sog": np.nan})
+                         "exit_sog": np.nan, "on_from": s - min(report_s + ZonesConfig().switch_lag_s, 180.0)})
 
 
 # Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
@@ -506,6 +507,23 @@ def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
     c = [(8, 2700, 6000, 60, 12_000), (9, 2730, 7000, 180, 14_000), (10, 2760, 8000, 200, 8_000)]
     zone, windows = _split_onsets(episodes(a + c), ZonesConfig())
     assert (zone == 0).all() and windows == [(0.0, 8000.0)]
+
+
+@pytest.mark.parametrize("report_s, n_zones", [(10.0, 1), (180.0, 2)])
+def test_losses_minutes_apart_are_a_switch_on_only_if_one_instant_explains_them(report_s: float,
+                                                                               n_zones: int) -> None:
+    """Three ships 60 km east of A lose the fix at 2700, 2740 and 2780 s, within one of
+    ITU-R M.1371's longest report intervals. Reporting every 10 s, each lost it within 10 s
+    of its last good fix: no one instant explains all three, so they are ships entering
+    A's zone one after another (dense traffic), not B switching on. Reporting every 3 min
+    (at anchor), one instant explains them: B switched on."""
+    from gnss_watch.zones import _split_onsets
+
+    b = [(5, 2700, 6000, 80, 55_000), (6, 2740, 7000, 95, 65_000), (7, 2780, 8000, 90, 50_000)]
+    e = episodes(SWITCH_A, 180.0)
+    e = pd.concat([e, episodes(b, report_s)], ignore_index=True)
+    zone, windows = _split_onsets(e, ZonesConfig())
+    assert len(windows) == n_zones
 
 
 @pytest.mark.parametrize("both_ends, moving, sog, n_zones", [
