@@ -317,7 +317,8 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     wherever they are, and regain it together when it switches off. At least
     ``switch_min_vessels`` vessels whose episodes start within the
     ``switch_on_spread_s`` window (one report interval) holding most of their
-    group's losses and end within the one holding most of its recoveries,
+    group's losses, at one instant between each one's last good fix and first
+    lost report (:func:`_stabbed`), and end within the window holding most of its recoveries,
     not ships sailing in company (see :func:`_not_in_company`), over more than twice
     ``onset_window_s`` (shorter episodes end together because they began
     together), form a switching signature (ships entering or leaving one after
@@ -398,8 +399,9 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
 
     A jammer switching on denies the fix to every ship in reach at once, so at
     least ``switch_min_vessels`` vessels losing it within
-    ``switch_on_spread_s`` (one report interval), not in company
-    (:func:`_not_in_company`), is a switch-on. It opens a new zone unless
+    ``switch_on_spread_s`` (one report interval) at an instant that lies between
+    each one's last good fix and its first lost report (:func:`_stabbed`), not in
+    company (:func:`_not_in_company`), is a switch-on. It opens a new zone unless
     most of its losses lie within the disc (smallest enclosing circle plus
     ``boundary_sigma_m``) of where the episodes active within ``cluster_time_s``
     before lost their fix: ships entering a zone that is already on do so
