@@ -153,9 +153,12 @@ def frozen_position(ctx: Context) -> Result:
     return fired, mag
 
 
-def _spikes(ctx: Context, rows: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spikes(
+    ctx: Context, rows: np.ndarray, step: np.ndarray, ac: np.ndarray, ac_reach: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-report excursions among ``rows`` (one MMSI after another, time order; ``step``:
-    metres from the row before, as :func:`raw_steps` gives them).
+    metres from the row before, as :func:`raw_steps` gives them; ``ac`` and ``ac_reach``:
+    metres from each row to the one two later, and how far the vessel could go in between).
 
     Fix ``b`` between fixes ``a`` and ``c`` is a spike when the ship could not have
     gone from ``a`` to ``c`` by way of it: the detour ``|ab| + |bc|`` exceeds what
@@ -171,14 +174,13 @@ def _spikes(ctx: Context, rows: np.ndarray, step: np.ndarray) -> tuple[np.ndarra
     a, b, c = np.arange(len(rows) - 2), np.arange(1, len(rows) - 1), np.arange(2, len(rows))
     t, lat, lon, sog = ctx.t[rows], ctx.lat[rows], ctx.lon[rows], ctx.sog[rows]
     dt = t[c] - t[a]
-    ac = haversine_m(lat[a], lon[a], lat[c], lon[c])
     detour = step[b] + step[c]  # a, b, c of one MMSI where it matters (checked below)
     with np.errstate(invalid="ignore", divide="ignore"):
         speed_ms = np.fmax(np.fmax.reduce([sog[a], sog[b], sog[c]]) * KNOT_MS, ac / dt)
     speed_ms = np.nan_to_num(speed_ms, nan=0.0, posinf=0.0)
     mmsi = ctx.mmsi[rows]
     spike = (mmsi[a] == mmsi[c]) & (detour > cfg.sog_hint_factor * speed_ms * dt + cfg.jump_distance_tolerance_m)
-    spike &= ac <= ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), dt)
+    spike &= ac <= ac_reach
     # Four spikes in a row: two sources taking turns (A B A B), not one scattering.
     spike &= _run_length(spike, mmsi[b]) < 4
     k = np.flatnonzero(spike)
@@ -262,7 +264,12 @@ def erratic_fix(ctx: Context) -> Result:
     mag = np.full(ctx.n, np.nan)
     if len(rows) < 3:
         return fired, mag
-    b, east, north = _spikes(ctx, rows, step)
+    mmsi, t = ctx.mmsi[rows], ctx.t[rows]
+    # Each fix to the one two later: a spike's neighbours, a triple's ends.
+    a, c = np.arange(len(rows) - 2), np.arange(2, len(rows))
+    ac = haversine_m(ctx.lat[rows[a]], ctx.lon[rows[a]], ctx.lat[rows[c]], ctx.lon[rows[c]])
+    ac_reach = ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a])
+    b, east, north = _spikes(ctx, rows, step, ac, ac_reach)
     size = np.hypot(east, north)
     near_track = size <= cfg.erratic_max_offset_m
     # The vessel's excursions a stretch may reach: spikes, and steps out of reach yet
@@ -270,7 +277,6 @@ def erratic_fix(ctx: Context) -> Result:
     b, east, north, size = b[near_track], east[near_track], north[near_track], size[near_track]
     excursion = bad & (step <= 2 * cfg.erratic_max_offset_m)
     excursion[b] = True
-    mmsi, t = ctx.mmsi[rows], ctx.t[rows]
     lat, lon = ctx.lat[rows[b]], ctx.lon[rows[b]]
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
     for lag in range(1, len(b)):
@@ -284,11 +290,8 @@ def erratic_fix(ctx: Context) -> Result:
         np.add.at(mark, b[i[hit]], 1)
         np.add.at(mark, b[j[hit]] + 1, -1)
     # Three consecutive fixes, each out of reach of the other two.
-    a, c = np.arange(len(rows) - 2), np.arange(2, len(rows))
-    ac = haversine_m(ctx.lat[rows[a]], ctx.lon[rows[a]], ctx.lat[rows[c]], ctx.lon[rows[c]])
     wide = np.fmax(np.fmax(step[a + 1], step[c]), ac)
-    triple = bad[a + 1] & bad[c] & (mmsi[a] == mmsi[c]) & (wide <= 2 * cfg.erratic_max_offset_m) & (
-        ac > ctx.reachable_m(ctx.step_limit_kn(rows[a], rows[c]), t[c] - t[a]))
+    triple = bad[a + 1] & bad[c] & (mmsi[a] == mmsi[c]) & (wide <= 2 * cfg.erratic_max_offset_m) & (ac > ac_reach)
     np.add.at(mark, a[triple], 1)
     np.add.at(mark, c[triple] + 1, -1)
     # Scatter below any single impossible step, but sustained.
