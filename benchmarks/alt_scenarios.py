@@ -2,6 +2,7 @@
 
     python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
                                        [--vessels 130] [--hours 2.5] [--scatter-m 0] [--held-sog-zero]
+                                       [--dr-silent] [--thin-s K] [--radius-km LO HI] [--offset-km LO HI]
 
 The detector's thresholds were developed against ``gnss_watch.simulate``; a
 detector can fit the quirks of one generator (its lanes, report timing, noise,
@@ -138,14 +139,17 @@ def _reports(rng: np.random.Generator, fl: pd.DataFrame, T: float) -> pd.DataFra
     }).sort_values(["ship", "t"], ignore_index=True)
 
 
-def _zones(rng: np.random.Generator, T: float, n: int) -> list[dict]:
-    """Jamming discs centred near a lane, active 40-90 min inside the window."""
+def _zones(rng: np.random.Generator, T: float, n: int, radius_km: tuple[float, float] = (15.0, 40.0)) -> list[dict]:
+    """Jamming discs centred near a lane, radius ``radius_km``, active 40-90 min inside the window
+    (fewer than ``n`` when 200 draws find no room for another: large discs)."""
     zones: list[dict] = []
-    while len(zones) < n:  # discs do not overlap: merged overlapping jammers are a documented limit, not news
+    for _ in range(200):  # discs do not overlap: merged overlapping jammers are a documented limit, not news
+        if len(zones) == n:
+            break
         lane = LANES[rng.integers(len(LANES))]
         lat, lon = _slerp(_unit(*lane[0])[None], _unit(*lane[1])[None], np.array([rng.uniform(0.25, 0.75)]))
         lat, lon = destination(lat[0], lon[0], rng.uniform(0, 360), rng.uniform(0, 10e3))
-        r = rng.uniform(15e3, 40e3)
+        r = rng.uniform(radius_km[0] * 1e3, radius_km[1] * 1e3)
         if any(haversine_m(lat, lon, z["lat"], z["lon"]) < r + z["r"] + 5e3 for z in zones):
             continue
         dur = min(rng.uniform(40, 90) * 60, 0.8 * T)
@@ -207,8 +211,10 @@ def _covered(lat, lon, share: float = 0.6) -> np.ndarray:
     return (d < share * st[:, 2]).any(1)
 
 
-def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], T: float) -> list[dict]:
-    """Spoof chosen Class A ships' reports in place; returns one event (kind, ship, group) per victim."""
+def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], T: float,
+           offset_km: tuple[float, float] = (20.0, 80.0)) -> list[dict]:
+    """Spoof chosen Class A ships' reports in place; returns one event (kind, ship, group) per victim.
+    ``offset_km``: the range of a displacement's distance."""
     touched = set(rep.loc[rep["label"] != "clean", "ship"])
     for z in zones:  # also ships passing a zone's edge: only ships nowhere near any zone are spoofed
         d = haversine_m(rep["lat_true"], rep["lon_true"], z["lat"], z["lon"])
@@ -218,7 +224,7 @@ def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones:
     events: list[dict] = []
 
     def pick(dur: float) -> tuple[int, float] | None:
-        for _ in range(200):
+        for _ in range(200 if moving else 0):  # large zones may leave no ship to spoof
             v = int(rng.choice(moving))
             ts = rng.uniform(0.1 * T, T - dur - 0.05 * T)
             lat, lon, _, _ = _true_state(fl, np.array([v] * 3), np.array([ts, ts + dur / 2, ts + dur]))
@@ -246,7 +252,7 @@ def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones:
                 moving.remove(w)
             victims += [(w, ts + rng.uniform(0, 60)) for w in near]
             point = CONVERGE_POINTS[rng.integers(len(CONVERGE_POINTS))]
-        bearing, dist = rng.uniform(0, 360), rng.uniform(20e3, 80e3)
+        bearing, dist = rng.uniform(0, 360), rng.uniform(offset_km[0] * 1e3, offset_km[1] * 1e3)
         drift_kn, radius, circ_kn = rng.uniform(3, 6), rng.uniform(1e3, 3e3), rng.uniform(10, 18)
         sense = rng.choice([-1, 1])
         if kind == "circle":  # at least one full turn
@@ -326,21 +332,24 @@ def _tag(fields: str) -> str:
 
 
 def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False,
-             scatter_m: float = 0.0, held_sog_zero: bool = False, dr_silent: bool = False) -> dict[str, Path]:
+             scatter_m: float = 0.0, held_sog_zero: bool = False, dr_silent: bool = False,
+             radius_km: tuple[float, float] = (15.0, 40.0),
+             offset_km: tuple[float, float] = (20.0, 80.0)) -> dict[str, Path]:
     """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths.
 
     ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead;
     ``held_sog_zero``: they report SOG 0 while holding the fix; ``dr_silent``: dead-reckoning
-    receivers do not set UTC second 62 (see :func:`_jam`).
+    receivers do not set UTC second 62 (see :func:`_jam`); ``radius_km``: the jamming discs' radius range;
+    ``offset_km``: the spoofed displacements' distance range.
     """
     rng = np.random.default_rng(seed)
     T = hours * 3600.0
     fl = _fleet(rng, vessels, T)
     rep = _reports(rng, fl, T)
-    zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)))
+    zones = [] if clean else _zones(rng, T, int(rng.integers(1, 3)), radius_km)
     _jam(rep, fl, zones, scatter_m, np.random.default_rng((seed, 1)), held_sog_zero,  # own stream: the rest as without
          dr_silent)
-    events = [] if clean else _spoof(rng, rep, fl, zones, T)
+    events = [] if clean else _spoof(rng, rep, fl, zones, T, offset_km)
 
     row, st, rx = _receive(rng, rep["lat_true"], rep["lon_true"], rep["t"])
     heard_by_radio = np.zeros(len(rep), bool)
@@ -425,13 +434,17 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
 
 
 def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
-        held_sog_zero: bool = False, thin_s: float = 0.0, dr_silent: bool = False) -> dict:
+        held_sog_zero: bool = False, thin_s: float = 0.0, dr_silent: bool = False,
+        radius_km: tuple[float, float] = (15.0, 40.0), offset_km: tuple[float, float] = (20.0, 80.0)) -> dict:
     variant = ((f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
-               + ("-drsilent" if dr_silent else ""))
+               + ("-drsilent" if dr_silent else "")
+               + (f"-r{radius_km[0]:g}-{radius_km[1]:g}" if tuple(radius_km) != (15.0, 40.0) else "")
+               + (f"-off{offset_km[0]:g}-{offset_km[1]:g}" if tuple(offset_km) != (20.0, 80.0) else ""))
     out = work / f"alt-{seed}{'-clean' if clean else ''}{variant}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
-        files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero, dr_silent)
+        files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero, dr_silent, radius_km,
+                         offset_km)
     return table.score(seed, files, out, thin_s)
 
 
@@ -450,19 +463,28 @@ def main() -> None:
                     help="dead-reckoning receivers keep their normal UTC second instead of 62")
     ap.add_argument("--thin-s", type=float, default=0.0,
                     help="replay each scenario thinned to one position report per vessel per this many seconds")
+    ap.add_argument("--radius-km", type=float, nargs=2, default=(15.0, 40.0), metavar=("LO", "HI"),
+                    help="jamming disc radius range, km (default 15 40)")
+    ap.add_argument("--offset-km", type=float, nargs=2, default=(20.0, 80.0), metavar=("LO", "HI"),
+                    help="spoofed displacement distance range, km (default 20 80)")
     args = ap.parse_args()
 
     print(f"alternative generator (southern Baltic), {args.vessels} vessels, {args.hours} h; work dir {args.work}"
           + (f"; jammed fixes scatter {args.scatter_m:g} m" if args.scatter_m > 0 else "")
           + ("; held fixes report SOG 0" if args.held_sog_zero else "")
           + ("; dead reckoning without UTC second 62" if args.dr_silent else "")
-          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
+          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else "")
+          + (f"; jamming discs {args.radius_km[0]:g}-{args.radius_km[1]:g} km" if tuple(args.radius_km) != (15, 40)
+             else "")
+          + (f"; displacements {args.offset_km[0]:g}-{args.offset_km[1]:g} km" if tuple(args.offset_km) != (20, 80)
+             else ""))
     print(table.HEADER)
     for seed in args.seeds:
         print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
-                            args.thin_s, args.dr_silent)), flush=True)
+                            args.thin_s, args.dr_silent, tuple(args.radius_km), tuple(args.offset_km))), flush=True)
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
-                              args.held_sog_zero, args.thin_s, args.dr_silent)))
+                              args.held_sog_zero, args.thin_s, args.dr_silent, tuple(args.radius_km),
+                              tuple(args.offset_km))))
 
 if __name__ == "__main__":
     main()
