@@ -1121,30 +1121,54 @@ def _held_fixes(
     within the zone's time (a pinned fix of a moored ship spans hours either
     side) and the fix within ``silence_reach_factor`` x a zone's radius of its
     centre, as a silence's fixes (:func:`_nearest_zone`; a ship at anchor has
-    no path to cross the disc). Reasons 'held_fix',
+    no path to cross the disc). A receiver spoofed and then jammed holds the
+    spoofer's fix, away from the ship: a run of a spoofed fix that follows other
+    spoofed fixes (which wander with receiver noise while the spoofer drives
+    them; a fake fix static from the first report on is the spoofer's) is placed
+    at the vessel's last good fix before it (else its first after). Reasons 'held_fix',
     ``n_reports`` the repeats, start/end the first and last repeat; unless
     the vessel is already counted (``counted``: mmsi, start_s, end_s).
     """
     cols = list(counted.columns)
-    good = np.flatnonzero(_good_fixes(df))
-    if not len(good) or not len(zones):
+    good_rows = _good_fixes(df)
+    spoofed = df["pos_valid"].to_numpy(dtype=bool) & (df["kind"].astype(str).to_numpy() == "spoofing")
+    rows = np.flatnonzero(good_rows | spoofed)
+    if not len(rows) or not len(zones):
         return pd.DataFrame(columns=cols)
-    mmsi = df["mmsi"].to_numpy()[good]
-    lat, lon, tg = df["lat"].to_numpy(dtype=float)[good], df["lon"].to_numpy(dtype=float)[good], t[good]
-    new = np.ones(len(good), dtype=bool)
+    mmsi = df["mmsi"].to_numpy()[rows]
+    lat, lon, tg = df["lat"].to_numpy(dtype=float)[rows], df["lon"].to_numpy(dtype=float)[rows], t[rows]
+    new = np.ones(len(rows), dtype=bool)
     new[1:] = (mmsi[1:] != mmsi[:-1]) | (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
     a = np.flatnonzero(new)
-    b = np.r_[a[1:], len(good)] - 1
+    b = np.r_[a[1:], len(rows)] - 1
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
-    best = _nearest_zone(tg[a], tg[b], (lat[a], lon[a]), (lat[a], lon[a]), zones, cfg, cross=False)
-    a, b, best = a[best >= 0], b[best >= 0], best[best >= 0]
+    # Where the ship was: its fix, or for a spoofed one the nearest good fix of the vessel around the run.
+    good = np.flatnonzero(good_rows)
+    before = np.searchsorted(good, rows[a], side="left") - 1
+    after = np.searchsorted(good, rows[b], side="right")
+    g = np.where(before >= 0, good[np.maximum(before, 0)], -1)
+    g = np.where((g >= 0) & (df["mmsi"].to_numpy()[np.maximum(g, 0)] == mmsi[a]), g, -1)
+    nxt = np.where(after < len(good), good[np.minimum(after, len(good) - 1)], -1)
+    nxt = np.where((nxt >= 0) & (df["mmsi"].to_numpy()[np.maximum(nxt, 0)] == mmsi[a]), nxt, -1)
+    g = np.where(g >= 0, g, nxt)
+    own = ~spoofed[rows[a]]
+    # A spoofed fix counts as held once it stopped moving after following the spoofer: a
+    # static fake fix without receiver noise repeats from the start.
+    followed = (a > 0) & (mmsi[np.maximum(a - 1, 0)] == mmsi[a]) & spoofed[rows[np.maximum(a - 1, 0)]]
+    keep = own | ((g >= 0) & followed)
+    a, b, g, own = a[keep], b[keep], g[keep], own[keep]
+    at_lat = np.where(own, lat[a], df["lat"].to_numpy(dtype=float)[np.maximum(g, 0)])
+    at_lon = np.where(own, lon[a], df["lon"].to_numpy(dtype=float)[np.maximum(g, 0)])
+    best = _nearest_zone(tg[a], tg[b], (at_lat, at_lon), (at_lat, at_lon), zones, cfg, cross=False)
+    ok = best >= 0
+    a, b, best, at_lat, at_lon = a[ok], b[ok], best[ok], at_lat[ok], at_lon[ok]
     keep = _uncounted(mmsi[a], tg[a + 1], tg[b], counted)
-    a, b, best = a[keep], b[keep], best[keep]
+    a, b, best, at_lat, at_lon = a[keep], b[keep], best[keep], at_lat[keep], at_lon[keep]
     return pd.DataFrame({
         "mmsi": mmsi[a], "start_s": tg[a + 1], "end_s": tg[b], "n_reports": b - a,
         "score": zones["confidence"].to_numpy()[best], "reasons": "held_fix",
-        "p_lat": lat[a], "p_lon": lon[a], "q_lat": lat[a], "q_lon": lon[a],
+        "p_lat": at_lat, "p_lon": at_lon, "q_lat": at_lat, "q_lon": at_lon,
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)
 

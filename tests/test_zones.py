@@ -597,6 +597,38 @@ def test_ships_at_anchor_holding_their_fix_inside_a_zone_are_jammed_too(three_la
     assert alone.empty and none.empty
 
 
+def spoofed_then_held(mmsi: int, lat: float, lon: float, hold: bool, seed: int) -> pd.DataFrame:
+    """At anchor: carried 60 km east by a spoofer from 1260 to 2700 s (the fake fix wandering
+    with receiver noise), then (``hold``) repeating the last spoofed fix until 9000 s."""
+    ship = anchored(mmsi, lat, lon, None, seed)
+    s = seconds(ship)
+    spoofed = s.between(1260, 9000 if hold else 2700)
+    ship.loc[spoofed, "lat"], ship.loc[spoofed, "lon"] = destination(
+        ship.loc[spoofed, "lat"], ship.loc[spoofed, "lon"], 90.0, 60_000.0)
+    if hold:
+        last = ship.loc[s < 2700, ["lat", "lon"]].iloc[-1].to_numpy()
+        ship.loc[s.between(2700, 9000), "lat"], ship.loc[s.between(2700, 9000), "lon"] = last[0], last[1]
+    flag(ship, spoofed, "impossible_jump;on_land")
+    return ship
+
+
+def test_a_ship_spoofed_then_jammed_holding_the_spoofed_fix_is_jammed_where_it_was(three_lanes: pd.DataFrame) -> None:
+    """The repeats of a spoofed fix are placed at the ship's last good fix, inside the zone;
+    the same ship 100 km off, or a spoof that keeps wandering, is not jammed."""
+    lat, lon = map(float, destination(*CENTRE, 45, 10_000))
+    held = spoofed_then_held(230_009_201, lat, lon, True, 7)
+    wandering = spoofed_then_held(230_009_202, lat, lon, False, 8)
+    far = spoofed_then_held(230_009_203, *map(float, destination(*CENTRE, 45, 100_000)), True, 9)
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes, held, wandering, far], ignore_index=True)))
+    assert len(zones) == 1
+    kept = events[events["reasons"] == "held_fix"]
+    assert kept["mmsi"].tolist() == [230_009_201]
+    assert haversine_m(kept["lat"].iloc[0], kept["lon"].iloc[0], lat, lon) < 50  # the anchorage, not the fake fix
+    repeats = seconds(held)[seconds(held).between(2700, 9000)]
+    assert kept["n_reports"].iloc[0] == len(repeats)
+    assert not {230_009_202, 230_009_203} & set(events["mmsi"])
+
+
 def test_a_held_fix_just_outside_the_estimated_disc_counts_as_a_silence_would(three_lanes: pd.DataFrame) -> None:
     # The disc is a rough estimate of where receivers lose the fix: a ship at anchor holding
     # its fix 1.2 radii from the centre is jammed; one 1.6 radii off (beyond silence_reach_factor) is not.
