@@ -1018,6 +1018,22 @@ def _good_fixes(df: pd.DataFrame) -> np.ndarray:
     return df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
 
 
+def _good_fixes_around(
+    good: np.ndarray, mmsi: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each vessel's last good fix before row ``first`` and its first good fix after
+    row ``last`` (-1 where it has none); ``good``: the good fixes' rows, sorted; ``mmsi``: every row's."""
+    if not len(good):
+        return np.full(len(first), -1), np.full(len(last), -1)
+    i = np.searchsorted(good, first, side="left") - 1
+    j = np.searchsorted(good, last, side="right")
+    i = np.where(i >= 0, good[np.maximum(i, 0)], -1)
+    j = np.where(j < len(good), good[np.minimum(j, len(good) - 1)], -1)
+    i = np.where((i >= 0) & (mmsi[np.maximum(i, 0)] == mmsi[first]), i, -1)
+    j = np.where((j >= 0) & (mmsi[np.maximum(j, 0)] == mmsi[last]), j, -1)
+    return i, j
+
+
 def _silences(
     df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, cfg: ZonesConfig
 ) -> pd.DataFrame:
@@ -1053,12 +1069,8 @@ def _silences(
     typical = pd.Series(dt[same]).groupby(mmsi[1:][same]).median()
     limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
     quiet = np.flatnonzero(same & (dt > limit))  # nothing heard between quiet and quiet + 1
-    good = np.flatnonzero(_good_fixes(df))
-    before = np.searchsorted(good, quiet, side="right") - 1
-    after = np.searchsorted(good, quiet + 1, side="left")
-    ok = (before >= 0) & (after < len(good))
-    quiet, i, j = quiet[ok], good[before[ok]], good[after[ok]]
-    ok = (mmsi[i] == mmsi[quiet]) & (mmsi[j] == mmsi[quiet])
+    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, quiet + 1, quiet)
+    ok = (i >= 0) & (j >= 0)
     quiet, i, j = quiet[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     p, q = (lat[i], lon[i]), (lat[j], lon[j])
@@ -1143,14 +1155,8 @@ def _held_fixes(
     b = np.r_[a[1:], len(rows)] - 1
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
-    # Where the ship was: its fix, or for a spoofed one the nearest good fix of the vessel around the run.
-    good = np.flatnonzero(good_rows)
-    before = np.searchsorted(good, rows[a], side="left") - 1
-    after = np.searchsorted(good, rows[b], side="right")
-    g = np.where(before >= 0, good[np.maximum(before, 0)], -1)
-    g = np.where((g >= 0) & (df["mmsi"].to_numpy()[np.maximum(g, 0)] == mmsi[a]), g, -1)
-    nxt = np.where(after < len(good), good[np.minimum(after, len(good) - 1)], -1)
-    nxt = np.where((nxt >= 0) & (df["mmsi"].to_numpy()[np.maximum(nxt, 0)] == mmsi[a]), nxt, -1)
+    # Where the ship was: its fix, or for a spoofed one the vessel's good fix next to the run.
+    g, nxt = _good_fixes_around(np.flatnonzero(good_rows), df["mmsi"].to_numpy(), rows[a], rows[b])
     g = np.where(g >= 0, g, nxt)
     own = ~spoofed[rows[a]]
     # A spoofed fix counts as held once it stopped moving after following the spoofer: a

@@ -629,6 +629,22 @@ def test_a_ship_spoofed_then_jammed_holding_the_spoofed_fix_is_jammed_where_it_w
     assert not {230_009_202, 230_009_203} & set(events["mmsi"])
 
 
+def test_a_zone_with_no_good_fix_anywhere_and_a_spoofed_ship_does_not_crash() -> None:
+    """Three ships whose every fix is frozen make a zone; a fourth, spoofed throughout and then
+    holding the fake fix, has no good fix of its own to place it at: it is left out."""
+    ships = []
+    for k in range(3):
+        ship = track(230_009_301 + k, 60.0 + 0.05 * k, 26.0, 90.0, 12.0, 0.0, 3600, 60)
+        ship[["lat", "lon"]] = ship[["lat", "lon"]].iloc[0].to_numpy()
+        ship.loc[:, ["kind", "reasons", "score"]] = ["jamming", "frozen_position", 0.9]
+        ships.append(ship)
+    spoofed = anchored(230_009_304, 60.1, 26.1, (1800, 3600), 10).iloc[:21]
+    flag(spoofed, seconds(spoofed) >= 0, "impossible_jump;on_land")
+    events, zones, _ = build_jamming(finish(pd.concat(ships + [spoofed], ignore_index=True)))
+    assert len(zones) == 1
+    assert sorted(events["mmsi"]) == [230_009_301, 230_009_302, 230_009_303]
+
+
 def test_a_held_fix_just_outside_the_estimated_disc_counts_as_a_silence_would(three_lanes: pd.DataFrame) -> None:
     # The disc is a rough estimate of where receivers lose the fix: a ship at anchor holding
     # its fix 1.2 radii from the centre is jammed; one 1.6 radii off (beyond silence_reach_factor) is not.
