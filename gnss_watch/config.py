@@ -493,6 +493,11 @@ class ZonesConfig:
     #: the emitter: entry and exit fixes each ~``boundary_sigma_m`` off the edge,
     #: plus a curved lane bending the chord.
     chord_sigma_m: float = 3_000.0
+    #: The bisectors may move the centre at most this many prior sigmas (the
+    #: enclosing circle's radius): further, they disagree with where the ships
+    #: were (crossings of two jammers merged into one zone, near-parallel lanes
+    #: whose bisectors meet far off), and the enclosing circle's centre stands.
+    bisector_max_shift_sd: float = 3.0
     #: Share of the ships seen at a place that must lose the fix for it to be in
     #: the zone: gpsjam.org's 'high' level (``grid_high_frac``). Receivers differ
     #: in robustness (some are immune, robust ones lose the fix only near the

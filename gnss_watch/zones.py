@@ -672,7 +672,7 @@ def _kasa(x: np.ndarray, y: np.ndarray, sigma_m: float) -> tuple[float, float, f
 
 def _bisector_centre(
     chords: np.ndarray, cx: float, cy: float, prior_sd_m: float, cfg: ZonesConfig
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """Zone centre (local metres) from crossings' perpendicular bisectors, shrunk towards (cx, cy).
 
     A receiver's robustness is its own: a ship crossing the zone loses and
@@ -685,6 +685,8 @@ def _bisector_centre(
     prior (``prior_sd_m`` metres, 1 sigma) supplies the rest. ``chords``:
     (k, 4) entry x, y, exit x, y; chords shorter than ``min_radius_m`` (slow or
     anchored ships) give no direction. Each bisector is ``chord_sigma_m`` off.
+    A centre more than ``bisector_max_shift_sd`` prior sigmas from (cx, cy) is
+    the bisectors disagreeing with the ships' positions: None (keep (cx, cy)).
     """
     a, b = chords[:, :2], chords[:, 2:]
     length = np.hypot(*(b - a).T)
@@ -695,6 +697,8 @@ def _bisector_centre(
     w = 1.0 / cfg.chord_sigma_m**2
     lhs = w * n.T @ n + np.eye(2) / prior_sd_m**2
     c = np.linalg.solve(lhs, w * n.T @ rhs + np.array([cx, cy]) / prior_sd_m**2)
+    if np.hypot(c[0] - cx, c[1] - cy) > cfg.bisector_max_shift_sd * prior_sd_m:
+        return None
     return float(c[0]), float(c[1])
 
 
@@ -739,8 +743,9 @@ def fit_disc(
     if len(ch) >= 2 and len(bx):
         ex, ey = local_xy(ch[:, 0], ch[:, 1], lat0, lon0)
         qx, qy = local_xy(ch[:, 2], ch[:, 3], lat0, lon0)
-        cx, cy = _bisector_centre(np.column_stack([ex, ey, qx, qy]), cx, cy, max(r, cfg.min_radius_m), cfg)
-        method += "+bisectors"
+        centre = _bisector_centre(np.column_stack([ex, ey, qx, qy]), cx, cy, max(r, cfg.min_radius_m), cfg)
+        if centre is not None:
+            (cx, cy), method = centre, method + "+bisectors"
     if method != "enclosing_circle":
         # Receivers differ in robustness: the zone reaches as far as the most
         # sensitive ones lose their fix (not the average one), and holds the

@@ -399,6 +399,22 @@ def test_fit_disc_fits_an_arc_and_falls_back_on_a_line() -> None:
     assert disc["radius_m"] == ZonesConfig().min_radius_m
 
 
+def test_bisectors_of_crossings_of_two_jammers_do_not_fling_the_centre_away() -> None:
+    """Crossings (km, local plane) of one jammer at the origin move the centre onto it; near-parallel
+    crossings of two jammers 50 km apart have bisectors that meet ~0.5 Mm off: the prior stands."""
+    from gnss_watch.zones import _bisector_centre
+
+    cfg = ZonesConfig()
+    one = np.array([[-30, -5, 30, -5], [-28, 8, 28, 8], [-20, -20, 20, 20]], dtype=float) * 1000
+    centre = _bisector_centre(one, 8_000.0, 6_000.0, 30_000.0, cfg)
+    assert centre is not None and np.hypot(*centre) < 2_000
+    two = np.array([[-30, 0, 30, 3], [-30, 4, 30, 6], [20, 5, 80, 2], [20, 9, 80, 7]], dtype=float) * 1000
+    wide = ZonesConfig(bisector_max_shift_sd=np.inf)
+    flung = _bisector_centre(two, 25_000.0, 4_000.0, 40_000.0, wide)
+    assert flung is not None and np.hypot(flung[0] - 25_000, flung[1] - 4_000) > 3 * 40_000
+    assert _bisector_centre(two, 25_000.0, 4_000.0, 40_000.0, cfg) is None
+
+
 def test_grid_bad_frac_and_levels() -> None:
     # Cell-hours with (vessels, bad): gpsjam's (bad - 1) / (bad + good).
     cells = {(59.1, 20.1): (10, 2), (59.1, 21.1): (10, 3), (59.6, 20.1): (1, 1), (59.6, 21.1): (51, 2),
