@@ -90,6 +90,14 @@ class ChecksConfig:
     #: kilometre of motion (e.g. a ship first heard inside a jamming zone, holding its
     #: last fix at 14 kn for two reports 18 min apart).
     frozen_two_fix_motion_m: float = 1000.0
+    #: dead_reckoning without UTC second 62 (DMA and NOAA CSV exports drop the field):
+    #: after a held fix, reports repeating its SOG and COG to the bit while each
+    #: advances by SOG x time along COG, within this many metres (AIS positions
+    #: resolve ~0.2 m, SOG 0.1 kn: ~0.5 m over a 10 s step) ...
+    reckoned_slack_m: float = 10.0
+    #: ... plus this many seconds of motion at SOG (receive times rounded to the
+    #: second in CSV exports, and reception latency).
+    reckoned_slack_s: float = 1.5
     #: erratic_fix: a spike (a one-report excursion) counts up to this far off the
     #: track, metres: 2 NM, the en-route horizontal alarm limit of GNSS integrity
     #: monitoring (RAIM, RTCA DO-229). A receiver still computing fixes from jammed

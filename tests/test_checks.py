@@ -137,6 +137,24 @@ def test_dead_reckoning_fires_on_second_62_only():
     assert res["dead_reckoning"].tolist() == [False] * 3 + [True, True] + [False] * 3
 
 
+@pytest.mark.parametrize("second", [-1, 30])
+def test_dead_reckoning_from_a_held_fix_without_second_62(second):
+    """A receiver holds its last fix (rows 19-29), then dead reckons from it at the held SOG and
+    COG (rows 30-45), as a CSV export without the UTC second shows it; the live fix comes back
+    at row 46, and the same steady motion from there on (SOG and COG to the bit) is no dead
+    reckoning: its run does not start at a held fix."""
+    df = leg(230000001, 59.9, 24.0, 12, 90, 70, 10, second=second)
+    held = df.loc[19, ["lat", "lon"]].to_numpy(dtype=float)
+    df.loc[19:29, ["lat", "lon"]] = held
+    lat, lon = destination(held[0], held[1], 90.0, 12 * KNOT_MS * 10 * np.arange(1, 17))
+    df.loc[30:45, "lat"], df.loc[30:45, "lon"] = lat, lon
+    res = check(build(df), "dead_reckoning")
+    assert np.flatnonzero(res["dead_reckoning"]).tolist() == list(range(30, 46))
+    # Steady motion at constant SOG and COG with no held fix before it: nothing.
+    assert not check(build(leg(230000002, 59.9, 24.0, 12, 90, 70, 10, second=second)),
+                     "dead_reckoning")["dead_reckoning"].any()
+
+
 def test_degraded_fix_on_accuracy_drop_and_raim_toggle():
     df = leg(230000001, 59.9, 24.0, 12, 90, 10, 10)
     df.loc[3:, "accuracy"] = 0  # 1 -> 0 at row 3

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..geo import KNOT_MS, haversine_m, local_xy
+from ..geo import EARTH_RADIUS_M, KNOT_MS, haversine_m, local_xy
 from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
 from .motion import raw_steps
@@ -43,10 +43,48 @@ def pos_unavailable(ctx: Context) -> Result:
 
 def dead_reckoning(ctx: Context) -> Result:
     """The UTC-second field is 62: the position comes from dead reckoning (the electronic
-    position fixing system lost its fix). Magnitude: reports in the MMSI's run of them.
+    position fixing system lost its fix); or a held fix carried on by dead reckoning
+    (:func:`_reckoned_from_held`), which CSV exports without the field show only so.
+    Magnitude: reports in the MMSI's run of them.
     """
-    fired = ctx.second == SECOND_DEAD_RECKONING
+    fired = (ctx.second == SECOND_DEAD_RECKONING) | _reckoned_from_held(ctx)
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
+
+
+def _reckoned_from_held(ctx: Context) -> np.ndarray:
+    """Reports right after a held fix (:func:`frozen_position`), in its segment, that repeat
+    its SOG (at least ``frozen_min_sog_kn``) and COG to the bit while each one advances from
+    the last by SOG x time along COG (within ``reckoned_slack_m`` + ``reckoned_slack_s`` of
+    motion). A live fix regained after a hold jumps to where the ship is, with SOG and COG of
+    its own; a receiver dead reckoning from the held fix moves it exactly so.
+    """
+    cfg = ctx.cfg
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    out = np.zeros(ctx.n, dtype=bool)
+    if len(rows) < 2:
+        return out
+    held = frozen_position(ctx)[0][rows]
+    seg, t, sog = ctx.segment[rows], ctx.t[rows], ctx.sog[rows]
+    cog = ctx.tracks["cog"].to_numpy(dtype=float)[rows]
+    lat, lon = ctx.lat[rows], ctx.lon[rows]
+    # Each step east and north in metres, in the plane of its own start.
+    dx = EARTH_RADIUS_M * np.radians(np.diff(lon)) * np.cos(np.radians(lat[:-1]))
+    dy = EARTH_RADIUS_M * np.radians(np.diff(lat))
+    v, dt = sog[1:] * KNOT_MS, np.diff(t)
+    miss = np.hypot(dx - v * dt * np.sin(np.radians(cog[1:])), dy - v * dt * np.cos(np.radians(cog[1:])))
+    step = np.zeros(len(rows), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        step[1:] = ((seg[1:] == seg[:-1]) & (sog[1:] == sog[:-1]) & (cog[1:] == cog[:-1])
+                    & (sog[1:] >= cfg.frozen_min_sog_kn) & ~held[1:]
+                    & (miss <= cfg.reckoned_slack_m + v * cfg.reckoned_slack_s))
+    # A run of such steps counts when the report before it is a held fix.
+    start = step & ~np.r_[False, step[:-1]]
+    run = np.cumsum(start)
+    first = np.flatnonzero(start)
+    from_held = np.zeros(len(first) + 1, dtype=bool)
+    from_held[1:] = held[first - 1]
+    out[rows] = step & from_held[run]
+    return out
 
 
 def degraded_fix(ctx: Context) -> Result:
