@@ -11,7 +11,7 @@ Each check is a named, vectorised function of a :class:`Context` returning
 check              family    fires on                                           magnitude
 =================  ========  =================================================  ===============
 pos_unavailable    jamming   lat 91 / lon 181, or UTC second 63 / 61            run length
-dead_reckoning     jamming   UTC second 62, or a held fix moved on at its SOG/COG  run length
+dead_reckoning     jamming   UTC second 62, or a held fix moved at its SOG/COG  run length
 degraded_fix       jamming   accuracy 1 -> 0 or RAIM toggles in a segment       changes / window
 impossible_jump    spoofing  out of reach of the last plausible position        excess kn
 speed_mismatch     spoofing  reported SOG vs track speed over >= 60 s           excess kn
