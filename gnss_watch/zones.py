@@ -514,7 +514,7 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     first), whichever leaves more zones with the evidence to stand
     (``min_zone_vessels``, ``min_zone_reports``): time has no preferred direction
     here, and a jammer seen switching on by one ship may be seen switching off by
-    two (ties: switch-ons first). Returns each episode's zone and the windows.
+    two (ties: switch-ons first; see :func:`_standing`). Returns each episode's zone and the windows.
     """
     sub, windows = _split_switchings(e, cfg)
     if len(windows) > 1:  # windows from both switchings: on and off
@@ -522,12 +522,23 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     fwd = _split_on_then_off(e, cfg)
     bwd = _backwards(_split_on_then_off, e, cfg)
 
-    def standing(zone: np.ndarray) -> int:
-        g = e.groupby(zone)
-        return int(((g["n_reports"].sum() >= cfg.min_zone_reports)
-                    & (g["mmsi"].nunique() >= cfg.min_zone_vessels)).sum())
+    return bwd if _standing(e, *bwd, cfg) > _standing(e, *fwd, cfg) else fwd
 
-    return bwd if standing(bwd[0]) > standing(fwd[0]) else fwd
+
+def _standing(e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig) -> int:
+    """How many of a split's zones have the evidence to stand (``min_zone_vessels``,
+    ``min_zone_reports``), not counting one whose window lies inside another's and shares
+    its switch-on or switch-off (within ``switch_on_spread_s``): ships that entered or
+    left a zone together, read as a switching of their own (ships entering a zone from a
+    side none had before, seen through reception gaps)."""
+    g = e.groupby(zone)
+    ok = (g["n_reports"].sum() >= cfg.min_zone_reports) & (g["mmsi"].nunique() >= cfg.min_zone_vessels)
+    win = np.array(windows, dtype=float).reshape(-1, 2)[ok.index.to_numpy()][ok.to_numpy()]
+    burst = cfg.switch_on_spread_s
+    inside = (win[:, None, 0] >= win[None, :, 0] - burst) & (win[:, None, 1] <= win[None, :, 1] + burst)
+    shared = (np.abs(win[:, None, 0] - win[None, :, 0]) <= burst) | (np.abs(win[:, None, 1] - win[None, :, 1]) <= burst)
+    np.fill_diagonal(inside, False)
+    return len(win) - int((inside & shared).any(axis=1).sum())
 
 
 def _merge_cotimed(

@@ -566,6 +566,24 @@ def test_a_switch_on_seen_by_ships_at_one_anchorage_splits_the_cluster(both_ends
         assert zone.tolist() == [0, 0, 0, 0, 1, 1, 1] and windows[1][0] == 2700.0
 
 
+@pytest.mark.parametrize("second, counted", [((3000, 8000), 1), ((3000, 8100), 1), ((3000, 6000), 2),
+                                              ((3000, 9000), 2)])
+def test_a_window_inside_another_sharing_its_switching_does_not_stand_on_its_own(second, counted) -> None:
+    """Two zones of three ships each: one on from 0 to 8000 s; the other, inside it, sharing its
+    switch-off (ships that entered together and regained the fix at the switch-off: alternative
+    seeds 101, 181, 184 had such a duplicate), or ending at a switch-off of its own."""
+    from gnss_watch.zones import _standing
+
+    rows = [(1, 0, 8000, 0, 10_000), (2, 30, 8000, 120, 15_000), (3, 60, 8000, 240, 20_000),
+            (4, second[0], second[1], 90, 20_000), (5, second[0], second[1], 95, 20_000),
+            (6, second[0], second[1], 85, 20_000)]
+    e = episodes(rows).assign(n_reports=5)
+    zone = np.array([0, 0, 0, 1, 1, 1])
+    assert _standing(e, zone, [(0.0, 8000.0), (float(second[0]), float(second[1]))], ZonesConfig()) == counted
+    # A zone without the ships to stand never counts, nested or not.
+    assert _standing(e, np.array([0, 0, 0, 0, 0, 1]), [(0.0, 8000.0), (3000.0, 6000.0)], ZonesConfig()) == 1
+
+
 def test_a_jammer_switching_off_while_another_stays_on_ends_its_zone() -> None:
     """The previous test backwards in time: A's ships regain the fix together at 8000 s;
     B, 60 km east, switched off at 5300 s with three ships regaining it together."""
