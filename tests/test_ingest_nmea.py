@@ -436,18 +436,19 @@ def test_logger_stamps_before_the_sentence(tmp_path: Path, stamp: str) -> None:
 
 
 def test_a_prefix_without_a_time_leaves_the_sentence_undated(tmp_path: Path) -> None:
-    """'rx1,!AIVDM...' or '192.168.1.10:2000 !AIVDM...' (a receiver's name or address, no
-    time) is a sentence as if alone, dated by its neighbours; a stamp that does not read
+    """'rx1,!AIVDM...', '192.168.1.10:2000 !AIVDM...' or '002573450,!AIVDM...' (a receiver's
+    name, address or MMSI, no time) is a sentence as if alone, dated by its neighbours; a stamp that does not read
     as a plausible time (a day-first date, a clock reset to 1970, an impossible date) is
     a bad stamp: the line is not dated by its neighbours but skipped. '$GPGGA...!' is
     another sentence."""
     lines = [tag(position(230000001, 60.0, 25.0), c=T0), "rx1," + position(230000002, 60.0, 25.1),
              "192.168.1.10:2000 " + position(230000006, 60.0, 25.1),
+             "002573450," + position(230000007, 60.0, 25.1),  # a base station's MMSI
              "01/06/2024 00:00:10 " + position(230000003, 60.0, 25.2),
              "1970-01-01T00:05:00Z " + position(230000004, 60.0, 25.3),
              "2024-02-30 00:00:05 " + position(230000005, 60.0, 25.4), "$GPTXT,01,01,02,x!*00"]
     ds = read(str(write(tmp_path, lines)))
-    assert balanced(ds.accounting) and ds.accounting.used == 3
+    assert balanced(ds.accounting) and ds.accounting.used == 4
     assert ds.accounting.skipped == {"other_nmea": 1, "bad_time": 3}
-    assert set(ds.positions["mmsi"]) == {230000001, 230000002, 230000006}
+    assert set(ds.positions["mmsi"]) == {230000001, 230000002, 230000006, 230000007}
     assert (ds.positions["time"] == pd.Timestamp(T0, unit="s", tz="UTC")).all()  # the last time heard

@@ -54,11 +54,12 @@ _ISO = re.compile(rb"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\
 _ISO_IN = re.compile(rb"(?<!\d)(\d{4})[-/.](\d\d)[-/.](\d\d)[T _]?\s*(\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?"
                      rb"\s*(Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)?(?!\d)")
 _EPOCH_IN = re.compile(rb"(?<![\d.])(\d{13}|\d{10}(?:\.\d+)?)(?![\d.])")
-# Something meant as a time: a date, a clock time or a long number. A prefix holding one
-# that does not read as a plausible time (a day-first date, a clock reset to 1970) is a
-# bad stamp, not a receiver's name.
+# Something meant as a time: a date, a clock time or a number as long as an epoch (ten
+# digits and more; nine are a station's MMSI). A prefix holding one that does not read as
+# a plausible time (a day-first date, a clock reset to 1970) is a bad stamp, not a
+# receiver's name.
 _STAMPISH = re.compile(rb"(?<!\d)(?:\d{4}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]\d{4})(?!\d)"
-                       rb"|(?<!\d)\d\d?:\d\d:\d\d(?!\d)|(?<![\d.])\d{9,}")
+                       rb"|(?<!\d)\d\d?:\d\d:\d\d(?!\d)|(?<![\d.])\d{10,}")
 
 NAN = math.nan
 
