@@ -537,8 +537,11 @@ def _standing(e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, floa
     burst = cfg.switch_on_spread_s
     inside = (win[:, None, 0] >= win[None, :, 0] - burst) & (win[:, None, 1] <= win[None, :, 1] + burst)
     shared = (np.abs(win[:, None, 0] - win[None, :, 0]) <= burst) | (np.abs(win[:, None, 1] - win[None, :, 1]) <= burst)
-    np.fill_diagonal(inside, False)
-    return len(win) - int((inside & shared).any(axis=1).sum())
+    copy = inside & shared
+    # Two windows each inside the other (the same switchings): one of them stands.
+    copy &= ~(copy.T & (np.arange(len(win))[:, None] < np.arange(len(win))[None, :]))
+    np.fill_diagonal(copy, False)
+    return len(win) - int(copy.any(axis=1).sum())
 
 
 def _merge_cotimed(

@@ -580,6 +580,8 @@ def test_a_window_inside_another_sharing_its_switching_does_not_stand_on_its_own
     e = episodes(rows).assign(n_reports=5)
     zone = np.array([0, 0, 0, 1, 1, 1])
     assert _standing(e, zone, [(0.0, 8000.0), (float(second[0]), float(second[1]))], ZonesConfig()) == counted
+    # Two zones with the same switchings: one of them stands, not neither.
+    assert _standing(e, zone, [(0.0, 8000.0), (60.0, 8100.0)], ZonesConfig()) == 1
     # A zone without the ships to stand never counts, nested or not.
     assert _standing(e, np.array([0, 0, 0, 0, 0, 1]), [(0.0, 8000.0), (3000.0, 6000.0)], ZonesConfig()) == 1
 
