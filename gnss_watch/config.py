@@ -322,7 +322,8 @@ class DetectConfig:
 
     #: 91/181 or UTC second 63/61: the receiver itself says it has no GNSS fix.
     strength_pos_unavailable: float = 0.7
-    #: UTC second 62: the transponder dead-reckons, i.e. lost its fix.
+    #: UTC second 62, or a held fix moved on at its own SOG and COG: the transponder
+    #: dead-reckons, i.e. lost its fix.
     strength_dead_reckoning: float = 0.6
     #: Accuracy drops / RAIM toggles also happen with ordinary satellite geometry: weak.
     strength_degraded_fix: float = 0.2

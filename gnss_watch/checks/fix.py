@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..geo import EARTH_RADIUS_M, KNOT_MS, haversine_m, local_xy
+from ..geo import KNOT_MS, haversine_m, local_xy
 from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
 from .motion import raw_steps
@@ -47,8 +47,15 @@ def dead_reckoning(ctx: Context) -> Result:
     (:func:`_reckoned_from_held`), which CSV exports without the field show only so.
     Magnitude: reports in the MMSI's run of them.
     """
-    fired = (ctx.second == SECOND_DEAD_RECKONING) | _reckoned_from_held(ctx)
+    fired = dead_reckoned(ctx).copy()
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
+
+
+def dead_reckoned(ctx: Context) -> np.ndarray:
+    """Rows whose position is dead-reckoned, as :func:`dead_reckoning` fires (cached on ``ctx``)."""
+    if "dead_reckoned" not in ctx.cache:
+        ctx.cache["dead_reckoned"] = (ctx.second == SECOND_DEAD_RECKONING) | _reckoned_from_held(ctx)
+    return ctx.cache["dead_reckoned"]
 
 
 def _reckoned_from_held(ctx: Context) -> np.ndarray:
@@ -64,12 +71,9 @@ def _reckoned_from_held(ctx: Context) -> np.ndarray:
     if len(rows) < 2:
         return out
     held = frozen_position(ctx)[0][rows]
-    seg, t, sog = ctx.segment[rows], ctx.t[rows], ctx.sog[rows]
-    cog = ctx.tracks["cog"].to_numpy(dtype=float)[rows]
+    seg, t, sog, cog = ctx.segment[rows], ctx.t[rows], ctx.sog[rows], ctx.cog[rows]
     lat, lon = ctx.lat[rows], ctx.lon[rows]
-    # Each step east and north in metres, in the plane of its own start.
-    dx = EARTH_RADIUS_M * np.radians(np.diff(lon)) * np.cos(np.radians(lat[:-1]))
-    dy = EARTH_RADIUS_M * np.radians(np.diff(lat))
+    dx, dy = local_xy(lat[1:], lon[1:], lat[:-1], lon[:-1])  # each step in the plane of its start
     v, dt = sog[1:] * KNOT_MS, np.diff(t)
     miss = np.hypot(dx - v * dt * np.sin(np.radians(cog[1:])), dy - v * dt * np.cos(np.radians(cog[1:])))
     step = np.zeros(len(rows), dtype=bool)
@@ -141,12 +145,13 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     # first report or the one before (the last live ones), or its speed into the run. A
     # ship lying still whose fix then jumps far is no held fix but a jump (impossible_jump's).
     f, p = first[k], np.maximum(first[k] - 1, 0)
+    gap = t[f] - t[p]
     with np.errstate(invalid="ignore", divide="ignore"):
-        into = np.where(same[f], step[f] / (t[f] - t[p]), np.nan)
+        into = np.where(same[f] & (gap > 0), step[f] / gap, np.nan)  # one time stamp: no speed
     sog_before = np.where(same[f], ctx.sog[rows[p]], np.nan)
-    speed_ms = np.nan_to_num(np.fmax(np.fmax(ctx.sog[rows[f]], sog_before) * KNOT_MS, into), nan=0.0, posinf=0.0)
+    speed_kn = np.nan_to_num(np.fmax(np.fmax(ctx.sog[rows[f]], sog_before), into / KNOT_MS), nan=0.0)
     d = haversine_m(lat[f], lon[f], lat[nxt_k], lon[nxt_k])
-    left &= d <= cfg.sog_hint_factor * speed_ms * (t[nxt_k] - t[f]) + cfg.jump_distance_tolerance_m
+    left &= d <= ctx.reachable_m(cfg.sog_hint_factor * speed_kn, t[nxt_k] - t[f])
     k = k[left]
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
     np.add.at(mark, first[k], 1)

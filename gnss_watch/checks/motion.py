@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m, local_xy
-from ..schema import SECOND_DEAD_RECKONING
 from .context import Context, group_first_index, range_min_max, window_first
 
 Result = tuple[np.ndarray, np.ndarray]
@@ -285,8 +284,10 @@ def track_divergence(ctx: Context) -> Result:
         return fired, mag
     mmsi, t = ctx.mmsi[rows], ctx.t[rows]
     lat, lon = ctx.lat[rows], ctx.lon[rows]
+    from .fix import dead_reckoned  # fix.py builds on this module's steps
+
     held = same & (lat == np.roll(lat, 1)) & (lon == np.roll(lon, 1))
-    stale = held | (ctx.second[rows] == SECOND_DEAD_RECKONING)
+    stale = held | dead_reckoned(ctx)[rows]
     # Each side of a step runs to the next impossible step (or the MMSI's end) and is
     # cut to the time the check looks at: a side that is too short, or that starts
     # with a stale fix, needs no fit.
