@@ -429,12 +429,10 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
         k = np.flatnonzero(comp == c)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels:
             continue
-        if not _not_in_company(e, k, cfg):
-            continue
         # Of a chain of losses minutes apart, those within one report interval of its
-        # first that one switch-on instant explains.
+        # first that one switch-on instant explains, not ships sailing in company.
         k = _stabbed(k[s[k] <= s[k].min() + cfg.switch_on_spread_s], on_from, s)
-        if len(np.unique(mm[k])) < cfg.switch_min_vessels:
+        if len(np.unique(mm[k])) < cfg.switch_min_vessels or not _not_in_company(e, k, cfg):
             continue
         t_on = s[k].min()
         active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))

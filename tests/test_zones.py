@@ -586,6 +586,22 @@ def test_a_window_inside_another_sharing_its_switching_does_not_stand_on_its_own
     assert _standing(e, np.array([0, 0, 0, 0, 0, 1]), [(0.0, 8000.0), (3000.0, 6000.0)], ZonesConfig()) == 1
 
 
+def test_ships_in_company_are_no_switch_on_whatever_loss_follows_them() -> None:
+    """Three ships under way together (within a kilometre, 12 kn) lose the fix at 2700-2760 s,
+    60 km east of jammer A's ships; a fourth loses it 20 km from them at 2950 s, minutes later,
+    chained to them but outside their report interval. The three are a crossing in company,
+    not a switch-on: the fourth, far off, does not make them one."""
+    from gnss_watch.zones import _split_onsets
+
+    company = [(5, 2700, 6000, 90, 60_000), (6, 2730, 6050, 90, 60_500), (7, 2760, 6100, 90, 61_000),
+               (8, 2950, 6500, 60, 62_000)]
+    e = episodes(SWITCH_A + company)
+    e.loc[4:, "entry_sog"] = 12.0
+    e.loc[4:, "q_lat"], e.loc[4:, "q_lon"] = destination(e.loc[4:, "p_lat"], e.loc[4:, "p_lon"], 90.0, 20_000.0)
+    zone, windows = _split_onsets(e, ZonesConfig())
+    assert len(windows) == 1
+
+
 def test_a_jammer_switching_off_while_another_stays_on_ends_its_zone() -> None:
     """The previous test backwards in time: A's ships regain the fix together at 8000 s;
     B, 60 km east, switched off at 5300 s with three ships regaining it together."""
