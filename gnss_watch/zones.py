@@ -237,6 +237,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
         # The earliest instant a jammer switching on could have caused the loss: the
         # vessel's last good fix (less switch_lag_s), at most one report interval back.
         "on_from": t[first] - np.minimum(before + cfg.switch_lag_s, cfg.switch_on_spread_s),
+        # ... and the latest a jammer switching off could have ended it: the vessel's first
+        # good fix after (plus switch_lag_s), at most one report interval on.
+        "off_to": t[last] + np.minimum(after + cfg.switch_lag_s, cfg.switch_on_spread_s),
     })
     # Crossing ends: the edge fixes, else the first/last fix inside, else an older
     # or later fix (a slow or anchored ship has not gone far).
@@ -469,8 +472,7 @@ def _reversed(e: pd.DataFrame, cfg: ZonesConfig) -> pd.DataFrame:
     return e.assign(start_s=-e["end_s"], end_s=-e["start_s"], p_lat=e["q_lat"], p_lon=e["q_lon"],
                     q_lat=e["p_lat"], q_lon=e["p_lon"], entry_lat=e["exit_lat"], exit_lat=e["entry_lat"],
                     entry_sog=e["exit_sog"], exit_sog=e["entry_sog"],
-                    # a recovery comes within a report interval plus a receiver's reacquisition
-                    on_from=-e["end_s"] - cfg.switch_on_spread_s)
+                    on_from=-e["off_to"])
 
 
 def _backwards(split, e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:  # type: ignore[no-untyped-def]

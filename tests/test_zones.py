@@ -498,12 +498,14 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
 
 def episodes(rows: list[tuple[int, float, float, float, float]], report_s: float = 180.0) -> pd.DataFrame:
     """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there,
-    each vessel's last good fix ``report_s`` before its loss."""
+    each vessel's last good fix ``report_s`` before its loss and first one ``report_s`` after
+    its recovery."""
     m, s, f, b, d = map(np.array, zip(*rows))
     lat, lon = destination(*CENTRE, b, d)
     return pd.DataFrame({"mmsi": m, "start_s": s, "end_s": f, "p_lat": lat, "p_lon": lon, "q_lat": lat, "q_lon": lon,
                          "entry_lat": lat, "exit_lat": lat, "both_ends": True, "entry_sog": np.nan,
-                         "exit_sog": np.nan, "on_from": s - min(report_s + ZonesConfig().switch_lag_s, 180.0)})
+                         "exit_sog": np.nan, "on_from": s - min(report_s + ZonesConfig().switch_lag_s, 180.0),
+                         "off_to": f + min(report_s + ZonesConfig().switch_lag_s, 180.0)})
 
 
 # Jammer A switches on at 0 around three ships; B, 60 km east, at 2700 s around three others,
@@ -539,6 +541,21 @@ def test_losses_minutes_apart_are_a_switch_on_only_if_one_instant_explains_them(
     e = episodes(SWITCH_A, 180.0)
     e = pd.concat([e, episodes(b, report_s)], ignore_index=True)
     zone, windows = _split_onsets(e, ZonesConfig())
+    assert len(windows) == n_zones
+
+
+@pytest.mark.parametrize("report_s, n_zones", [(10.0, 1), (180.0, 2)])
+def test_recoveries_minutes_apart_are_a_switch_off_only_if_one_instant_explains_them(report_s: float,
+                                                                                    n_zones: int) -> None:
+    """The test above backwards in time: three ships regain the fix at 5220, 5260 and 5300 s,
+    A's ships at 8000 s. Each first good fix 10 s after the last lost report: ships leaving
+    one after another; 3 min after: one switch-off explains them."""
+    from gnss_watch.zones import _split_switch_offs
+
+    mirror = [(m, 8000 - f, 8000 - s, b, d) for m, s, f, b, d in SWITCH_A]
+    b = [(5, 2000, 5300, 80, 55_000), (6, 1000, 5260, 95, 65_000), (7, 0, 5220, 90, 50_000)]
+    e = pd.concat([episodes(mirror, 180.0), episodes(b, report_s)], ignore_index=True)
+    zone, windows = _split_switch_offs(e, ZonesConfig())
     assert len(windows) == n_zones
 
 
