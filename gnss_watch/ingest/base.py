@@ -9,6 +9,11 @@ import pandas as pd
 from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, empty
 
 
+#: Receive times outside [1990-01-01, 2100-01-01), in unix seconds, are no times: AIS
+#: exists since ~2000, and a clock reset to 1970 or a mangled stamp lands outside.
+ERA_S = (631_152_000.0, 4_102_444_800.0)
+
+
 class IngestError(Exception):
     """Input that cannot be read at all. The CLI prints the message and exits 2."""
 

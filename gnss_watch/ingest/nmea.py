@@ -33,7 +33,7 @@ from pyais.messages import MSG_CLASS
 from ..config import IngestConfig
 from ..schema import BASE_STATION_DTYPES, DEVICE_BY_TYPE, POSITION_DTYPES, conform, unix_seconds, utc_from_unix
 from .accounting import Accounting
-from .base import Batch, UndatedError
+from .base import ERA_S, Batch, UndatedError
 
 # Payload characters allowed by the six-bit armouring: '0'..'W' and '`'..'w'.
 _PAYLOAD_CHARS = bytes(range(48, 88)) + bytes(range(96, 120))
@@ -76,8 +76,8 @@ def _epoch(value: bytes) -> float:
 
 
 def _plausible(t: float) -> float:
-    """``t`` when it can be a receive time, else NaN: AIS exists since ~2000, so 1990..2100."""
-    return t if 631_152_000 <= t <= 4_102_444_800 else NAN
+    """``t`` when it can be a receive time (within :data:`ERA_S`), else NaN."""
+    return t if ERA_S[0] <= t < ERA_S[1] else NAN
 
 
 def leading_time(prefix: bytes) -> float:

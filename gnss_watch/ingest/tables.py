@@ -45,7 +45,7 @@ from ..schema import (
     conform,
 )
 from .accounting import Accounting
-from .base import Batch, IngestError
+from .base import ERA_S, Batch, IngestError
 from .sources import HEADER_SEARCH_LINES
 
 #: Columns of a ``Batch.static`` frame from these readers.
@@ -204,10 +204,9 @@ _JS_PREFIX = re.compile(r"^\s*(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=\s*"
 # Epoch values above this are milliseconds, below it seconds (1e11 s is the year 5138,
 # 1e11 ms is 1973).
 _EPOCH_MS_THRESHOLD = 1e11
-#: Receive times outside 1990..2100 are no AIS (it exists since ~2000): a clock reset,
-#: a sentinel such as 9999-12-31, or a number that is not a time. They count as
-#: 'invalid_field' (and would not fit the nanosecond timestamps downstream).
-_ERA = (pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
+#: :data:`ERA_S` as times: outside it, a sentinel such as 9999-12-31 or a number that is
+#: not a time counts as 'invalid_field' (and would not fit the nanosecond timestamps downstream).
+_ERA = tuple(pd.Timestamp(t, unit="s", tz="UTC") for t in ERA_S)
 
 _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 11, 12, 13, 32]] = True
