@@ -56,6 +56,8 @@ CONVERGE_POINTS = [(14.7597, 55.0633), (15.95, 54.95)]  # Bornholm airport; a po
 MIDS = [219, 265, 266, 261, 211, 230, 276, 636, 538, 273, 244]
 WORDS = ["NORD", "BALTIC", "AMBER", "HANSA", "WIND", "STAR", "POLARIS", "VISTULA", "ODRA", "SKAGEN", "FALKEN"]
 JAM_BEHAVIOURS = ("unavailable", "silent", "frozen", "dead_reckoning")
+RADIUS_KM = (15.0, 40.0)  # jamming discs' radius range, km
+OFFSET_KM = (20.0, 80.0)  # spoofed displacements' distance range, km
 
 
 def _unit(lon, lat):
@@ -139,7 +141,7 @@ def _reports(rng: np.random.Generator, fl: pd.DataFrame, T: float) -> pd.DataFra
     }).sort_values(["ship", "t"], ignore_index=True)
 
 
-def _zones(rng: np.random.Generator, T: float, n: int, radius_km: tuple[float, float] = (15.0, 40.0)) -> list[dict]:
+def _zones(rng: np.random.Generator, T: float, n: int, radius_km: tuple[float, float] = RADIUS_KM) -> list[dict]:
     """Jamming discs centred near a lane, radius ``radius_km``, active 40-90 min inside the window
     (fewer than ``n`` when 200 draws find no room for another: large discs)."""
     zones: list[dict] = []
@@ -212,7 +214,7 @@ def _covered(lat, lon, share: float = 0.6) -> np.ndarray:
 
 
 def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones: list[dict], T: float,
-           offset_km: tuple[float, float] = (20.0, 80.0)) -> list[dict]:
+           offset_km: tuple[float, float] = OFFSET_KM) -> list[dict]:
     """Spoof chosen Class A ships' reports in place; returns one event (kind, ship, group) per victim.
     ``offset_km``: the range of a displacement's distance."""
     touched = set(rep.loc[rep["label"] != "clean", "ship"])
@@ -333,8 +335,8 @@ def _tag(fields: str) -> str:
 
 def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean: bool = False,
              scatter_m: float = 0.0, held_sog_zero: bool = False, dr_silent: bool = False,
-             radius_km: tuple[float, float] = (15.0, 40.0),
-             offset_km: tuple[float, float] = (20.0, 80.0)) -> dict[str, Path]:
+             radius_km: tuple[float, float] = RADIUS_KM,
+             offset_km: tuple[float, float] = OFFSET_KM) -> dict[str, Path]:
     """Write scenario.nmea.gz, truth.json and labels.csv for ``seed`` into ``out``; return the paths.
 
     ``scatter_m`` > 0: jammed receivers with the 'frozen' habit scatter instead;
@@ -435,11 +437,11 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
 
 def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
         held_sog_zero: bool = False, thin_s: float = 0.0, dr_silent: bool = False,
-        radius_km: tuple[float, float] = (15.0, 40.0), offset_km: tuple[float, float] = (20.0, 80.0)) -> dict:
+        radius_km: tuple[float, float] = RADIUS_KM, offset_km: tuple[float, float] = OFFSET_KM) -> dict:
     variant = ((f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
                + ("-drsilent" if dr_silent else "")
-               + (f"-r{radius_km[0]:g}-{radius_km[1]:g}" if tuple(radius_km) != (15.0, 40.0) else "")
-               + (f"-off{offset_km[0]:g}-{offset_km[1]:g}" if tuple(offset_km) != (20.0, 80.0) else ""))
+               + (f"-r{radius_km[0]:g}-{radius_km[1]:g}" if tuple(radius_km) != RADIUS_KM else "")
+               + (f"-off{offset_km[0]:g}-{offset_km[1]:g}" if tuple(offset_km) != OFFSET_KM else ""))
     out = work / f"alt-{seed}{'-clean' if clean else ''}{variant}"
     files = {k: out / v for k, v in FILES.items()}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
@@ -463,9 +465,9 @@ def main() -> None:
                     help="dead-reckoning receivers keep their normal UTC second instead of 62")
     ap.add_argument("--thin-s", type=float, default=0.0,
                     help="replay each scenario thinned to one position report per vessel per this many seconds")
-    ap.add_argument("--radius-km", type=float, nargs=2, default=(15.0, 40.0), metavar=("LO", "HI"),
+    ap.add_argument("--radius-km", type=float, nargs=2, default=RADIUS_KM, metavar=("LO", "HI"),
                     help="jamming disc radius range, km (default 15 40)")
-    ap.add_argument("--offset-km", type=float, nargs=2, default=(20.0, 80.0), metavar=("LO", "HI"),
+    ap.add_argument("--offset-km", type=float, nargs=2, default=OFFSET_KM, metavar=("LO", "HI"),
                     help="spoofed displacement distance range, km (default 20 80)")
     args = ap.parse_args()
 
@@ -474,9 +476,9 @@ def main() -> None:
           + ("; held fixes report SOG 0" if args.held_sog_zero else "")
           + ("; dead reckoning without UTC second 62" if args.dr_silent else "")
           + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else "")
-          + (f"; jamming discs {args.radius_km[0]:g}-{args.radius_km[1]:g} km" if tuple(args.radius_km) != (15, 40)
+          + (f"; jamming discs {args.radius_km[0]:g}-{args.radius_km[1]:g} km" if tuple(args.radius_km) != RADIUS_KM
              else "")
-          + (f"; displacements {args.offset_km[0]:g}-{args.offset_km[1]:g} km" if tuple(args.offset_km) != (20, 80)
+          + (f"; displacements {args.offset_km[0]:g}-{args.offset_km[1]:g} km" if tuple(args.offset_km) != OFFSET_KM
              else ""))
     print(table.HEADER)
     for seed in args.seeds:

@@ -1088,7 +1088,8 @@ def _silences(
     typical = pd.Series(dt[same]).groupby(mmsi[1:][same]).median()
     limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
     quiet = np.flatnonzero(same & (dt > limit))  # nothing heard between quiet and quiet + 1
-    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, quiet + 1, quiet)
+    # The vessel's last good fix up to the silence's start and its first one after it.
+    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, first=quiet + 1, last=quiet)
     ok = (i >= 0) & (j >= 0)
     quiet, i, j = quiet[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
