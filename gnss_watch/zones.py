@@ -196,16 +196,10 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
 
     # Fixes judged spoofed are not where the ship was: neither edge nor interior points.
     spoofed = df["kind"].astype(str).to_numpy() == "spoofing"
-    good = valid & ~jam & ~spoofed
-    ar = np.arange(n)
-    prev_good = np.r_[-1, np.maximum.accumulate(np.where(good, ar, -1))[:-1]][first]
-    next_good = np.r_[np.minimum.accumulate(np.where(good, ar, n)[::-1])[::-1][1:], n][last]
+    prev_good, next_good = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, first, last)
     # Seconds from the vessel's last good fix to the loss, and from the recovery to its next one.
-    before = np.where(mmsi[np.maximum(prev_good, 0)] == mmsi[first], t[first] - t[np.maximum(prev_good, 0)], np.inf)
-    after = np.where(mmsi[np.minimum(next_good, n - 1)] == mmsi[last], t[np.minimum(next_good, n - 1)] - t[last],
-                     np.inf)
-    before[prev_good < 0] = np.inf
-    after[next_good >= n] = np.inf
+    before = np.where(prev_good >= 0, t[first] - t[np.maximum(prev_good, 0)], np.inf)
+    after = np.where(next_good >= 0, t[next_good] - t[last], np.inf)
 
     inner = np.flatnonzero(valid & ~spoofed & (row_ep >= 0))
     # A stale fix held or dead-reckoned from a spoofed one is still the spoofer's place,

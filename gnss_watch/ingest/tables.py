@@ -837,7 +837,7 @@ def _epoch_or_iso(s: pd.Series) -> pd.Series:
     compact 20240601120005 stamps are no epoch) and outside :data:`_ERA`."""
     num = _num(s)
     iso = _era(pd.to_datetime(s.where(num.isna()).astype(object), format="ISO8601", utc=True, errors="coerce"))
-    return _epoch(s).where(num.notna(), iso)
+    return _epoch_from(num).where(num.notna(), iso)
 
 
 def _generic(rows: pd.DataFrame, unread_times: list[int]) -> tuple[Batch, np.ndarray]:
@@ -953,7 +953,11 @@ def _flatten(rec: Any) -> dict[str, Any] | None:
 
 def _epoch(s: pd.Series) -> pd.Series:
     """Epoch seconds or milliseconds (told apart by size) -> UTC time; NaT if invalid or outside :data:`_ERA`."""
-    v = _num(s)
+    return _epoch_from(_num(s))
+
+
+def _epoch_from(v: pd.Series) -> pd.Series:
+    """:func:`_epoch` of numbers already parsed (NaN: none)."""
     ms = v.where(v > _EPOCH_MS_THRESHOLD, v * 1000.0)
     lo, hi = (t.value / 1e6 for t in _ERA)
     return pd.to_datetime(ms.where((ms >= lo) & (ms < hi)), unit="ms", utc=True)
