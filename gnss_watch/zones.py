@@ -405,7 +405,10 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     inside its extent. An
     episode before the first new zone's switch-on seeds a zone of its own.
     Every episode joins the nearest (crossing middle to a zone's switch-on
-    losses) of the zones already on when it starts. Returns each episode's zone
+    losses) of the zones already on when it starts and still seen: one of its
+    ships jammed (or silent without its fix back) within ``cluster_time_s``
+    before, within ``cluster_distance_m``; else the nearest on (a zone nobody
+    has seen for that long is no likelier than any other). Returns each episode's zone
     and the zones' (start, end) in epoch seconds, one zone when nothing splits.
     """
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
@@ -452,9 +455,24 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     mx, my = (x + qx) / 2, (y + qy) / 2
     dist = np.hypot(mx[:, None] - cx[None, :], my[:, None] - cy[None, :])
     dist = np.where((on[None, :] <= s[:, None] + w) & np.isfinite(dist), dist, np.inf)
-    zone = np.argmin(dist, axis=1)
+    # A zone is seen while ships in it are jammed; a ship that fell silent without its
+    # fix back stayed jammed until it was heard again (its next episode).
+    by_ship = np.lexsort((s, mm))
+    heard = np.full(len(e), np.inf)
+    heard[by_ship[:-1]] = np.where(mm[by_ship[1:]] == mm[by_ship[:-1]], s[by_ship[1:]], np.inf)
+    seen_to = np.where(e["exit_lat"].notna().to_numpy() | np.isinf(heard), f, np.maximum(f, heard))
+    zone = np.full(len(e), -1)
+    last = np.full(len(seeds), -np.inf)
     for z, k in enumerate(seeds):  # a seed's own losses are its zone's
         zone[k] = z
+        last[z] = seen_to[k].max()
+    # An episode joins the nearest zone seen within cluster_time_s before it (and
+    # cluster_distance_m), else the nearest one on.
+    for i in np.argsort(s, kind="stable").tolist():  # in time order: each join extends its zone
+        if zone[i] < 0:
+            live = np.where(s[i] <= last + cfg.cluster_time_s, dist[i], np.inf)
+            zone[i] = np.argmin(live) if live.min() <= cfg.cluster_distance_m else np.argmin(dist[i])
+            last[zone[i]] = max(last[zone[i]], seen_to[i])
     used = np.unique(zone)
     zone = np.searchsorted(used, zone)
     return zone, [(float(s[zone == z].min()), float(f[zone == z].max())) for z in range(len(used))]

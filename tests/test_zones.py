@@ -603,6 +603,27 @@ def test_a_window_inside_another_sharing_its_switching_does_not_stand_on_its_own
     assert _standing(e, np.array([0, 0, 0, 0, 0, 1]), [(0.0, 8000.0), (3000.0, 6000.0)], ZonesConfig()) == 1
 
 
+@pytest.mark.parametrize("silent_between", [False, True])
+def test_an_episode_joins_a_zone_still_seen_not_one_nobody_saw_for_long(silent_between: bool) -> None:
+    """A switches on at 0 s around three ships, who sail out by 1400 s; B, 55 km east,
+    switches on at 4500 s. Ship 8, 25 km east of A's ships (30 km from B's), is jammed at
+    300-1000 s and again at 6000-7000 s. Had it its fix back at 1000 s, nobody saw A for
+    over half an hour before 6000 s, and B was seen all along: that loss is B's. Silent from
+    1000 s to 6000 s, it was jammed all along, A with it: it stays A's, and so does A's window."""
+    from gnss_watch.zones import _split_onsets
+
+    ship8 = [(8, 300, 1000, 90, 25_000), (8, 6000, 7000, 90, 25_000)]
+    a = [(1, 0, 1200, 0, 10_000), (2, 30, 1300, 120, 12_000), (3, 60, 1400, 240, 9_000)]
+    b = [(5, 4500, 8000, 80, 55_000), (6, 4530, 8500, 95, 65_000), (7, 4560, 9000, 90, 50_000)]
+    e = episodes(a + ship8 + b)
+    if silent_between:
+        e.loc[3, "exit_lat"] = e.loc[4, "entry_lat"] = np.nan
+    zone, windows = _split_onsets(e, ZonesConfig())
+    assert zone[:4].tolist() == [0, 0, 0, 0] and zone[5:].tolist() == [1, 1, 1]
+    assert zone[4] == (0 if silent_between else 1)
+    assert windows == [(0.0, 7000.0 if silent_between else 1400.0), (4500.0, 9000.0)]
+
+
 def test_ships_in_company_are_no_switch_on_whatever_loss_follows_them() -> None:
     """Three ships under way together (within a kilometre, 12 kn) lose the fix at 2700-2760 s,
     60 km east of jammer A's ships; a fourth loses it 20 km from them at 2950 s, minutes later,
