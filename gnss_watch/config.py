@@ -444,6 +444,11 @@ class ZonesConfig:
     #: ships entering and leaving a busy zone within minutes of each other is
     #: common, three is not.
     switch_min_vessels: int = 3
+    #: A switch-on where the cluster's ships were already losing the fix (where ships
+    #: enter a zone that is on) still opens a zone when more ships lose it at once than
+    #: ships arriving at random explain, with this probability (Poisson, at the
+    #: cluster's rate of losses, over all its windows).
+    switch_chance_p: float = 0.01
     #: ... lost the fix ``min_radius_m`` apart (not ships sailing in company across the
     #: edge), or all at anchor or moored: crossing no faster than this, knots (ITU-R
     #: M.1371 reports ships below 3 kn, at anchor or moored, at its slowest rate).

@@ -98,6 +98,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.stats import poisson
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Polygon, mapping
@@ -391,6 +392,15 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
     return zone, [(float(a), float(b)) for a, b in win]
 
 
+def _beyond_chance(k: int, starts: np.ndarray, cfg: ZonesConfig) -> bool:
+    """``k`` losses in one ``switch_on_spread_s`` window are more than ships arriving at
+    random explain: Poisson at the cluster's rate of losses (``starts``, epoch s), over
+    each of its windows, below ``switch_chance_p``."""
+    w = cfg.switch_on_spread_s
+    span = max(float(np.ptp(starts)), w)
+    return bool(poisson.sf(k - 1, len(starts) * w / span) * span / w < cfg.switch_chance_p)
+
+
 def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Zones within one cluster of episodes, told apart by where their jammers switched on.
 
@@ -398,11 +408,13 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     least ``switch_min_vessels`` vessels losing it within
     ``switch_on_spread_s`` (one report interval) at an instant that lies between
     each one's last good fix and its first lost report (:func:`_stabbed`), not in
-    company (:func:`_not_in_company`), is a switch-on. It opens a new zone unless
-    most of its losses lie within the disc (smallest enclosing circle plus
-    ``boundary_sigma_m``) of where the episodes active within ``cluster_time_s``
-    before lost their fix: ships entering a zone that is already on do so
-    inside its extent. An
+    company (:func:`_not_in_company`), is a switch-on: the first such group of a
+    chain of losses minutes apart, or its densest if more than chance arrivals
+    explain (:func:`_beyond_chance`). It opens a new zone unless most of its losses
+    lie within the disc (smallest enclosing circle plus ``boundary_sigma_m``) of
+    where the episodes active within ``cluster_time_s`` before lost their fix
+    (ships entering a zone that is already on do so inside its extent), and
+    chance explains them. An
     episode before the first new zone's switch-on seeds a zone of its own.
     Every episode joins the nearest (crossing middle to a zone's switch-on
     losses) of the zones already on when it starts and still seen: one of its
@@ -426,21 +438,26 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     x, y = local_xy(plat, plon, lat0, lon0)
     seeds: list[np.ndarray] = []
     for c in np.unique(comp).tolist():  # groups of losses within minutes, in start order below
-        k = np.flatnonzero(comp == c)
-        if len(np.unique(mm[k])) < cfg.switch_min_vessels:
+        chain = np.flatnonzero(comp == c)
+        if len(np.unique(mm[chain])) < cfg.switch_min_vessels:
             continue
         # Of a chain of losses minutes apart, those within one report interval of its
-        # first that one switch-on instant explains, not ships sailing in company.
-        k = _stabbed(k[s[k] <= s[k].min() + cfg.switch_on_spread_s], on_from, s)
+        # first that one switch-on instant explains, not ships sailing in company; or,
+        # later in the chain, more losses at once than chance arrivals explain.
+        k = _stabbed(chain[s[chain] <= s[chain].min() + cfg.switch_on_spread_s], on_from, s)
         if len(np.unique(mm[k])) < cfg.switch_min_vessels or not _not_in_company(e, k, cfg):
-            continue
+            k = _stabbed(_burst(chain, s, cfg.switch_on_spread_s), on_from, s)
+            n = len(np.unique(mm[k]))
+            if n < cfg.switch_min_vessels or not _not_in_company(e, k, cfg) or not _beyond_chance(n, s[seen], cfg):
+                continue
         t_on = s[k].min()
         active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
         if len(active):
             pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
             centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
             reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
-            if np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5:
+            inside = np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5
+            if inside and not _beyond_chance(len(np.unique(mm[k])), s[seen], cfg):
                 continue
         seeds.append(k)
     seeds.sort(key=lambda k: s[k].min())

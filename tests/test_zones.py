@@ -624,6 +624,35 @@ def test_an_episode_joins_a_zone_still_seen_not_one_nobody_saw_for_long(silent_b
     assert windows == [(0.0, 7000.0 if silent_between else 1400.0), (4500.0, 9000.0)]
 
 
+@pytest.mark.parametrize("n_b, splits", [(7, True), (3, False)])
+def test_more_ships_losing_the_fix_at_once_than_chance_explains_is_a_switch_on(n_b: int, splits: bool) -> None:
+    """A switches on at 0 s around three ships 20 km from its centre; six more enter
+    it every 10 min, one at 3800 s. B switches on at 4000 s inside where A's ships lost
+    the fix, around ``n_b`` ships within 90 s. Seven at once is far more than ships
+    arriving at random (about one per 3 min here) explain: B's zone, though chained to
+    the loss at 3800 s and inside A's extent; three could be chance."""
+    from gnss_watch.zones import _split_onsets
+
+    a = [(1, 0, 6000, 0, 20_000), (2, 30, 6500, 120, 20_000), (3, 60, 7000, 240, 20_000)]
+    entering = [(10 + n, 600 * (n + 1), 600 * (n + 1) + 2400, 60 * n, 20_000) for n in range(6)]
+    chained = [(30, 3800, 6000, 300, 20_000)]
+    b = [(40 + n, 4000 + 15 * n, 9000 + 60 * n, 60 + 10 * n, 6_000 + 1_500 * n) for n in range(n_b)]
+    zone, windows = _split_onsets(episodes(a + entering + chained + b), ZonesConfig())
+    if splits:
+        assert zone.tolist() == [0] * 10 + [1] * n_b and windows == [(0.0, 7000.0), (4000.0, 9360.0)]
+    else:
+        assert (zone == 0).all() and len(windows) == 1
+
+
+def test_beyond_chance_is_a_poisson_tail_over_the_clusters_windows() -> None:
+    from gnss_watch.zones import _beyond_chance
+
+    starts = np.linspace(0.0, 6300.0, 28)  # 0.8 losses per 3-min window
+    assert not _beyond_chance(4, starts, ZonesConfig())  # P(>= 4) x 35 windows = 0.3
+    assert _beyond_chance(6, starts, ZonesConfig())  # 0.0065
+    assert not _beyond_chance(6, starts, ZonesConfig(switch_chance_p=0.005))
+
+
 def test_ships_in_company_are_no_switch_on_whatever_loss_follows_them() -> None:
     """Three ships under way together (within a kilometre, 12 kn) lose the fix at 2700-2760 s,
     60 km east of jammer A's ships; a fourth loses it 20 km from them at 2950 s, minutes later,
