@@ -408,13 +408,14 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     least ``switch_min_vessels`` vessels losing it within
     ``switch_on_spread_s`` (one report interval) at an instant that lies between
     each one's last good fix and its first lost report (:func:`_stabbed`), not in
-    company (:func:`_not_in_company`), is a switch-on: the first such group of a
-    chain of losses minutes apart, or its densest if more than chance arrivals
-    explain (:func:`_beyond_chance`). It opens a new zone unless most of its losses
-    lie within the disc (smallest enclosing circle plus ``boundary_sigma_m``) of
-    where the episodes active within ``cluster_time_s`` before lost their fix
-    (ships entering a zone that is already on do so inside its extent), and
-    chance explains them. An
+    company (:func:`_not_in_company`), is a switch-on. A chain of losses minutes
+    apart is read one such window at a time. A switch-on opens a new zone unless
+    most of its losses lie within the disc (smallest enclosing circle plus
+    ``boundary_sigma_m``) of where the episodes active within ``cluster_time_s``
+    before lost their fix (from ``onset_window_s`` before it; for a later window of
+    a chain, up to it) and chance arrivals explain them
+    (:func:`_beyond_chance`): ships entering a zone that is already on do so
+    inside its extent, and rarely many at once. An
     episode before the first new zone's switch-on seeds a zone of its own.
     Every episode joins the nearest (crossing middle to a zone's switch-on
     losses) of the zones already on when it starts and still seen: one of its
@@ -441,25 +442,26 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
         chain = np.flatnonzero(comp == c)
         if len(np.unique(mm[chain])) < cfg.switch_min_vessels:
             continue
-        # Of a chain of losses minutes apart, those within one report interval of its
-        # first that one switch-on instant explains, not ships sailing in company; or,
-        # later in the chain, more losses at once than chance arrivals explain.
-        k = _stabbed(chain[s[chain] <= s[chain].min() + cfg.switch_on_spread_s], on_from, s)
-        if len(np.unique(mm[k])) < cfg.switch_min_vessels or not _not_in_company(e, k, cfg):
-            k = _stabbed(_burst(chain, s, cfg.switch_on_spread_s), on_from, s)
-            n = len(np.unique(mm[k]))
-            if n < cfg.switch_min_vessels or not _not_in_company(e, k, cfg) or not _beyond_chance(n, s[seen], cfg):
+        rest = chain
+        while len(rest):  # a few report intervals per chain
+            burst = rest[s[rest] <= s[rest].min() + cfg.switch_on_spread_s]
+            rest = rest[s[rest] > s[burst].max()]
+            k = _stabbed(burst, on_from, s)
+            if len(np.unique(mm[k])) < cfg.switch_min_vessels or not _not_in_company(e, k, cfg):
                 continue
-        t_on = s[k].min()
-        active = np.flatnonzero((s < t_on - w) & (f >= t_on - cfg.cluster_time_s))
-        if len(active):
-            pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
-            centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
-            reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
-            inside = np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5
-            if inside and not _beyond_chance(len(np.unique(mm[k])), s[seen], cfg):
-                continue
-        seeds.append(k)
+            t_on = s[k].min()
+            # A chain's first losses are a switch-on unless earlier zones explain them; its
+            # later ones must stand apart from those before them too.
+            before = s < (t_on if t_on > s[chain].min() + cfg.switch_on_spread_s else t_on - w)
+            active = np.flatnonzero(before & (f >= t_on - cfg.cluster_time_s))
+            if len(active):
+                pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
+                centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
+                reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
+                inside = np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5
+                if inside and not _beyond_chance(len(np.unique(mm[k])), s[seen], cfg):
+                    continue
+            seeds.append(k)
     seeds.sort(key=lambda k: s[k].min())
     if seeds and (s < s[seeds[0]].min() - w).any():
         seeds.insert(0, np.flatnonzero(s < s[seeds[0]].min() - w))
@@ -543,15 +545,38 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     first), whichever leaves more zones with the evidence to stand
     (``min_zone_vessels``, ``min_zone_reports``): time has no preferred direction
     here, and a jammer seen switching on by one ship may be seen switching off by
-    two (ties: switch-ons first; see :func:`_standing`). Returns each episode's zone and the windows.
+    two (ties: switch-ons first; see :func:`_standing`), each without the zones of ships
+    in the overlap of two (:func:`_fold_spanning`). Returns each episode's zone and the windows.
     """
     sub, windows = _split_switchings(e, cfg)
     if len(windows) > 1:  # windows from both switchings: on and off
         return sub, windows
-    fwd = _split_on_then_off(e, cfg)
-    bwd = _backwards(_split_on_then_off, e, cfg)
-
+    fwd = _fold_spanning(*_split_on_then_off(e, cfg), cfg)
+    bwd = _fold_spanning(*_backwards(_split_on_then_off, e, cfg), cfg)
     return bwd if _standing(e, *bwd, cfg) > _standing(e, *fwd, cfg) else fwd
+
+
+def _fold_spanning(
+    zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Zones without a zone whose window runs from one zone's switch-on to another's
+    switch-off (each within ``onset_window_s``) while the two overlap in time: its ships
+    sat in the overlap of their discs, jammed by one and then the other (or by one all
+    along and by the other too), and join the one whose switch-on they share
+    (:func:`_split_switchings` drops such windows alike)."""
+    win = np.array(windows, dtype=float).reshape(-1, 2)
+    w = cfg.onset_window_s
+    ds = np.abs(win[:, None, 0] - win[None, :, 0])
+    de = np.abs(win[:, None, 1] - win[None, :, 1])
+    first, then = (ds <= w) & (de > w), (de <= w) & (ds > w)
+    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
+             & (win[None, :, None, 0] < win[None, None, :, 1]))
+    into = np.arange(len(win))
+    for i in np.flatnonzero(spans.any(axis=(1, 2))).tolist():  # rare: a window or two
+        into[i] = int(np.argwhere(spans[i])[0][0])
+    into = into[into]
+    kept = np.unique(into)
+    return np.searchsorted(kept, into[zone]), [windows[k] for k in kept]
 
 
 def _standing(e: pd.DataFrame, zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig) -> int:

@@ -644,6 +644,38 @@ def test_more_ships_losing_the_fix_at_once_than_chance_explains_is_a_switch_on(n
         assert (zone == 0).all() and len(windows) == 1
 
 
+def test_a_switch_on_minutes_after_another_far_from_its_ships_is_a_zone_of_its_own() -> None:
+    """A switches on at 0 s around three ships at anchor (losses spread over 2 min); B,
+    55 km east, switches on at 330 s around three others: within minutes of A's last loss,
+    so one chain of losses, but far outside where A's ships lost the fix."""
+    from gnss_watch.zones import _split_onsets
+
+    a = [(1, 0, 3000, 0, 8_000), (2, 60, 3100, 120, 9_000), (3, 120, 3200, 240, 7_000)]
+    b = [(5, 330, 5000, 80, 55_000), (6, 360, 5100, 95, 60_000), (7, 400, 5200, 90, 50_000)]
+    zone, windows = _split_onsets(episodes(a + b), ZonesConfig())
+    assert zone.tolist() == [0, 0, 0, 1, 1, 1] and windows == [(0.0, 3200.0), (330.0, 5200.0)]
+    # B's three inside where A's ships lost the fix (and so few that chance explains them).
+    near = [(m, s, f, b_, 5_000) for m, s, f, b_, _ in b]
+    zone, windows = _split_onsets(episodes(a + near), ZonesConfig())
+    assert len(windows) == 1
+
+
+@pytest.mark.parametrize("windows, folded", [
+    # ships in the overlap: jammed from A's switch-on to B's switch-off
+    ([(0.0, 5000.0), (2000.0, 8000.0), (0.0, 8000.0)], [0, 1, 0]),
+    # from B's switch-on to the switch-off of A, on all along
+    ([(0.0, 8000.0), (2000.0, 6000.0), (2000.0, 8000.0)], [0, 1, 1]),
+    # A and B never on together: a third zone from A's start to B's end is its own
+    ([(0.0, 3000.0), (5000.0, 8000.0), (0.0, 8000.0)], [0, 1, 2]),
+])
+def test_the_zone_of_ships_in_the_overlap_of_two_joins_one_of_them(windows, folded) -> None:
+    from gnss_watch.zones import _fold_spanning
+
+    zone, kept = _fold_spanning(np.array([0, 0, 1, 2, 2]), windows, ZonesConfig())
+    assert zone.tolist() == [folded[z] for z in [0, 0, 1, 2, 2]]
+    assert kept == [windows[k] for k in sorted(set(folded))]
+
+
 def test_beyond_chance_is_a_poisson_tail_over_the_clusters_windows() -> None:
     from gnss_watch.zones import _beyond_chance
 
