@@ -429,6 +429,10 @@ class ZonesConfig:
     #: fix may have stayed lost throughout (a ship heard twice, 18 min apart, holding
     #: one fix at 14 kn). The track segmenter's max_gap_s: beyond it nothing links them.
     episode_max_silence_s: float = 1800.0
+    #: ... and with good fixes of it heard in between (at least ``min_episode_reports``)
+    #: spanning at least this long (seconds), whatever the gap: its fix was back. One
+    #: 3-min interval (ITU-R M.1371); a jammed receiver's odd fix is no recovery.
+    recovery_min_s: float = 180.0
     #: Jamming reports an episode needs: one 'not available' report is a common
     #: receiver hiccup (cold start, antenna shadow), two in a row are not.
     min_episode_reports: int = 2

@@ -175,8 +175,16 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     new = np.ones(len(idx), dtype=bool)
     gap = t[idx[1:]] - t[idx[:-1]]
     heard_between = np.diff(idx) > 1  # rows are (mmsi, time) sorted: another report of the vessel
+    # Good fixes between two jamming reports (the rows between them are the vessel's)
+    # over recovery_min_s: the fix was back.
+    good_t = t[_good_fixes(df)]
+    good_at = np.cumsum(_good_fixes(df))  # good fixes up to and including each row
+    g1, g2 = good_at[idx[:-1]], good_at[idx[1:]] - 1  # first and last good fix between, numbered
+    has = np.flatnonzero(g2 - g1 + 1 >= cfg.min_episode_reports)
+    recovered = np.zeros(len(idx) - 1 if len(idx) else 0, dtype=bool)
+    recovered[has] = good_t[g2[has]] - good_t[g1[has]] >= cfg.recovery_min_s
     new[1:] = (mmsi[idx[1:]] != mmsi[idx[:-1]]) | (gap > cfg.episode_max_silence_s) | (
-        (gap > cfg.episode_gap_s) & heard_between)
+        (gap > cfg.episode_gap_s) & heard_between) | recovered
     ep_of_jam = np.cumsum(new) - 1
     n_runs = int(new.sum())
     n_jam = np.bincount(ep_of_jam, minlength=n_runs)

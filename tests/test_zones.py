@@ -336,6 +336,24 @@ def test_two_lost_fixes_with_nothing_heard_between_are_one_episode(heard_between
         assert events.loc[0, "n_reports"] == 2 and events.loc[0, "end"] == T0 + pd.Timedelta(seconds=2280)
 
 
+@pytest.mark.parametrize("good_from, good_to, n_events", [(1500, 1740, 2), (1500, 1620, 1), (1500, 1500, 1)])
+def test_good_fixes_for_minutes_between_lost_ones_end_an_episode(good_from: int, good_to: int,
+                                                                  n_events: int) -> None:
+    """A ship reporting every 30 s loses its fix at 1200-1470 s and 1770-2100 s, with good
+    fixes between. Four minutes of them (1500-1740 s) are its fix back: two episodes,
+    though the losses are 5 min apart (the gap that joins episodes is 10 min). Two minutes,
+    or one odd fix, are a receiver still struggling: one episode."""
+    df = track(230_000_007, 59.0, 20.0, 90, 12, 0, 3600, 30)
+    t = seconds(df)
+    lost = t.between(1200, 2100) & ~t.between(good_from, good_to)
+    df.loc[lost, ["lat", "lon"]] = np.nan
+    df.loc[lost, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.5]
+    df = df[~t.between(1200, 2100) | lost | t.between(good_from, good_to)]
+    events, _, _ = build_jamming(finish(df))
+    assert len(events) == n_events
+    assert events["n_reports"].sum() == lost.sum()
+
+
 def test_what_is_not_a_jamming_episode() -> None:
     # A transponder with no GNSS connected never reports a position.
     none = track(230_000_002, 59.0, 20.0, 90, 12, 0, 600, 10)
