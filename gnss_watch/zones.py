@@ -367,18 +367,14 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
         if _not_in_company(e, k, cfg) and f[k].max() - s[k].min() >= 2 * w:
             win.append((s[k].min(), f[k].max(), len(np.unique(mm[k]))))
     win = np.array(win).reshape(-1, 3)
-    # Window i spans x and y: it starts with x, which ends well before it, and ends
-    # with y, which starts well after it -- and before x ends, or ships in the
-    # overlap of their discs would have had their fix back in between. Unless as many
+    # Window i spans x and y (:func:`_spanning`): it starts with x and ends with y, the two
+    # overlapping in time, or ships in the overlap of their discs would have had their
+    # fix back in between. Unless as many
     # ships witness it as x and y together: the overlap's lens holds more than
     # both crescents only where the discs nearly coincide (one jammer, whose own
     # signature chance coincidences in busy traffic cut short).
-    first = (np.abs(win[:, None, 0] - win[None, :, 0]) <= w) & (win[None, :, 1] < win[:, None, 1] - w)
-    then = (np.abs(win[:, None, 1] - win[None, :, 1]) <= w) & (win[None, :, 0] > win[:, None, 0] + w)
     fewer = win[:, None, None, 2] < win[None, :, None, 2] + win[None, None, :, 2]
-    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
-             & fewer).any(axis=(1, 2))
-    win = win[~spans][:, :2]
+    win = win[~(_spanning(win[:, :2], w) & fewer).any(axis=(1, 2))][:, :2]
     # Two crossings that happen to enter and leave together sit inside a zone's window.
     nested = (win[:, None, 0] >= win[None, :, 0] - w) & (win[:, None, 1] <= win[None, :, 1] + w)
     longer = (win[None, :, 1] - win[None, :, 0]) > (win[:, None, 1] - win[:, None, 0])
@@ -564,6 +560,17 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     return bwd if _standing(e, *bwd, cfg) > _standing(e, *fwd, cfg) else fwd
 
 
+def _spanning(win: np.ndarray, w: float) -> np.ndarray:
+    """``[i, j, k]``: window i (rows of ``win``, start and end in s) starts with j and ends
+    with k (within ``w`` s; j ending and k starting more than ``w`` s from i's ends), and
+    j and k overlap in time."""
+    ds = np.abs(win[:, None, 0] - win[None, :, 0])
+    de = np.abs(win[:, None, 1] - win[None, :, 1])
+    first, then = (ds <= w) & (de > w), (de <= w) & (ds > w)
+    return (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
+            & (win[None, :, None, 0] < win[None, None, :, 1]))
+
+
 def _fold_spanning(
     zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
@@ -572,14 +579,8 @@ def _fold_spanning(
     sat in the overlap of their discs, jammed by one and then the other (or by one all
     along and by the other too), and join the one whose switch-on they share
     (:func:`_split_switchings` drops such windows alike)."""
-    win = np.array(windows, dtype=float).reshape(-1, 2)
-    w = cfg.onset_window_s
-    ds = np.abs(win[:, None, 0] - win[None, :, 0])
-    de = np.abs(win[:, None, 1] - win[None, :, 1])
-    first, then = (ds <= w) & (de > w), (de <= w) & (ds > w)
-    spans = (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
-             & (win[None, :, None, 0] < win[None, None, :, 1]))
-    into = np.arange(len(win))
+    spans = _spanning(np.array(windows, dtype=float).reshape(-1, 2), cfg.onset_window_s)
+    into = np.arange(len(windows))
     for i in np.flatnonzero(spans.any(axis=(1, 2))).tolist():  # rare: a window or two
         into[i] = int(np.argwhere(spans[i])[0][0])
     into = into[into]
