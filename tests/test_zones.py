@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import shape
 from test_events import T0, finish, flag, seconds, track
 
@@ -979,3 +981,51 @@ def test_slow_recoveries_chained_to_a_switching_do_not_hide_it() -> None:
     slow = [(4, 10, 9150, 300, 12_000), (5, 170, 9300, 200, 18_000)]
     _, windows = _split_switchings(episodes(a + b + slow), ZonesConfig())
     assert sorted(windows) == [(0.0, 9150.0), (3000.0, 12_020.0)]
+
+
+STATES = ["good", "good", "good", "lost", "frozen", "reckoned", "spoofed", "silent"]
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> pd.DataFrame:
+    """A few vessels near one place, each report good, lost, frozen, dead-reckoned,
+    spoofed or unheard, in runs."""
+    frames = []
+    for v in range(draw(st.integers(1, 6))):
+        n = draw(st.integers(2, 40))
+        every = draw(st.sampled_from([2.0, 10.0, 30.0, 180.0]))
+        df = track(230_100_000 + v, 59.0 + draw(st.floats(-0.3, 0.3)), 20.0 + draw(st.floats(-0.5, 0.5)),
+                   draw(st.floats(0, 359)), draw(st.sampled_from([0.0, 0.1, 8.0, 14.0])),
+                   draw(st.floats(0, 3600)), (n - 1) * every, every)
+        runs = draw(st.lists(st.tuples(st.sampled_from(STATES), st.integers(1, 12)), min_size=1, max_size=6))
+        state = np.resize(np.repeat([s for s, _ in runs], [k for _, k in runs]), len(df))
+        held = df[["lat", "lon"]].shift().ffill().bfill()
+        df.loc[state == "lost", ["lat", "lon"]] = np.nan
+        df.loc[state == "frozen", ["lat", "lon"]] = held[state == "frozen"].to_numpy()
+        df.loc[state == "spoofed", "lat"] += 0.5
+        df["kind"] = np.select([np.isin(state, ["lost", "frozen", "reckoned"]), state == "spoofed"],
+                               ["jamming", "spoofing"], "")
+        df["reasons"] = np.select([state == "lost", state == "frozen", state == "reckoned", state == "spoofed"],
+                                  ["pos_unavailable", "frozen_position", "dead_reckoning", "impossible_jump"], "")
+        df["score"] = np.where(df["kind"] != "", 0.6, 0.0)
+        frames.append(df[state != "silent"])
+    return finish(pd.concat(frames, ignore_index=True))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleets())
+def test_build_jamming_on_any_mix_of_reports_keeps_its_contract(reports: pd.DataFrame) -> None:
+    cfg = ZonesConfig()
+    reports = reports.sample(frac=1.0, random_state=0)  # any row order
+    events, zones, zone_ids = build_jamming(reports, cfg)
+    assert zone_ids.index.equals(reports.index)
+    known = set(zones["zone_id"]) | {""}
+    assert set(zone_ids) <= known and set(events["zone_id"]) <= known
+    assert set(zone_ids[reports["kind"] != "jamming"]) <= {""}
+    assert (events["start"] <= events["end"]).all() and (zones["start"] <= zones["end"]).all()
+    assert set(events["mmsi"]) <= set(reports["mmsi"])
+    lost = events[~events["reasons"].isin(["silent", "held_fix"])]
+    assert (lost["n_reports"] >= cfg.min_episode_reports).all()
+    jammed = reports.loc[reports["kind"] == "jamming", "mmsi"].nunique()
+    assert (zones["n_vessels"] >= cfg.min_zone_vessels).all() and (zones["n_vessels"] <= jammed).all()
+    assert zones["radius_km"].between(cfg.min_radius_m / 1000, cfg.max_radius_m / 1000).all()
