@@ -929,8 +929,9 @@ def build_jamming(
       fix lies within ``locate_max_gap_s``), ``zone_id`` '' when in no zone;
       also vessels silent inside a zone (reasons 'silent', ``n_reports`` 0,
       start/end the fixes around the silence, score the zone's confidence),
-      and vessels repeating one fix inside a zone (reasons 'held_fix', see
-      :func:`_held_fixes`);
+      vessels repeating one fix inside a zone (reasons 'held_fix', see
+      :func:`_held_fixes`), and vessels that lost it for a single report inside
+      a zone (:func:`_lone_losses`);
     - zones: :data:`ZONE_COLUMNS` (``geometry`` a lon/lat shapely Polygon,
       ``radius_km``, ``method`` of the shape);
     - a Series on ``reports``' index: the zone id of jamming reports in a
@@ -1037,6 +1038,7 @@ def build_jamming(
     zoned = episodes.assign(zone_id=ep_zone)
     e = pd.concat([zoned, _silences(df, t, zs, zoned, cfg)], ignore_index=True)
     e = pd.concat([e, _held_fixes(df, t, zs, e, cfg)], ignore_index=True)
+    e = pd.concat([e, _lone_losses(df, t, zs, e, row_ep, cfg)], ignore_index=True)
     e = e.iloc[np.lexsort((e["mmsi"].to_numpy(), e["start_s"].to_numpy()))]
     events = pd.DataFrame({
         "event_id": [f"JE{k + 1:04d}" for k in range(len(e))],
@@ -1195,6 +1197,44 @@ def _silences(
     return pd.DataFrame({
         "mmsi": mmsi[i], "start_s": t[i], "end_s": t[j], "n_reports": 0,
         "score": zones["confidence"].to_numpy()[best], "reasons": "silent",
+        "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
+        "zone_id": zones["zone_id"].to_numpy()[best],
+    }).reindex(columns=cols)
+
+
+def _lone_losses(
+    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, counted: pd.DataFrame, row_ep: np.ndarray,
+    cfg: ZonesConfig,
+) -> pd.DataFrame:
+    """Vessels that lost the fix for fewer than ``min_episode_reports`` reports inside a zone
+    while it was on.
+
+    Alone, one lost report is a receiver hiccup; inside a zone found from other ships'
+    losses it is the jammer's, on the terms of a silence (:func:`_nearest_zone`: the
+    vessel's good fixes around it within reach of the zone's centre, the path between them
+    crossing its disc, during the zone's time). One per vessel and zone, unless the vessel
+    is already counted (``counted``: mmsi, start_s, end_s); reasons those of its report.
+    """
+    cols = list(counted.columns)
+    lost = ((df["kind"].astype(str).to_numpy() == "jamming") & (row_ep < 0)
+            & fired_checks(df["reasons"]).reindex(columns=list(LOST_FIX_CHECKS), fill_value=False)
+            .any(axis=1).to_numpy())
+    r = np.flatnonzero(lost)
+    if not len(r) or not len(zones):
+        return pd.DataFrame(columns=cols)
+    mmsi = df["mmsi"].to_numpy()
+    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, r, r)
+    ok = (i >= 0) & (j >= 0)
+    r, i, j = r[ok], i[ok], j[ok]
+    lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
+    best = _nearest_zone(t[i], t[j], (lat[i], lon[i]), (lat[j], lon[j]), zones, cfg)
+    keep = best >= 0
+    r, i, j, best = r[keep], i[keep], j[keep], best[keep]
+    keep = ~pd.DataFrame({"m": mmsi[r], "z": best}).duplicated().to_numpy() & _uncounted(mmsi[r], t[i], t[j], counted)
+    r, i, j, best = r[keep], i[keep], j[keep], best[keep]
+    return pd.DataFrame({
+        "mmsi": mmsi[r], "start_s": t[r], "end_s": t[r], "n_reports": 1,
+        "score": zones["confidence"].to_numpy()[best], "reasons": df["reasons"].to_numpy()[r],
         "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)

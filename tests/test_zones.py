@@ -226,6 +226,25 @@ def test_vessels_silent_inside_a_zone_are_jammed_too(three_lanes: pd.DataFrame) 
     assert alone.empty
 
 
+def test_a_single_lost_report_inside_a_zone_is_jammed_and_elsewhere_a_hiccup(three_lanes: pd.DataFrame) -> None:
+    """One more crossing loses its fix for a single report (an episode needs two) in the
+    middle of the zone while it is on; a ship 100 km away loses it for one report too."""
+    once = crossing(230_009_011, 60, 3000, 2400)
+    middle = (seconds(once) - 2400 - seconds(once).sub(2400).max() / 2).abs().idxmin()
+    far = track(230_009_012, 59.0, 21.5, 90, 12, 3000, 5400, 30)
+    for ship, row in ((once, middle), (far, far.index[len(far) // 2])):
+        ship.loc[row, ["lat", "lon", "sog", "cog"]] = np.nan
+        ship.loc[row, ["kind", "reasons", "score"]] = ["jamming", "pos_unavailable", 0.6]
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes, once, far], ignore_index=True)))
+    lone = events[events["mmsi"] == 230_009_011]
+    assert len(zones) == 1 and lone["zone_id"].tolist() == ["J001"] and lone["n_reports"].tolist() == [1]
+    assert lone["reasons"].tolist() == ["pos_unavailable"]
+    assert 230_009_012 not in set(events["mmsi"])
+    # Without the zone (found from other ships' losses) it is a hiccup.
+    alone, _, _ = build_jamming(finish(once))
+    assert alone.empty
+
+
 def anchored_silent_and_spoofed(mmsi: int, lat: float, lon: float) -> pd.DataFrame:
     """At anchor reporting every 3 min: silent 20 min, carried 60 km east by a spoofer for 20 min, silent 20 min."""
     ship = track(mmsi, lat, lon, 0.0, 0.0, 0.0, 10_800, 180)
