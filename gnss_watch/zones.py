@@ -1216,10 +1216,9 @@ def _lone_losses(
     is already counted (``counted``: mmsi, start_s, end_s); reasons those of its report.
     """
     cols = list(counted.columns)
-    lost = ((df["kind"].astype(str).to_numpy() == "jamming") & (row_ep < 0)
-            & fired_checks(df["reasons"]).reindex(columns=list(LOST_FIX_CHECKS), fill_value=False)
-            .any(axis=1).to_numpy())
-    r = np.flatnonzero(lost)
+    r = np.flatnonzero((df["kind"].astype(str).to_numpy() == "jamming") & (row_ep < 0))
+    fired = fired_checks(df["reasons"].iloc[r]).reindex(columns=list(LOST_FIX_CHECKS), fill_value=False)
+    r = r[fired.any(axis=1).to_numpy()]
     if not len(r) or not len(zones):
         return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()
