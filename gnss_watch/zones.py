@@ -177,8 +177,9 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     heard_between = np.diff(idx) > 1  # rows are (mmsi, time) sorted: another report of the vessel
     # Good fixes between two jamming reports (the rows between them are the vessel's)
     # over recovery_min_s: the fix was back.
-    good_t = t[_good_fixes(df)]
-    good_at = np.cumsum(_good_fixes(df))  # good fixes up to and including each row
+    good = _good_fixes(df)
+    good_t = t[good]
+    good_at = np.cumsum(good)  # good fixes up to and including each row
     g1, g2 = good_at[idx[:-1]], good_at[idx[1:]] - 1  # first and last good fix between, numbered
     has = np.flatnonzero(g2 - g1 + 1 >= cfg.min_episode_reports)
     recovered = np.zeros(len(idx) - 1 if len(idx) else 0, dtype=bool)
@@ -205,7 +206,7 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
 
     # Fixes judged spoofed are not where the ship was: neither edge nor interior points.
     spoofed = df["kind"].astype(str).to_numpy() == "spoofing"
-    prev_good, next_good = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, first, last)
+    prev_good, next_good = _good_fixes_around(np.flatnonzero(good), mmsi, first, last)
     # Seconds from the vessel's last good fix to the loss, and from the recovery to its next one.
     before = np.where(prev_good >= 0, t[first] - t[np.maximum(prev_good, 0)], np.inf)
     after = np.where(next_good >= 0, t[next_good] - t[last], np.inf)
@@ -947,8 +948,7 @@ def build_jamming(
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     # Good fixes outside any episode of the vessel: ships keeping their fix.
-    free = (df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
-            & (row_ep < 0))
+    free = _good_fixes(df) & (row_ep < 0)
     good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]}).sort_values(
         "t", kind="stable", ignore_index=True)
 
