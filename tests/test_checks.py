@@ -314,6 +314,21 @@ def test_impossible_jump_when_recording_starts_inside_the_displacement():
     assert np.flatnonzero(res["impossible_jump"]).tolist() == [0, 1, 2]
 
 
+@pytest.mark.parametrize("at_end", [True, False])
+def test_a_lone_displaced_report_across_a_silence_is_the_jump_not_the_track_after_it(at_end: bool):
+    # A cargo ship (30 kn) at 10 kn, every 5 min, silent for 1 h 45 min; the report ending (or
+    # starting) the silence is 70 km off, within reach of the far side of the silence but not
+    # of its near neighbour 5 min away; five true reports follow it to the recording's end (or
+    # precede it from the start). Baltic 1383 flagged the true report after it instead.
+    df = leg(230000001, 59.0, 19.0, 10, 27, 36, 300)
+    silent = np.arange(5, 26) if at_end else np.arange(6, 27)
+    odd = 26 if at_end else 5
+    df.loc[odd, "lat"], df.loc[odd, "lon"] = destination(df.loc[odd, "lat"], df.loc[odd, "lon"], 207.0, 70_000.0)
+    df = df.drop(index=silent).reset_index(drop=True)
+    res = check(build(df), "impossible_jump", vessels({230000001: 70}))
+    assert res.loc[res["impossible_jump"], "time"].tolist() == [T0 + pd.Timedelta(seconds=300 * odd)]
+
+
 def test_impossible_jump_uses_class_and_ship_type_limits():
     # 40 kn over 10 min steps: beyond a cargo ship (30 kn), within high-speed craft (60 kn).
     df = leg(230000001, 59.5, 21.0, 40, 90, 6, 600, sog=12.0)

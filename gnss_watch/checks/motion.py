@@ -159,8 +159,13 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     """Combine the forward and backward flags of one MMSI.
 
     Both flag a displaced stretch bounded by the true track on both sides. Where they
-    disagree the recording starts or ends on one side of a jump with no return: the
-    side flagged by one pass is taken when it is the clear minority (at most
+    disagree, one pass accepted a report the other found out of reach, typically
+    across a long silence whose reach covers a displaced report. When only one pass's
+    disagreement is a jump and a return (it came back to an accepted report before the
+    recording's far end) and the other's is a jump that never returns (it runs to
+    the recording's end), the returning one is the explanation: it keeps a whole track
+    on both sides. When neither returns, the recording starts or ends on one side of a
+    jump: the side flagged by one pass is taken when it is the clear minority (at most
     ``minority`` times the other side), since a displaced stretch is short against a
     vessel's track; otherwise only the reports arriving by the impossible steps
     (``bad``, forward flagged) are.
@@ -170,6 +175,13 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     n_f, n_b = int(f_only.sum()), int(b_only.sum())
     if n_f + n_b == 0:
         return both
+    # The forward pass anchors on the first report and the backward on the last, so a
+    # stretch that never returns flags the last (forward) or the first (backward).
+    f_open, b_open = bool(fwd[-1]), bool(bwd[0])
+    if f_open and not b_open and n_b:
+        return both | b_only
+    if b_open and not f_open and n_f:
+        return both | f_only
     if min(n_f, n_b) <= minority * max(n_f, n_b):
         return both | (f_only if n_f < n_b else b_only)
     return both | (fwd & bad)
