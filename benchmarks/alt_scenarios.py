@@ -481,9 +481,12 @@ def main() -> None:
           + (f"; displacements {args.offset_km[0]:g}-{args.offset_km[1]:g} km" if tuple(args.offset_km) != OFFSET_KM
              else ""))
     print(table.HEADER)
+    results = []
     for seed in args.seeds:
-        print(table.row(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
-                            args.thin_s, args.dr_silent, tuple(args.radius_km), tuple(args.offset_km))), flush=True)
+        results.append(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
+                           args.thin_s, args.dr_silent, tuple(args.radius_km), tuple(args.offset_km)))
+        print(table.row(results[-1]), flush=True)
+    print(table.company_line(results))
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
                               args.held_sog_zero, args.thin_s, args.dr_silent, tuple(args.radius_km),
                               tuple(args.offset_km))))

@@ -7,8 +7,10 @@ For each seed: simulate (``gnss_watch.simulate``), replay (the full pipeline,
 timed), and score against the truth (``gnss_watch.evaluate``). Prints one row
 per seed -- spoofing event precision/recall, zones found (IoU >= 0.3) and on
 time (10 min), jammed-vessel precision/recall, report-level precision/recall,
-replay seconds -- then the clean scenario's share of vessels with a spoofing
-event. Seeds 1-20 are the development range; report on seeds outside it.
+replay seconds -- and the truth zones that missed a bar, with the company they
+kept (alone, overlapping another zone active at the same time, or at the same
+site as one: see ``gnss_watch.evaluate``); then zones on time by company, and the
+clean scenario's share of vessels with a spoofing event. Seeds 1-20 are the development range; report on seeds outside it.
 
 ``--thin-s K`` replays each scenario thinned to the first position report of each
 vessel (MMSI and 0.5-degree cell) in every K-second bin (as satellite AIS or a thinned export would give it),
@@ -94,7 +96,28 @@ def row(r: dict) -> str:
             f"      {_fmt(jv['recall'])}     {_fmt(anyr.get('precision'))}     {_fmt(anyr.get('recall'))}"
             f"  {r['lines']:>7,}  {r['elapsed']:6.1f}")
     missed = [f"{x['event_id']} {x['kind']} {x['mmsi']}" for x in sp["events"] if not x["found"]]
-    return line + (f"\n      missed: {'; '.join(missed)}" if missed else "")
+    off = [_zone_miss(z) for z in zn["zones"] if not z["timing_ok"]]
+    return (line + (f"\n      missed: {'; '.join(missed)}" if missed else "")
+            + (f"\n      zones missing a bar: {'; '.join(off)}" if off else ""))
+
+
+def _zone_miss(z: dict) -> str:
+    """A truth zone not found on time: how it missed, and the company it kept (see gnss_watch.evaluate)."""
+    how = (f"late (start {z['start_error_s'] / 60:+.0f} min, end {z['end_error_s'] / 60:+.0f} min)" if z["found"]
+           else f"not found (IoU {max(z['best_iou'], z['union_iou']):.2f})")
+    company = {"alone": "alone", "overlapping": "overlapping", "same_site": "same site as"}[z["company"]]
+    return f"{z['zone_id']} {how}, {company} {','.join(z['company_zone_ids'])}".rstrip()
+
+
+def company_line(results: list[dict]) -> str:
+    """Truth zones found on time, by the company they kept: a miss among jammers sharing one site at once
+    (ships inside both stay jammed from the first switch-on to the last switch-off) differs from a lone one."""
+    tally: dict[str, list[int]] = {"alone": [0, 0], "overlapping": [0, 0], "same_site": [0, 0]}
+    for r in results:
+        for z in r["eval"]["zones"]["zones"]:
+            tally[z["company"]][0] += z["timing_ok"]
+            tally[z["company"]][1] += 1
+    return "zones found on time: " + ", ".join(f"{k.replace('_', ' ')} {a} of {n}" for k, (a, n) in tally.items())
 
 
 def clean_row(r: dict) -> str:
@@ -123,8 +146,11 @@ def main() -> None:
     print(f"profile {args.profile}, {args.vessels} vessels, {args.hours} h; work dir {work}"
           + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
     print(HEADER)
+    results = []
     for seed in args.seeds:
-        print(row(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s)), flush=True)
+        results.append(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s))
+        print(row(results[-1]), flush=True)
+    print(company_line(results))
     print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work, args.thin_s)))
 
 if __name__ == "__main__":

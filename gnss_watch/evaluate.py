@@ -37,7 +37,12 @@ Jamming zones
     predictions with the truth window; timing is on time when both are within
     ``zone_time_tolerance_s``. Recall = found / truth zones; precision =
     predicted zones matched to any found truth zone / predicted zones (several
-    predictions may match one truth zone, so there is no F1).
+    predictions may match one truth zone, so there is no F1). Each truth zone
+    also says what company it kept in the truth, to read its misses by:
+    ``company`` is 'same_site' when its intersection with another truth zone
+    active at the same time holds at least ``same_site_share`` of the smaller
+    of the two, 'overlapping' when it merely has one, else 'alone';
+    ``company_zone_ids`` names those zones.
 
 Jammed vessels
     Predicted set: MMSIs of events with ``kind == 'jamming'`` (plus anomalies
@@ -110,6 +115,11 @@ class EvalConfig:
     #: inside the zone; at up to 3 min between reports (ITU-R M.1371) and a few
     #: reports to confirm, onset and end are known to a few report intervals.
     zone_time_tolerance_s: float = 600.0
+    #: Two truth zones active at once are at one site when their intersection holds
+    #: at least this share of the smaller (centres ~0.8 radius apart for equal
+    #: discs). Ships inside the intersection stay jammed from the first switch-on to
+    #: the last switch-off, so only the few outside it can tell the two apart.
+    same_site_share: float = 0.5
     #: Anomaly rows are matched to labels by MMSI and nearest time within this
     #: many seconds: receive times lag the transmission by 0-2 s in the
     #: simulator (a few seconds in real feeds), and a Class A ship's reports are
@@ -422,13 +432,40 @@ def _iou(a: Any, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0), inter
 
 
+def _company(zones: pd.DataFrame, cfg: EvalConfig) -> list[tuple[str, list[str]]]:
+    """Per truth zone: 'same_site', 'overlapping' or 'alone', and the zones active at the same
+    time that it shares area with (see the module docstring)."""
+    start, end = _utc64(zones["start"]), _utc64(zones["end"])
+    geom = zones["geometry"].to_numpy()
+    out = []
+    for i in range(len(zones)):
+        project = _laea(*geom[i].centroid.coords[0])
+        mine = shapely.transform(geom[i], project)
+        kind, ids = "alone", []
+        for j in np.flatnonzero((start < end[i]) & (end > start[i])):
+            if j == i:
+                continue
+            other = shapely.transform(geom[j], project)
+            shared = shapely.area(shapely.intersection(mine, other))
+            if shared <= 0:
+                continue
+            ids.append(str(zones["zone_id"].iloc[j]))
+            if shared >= cfg.same_site_share * min(mine.area, other.area):
+                kind = "same_site"
+            elif kind == "alone":
+                kind = "overlapping"
+        out.append((kind, ids))
+    return out
+
+
 def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str, Any]:
     pred = pred.reset_index(drop=True)
     p_start, p_end = _utc64(pred["start"]), _utc64(pred["end"])
     p_geom = pred["geometry"].to_numpy()
     matched_pred: set[int] = set()
     zones = []
-    for z in truth.zones.itertuples(index=False):  # one pass per truth zone (a handful)
+    company = _company(truth.zones, cfg)
+    for z, (kind, with_ids) in zip(truth.zones.itertuples(index=False), company):  # a handful of zones
         cand = np.flatnonzero((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64()))
         best_iou = union_iou = 0.0
         chosen: np.ndarray = np.empty(0, dtype=int)
@@ -463,6 +500,8 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             "start_error_s": start_err,
             "end_error_s": end_err,
             "timing_ok": bool(found and abs(start_err) <= tol and abs(end_err) <= tol),
+            "company": kind,
+            "company_zone_ids": with_ids,
         })
     n_found = sum(z["found"] for z in zones)
     n_on_time = sum(z["timing_ok"] for z in zones)
@@ -703,11 +742,13 @@ def format_table(result: dict[str, Any]) -> str:
     lines += _grid(["", "truth", "pred", "found", "matched pred", "precision", "recall", "on time"],
                    [["zones", *(zn[k] for k in ("n_truth", "n_pred", "found", "pred_matched", "precision", "recall", "timing_ok"))]])
     if zn["zones"]:
-        lines += _grid(["zone", "found", "best IoU", "union IoU", "start err s", "end err s", "on time", "predicted"], [
+        lines += _grid(["zone", "found", "best IoU", "union IoU", "start err s", "end err s", "on time", "predicted",
+                        "company"], [
             [z["zone_id"], "yes" if z["found"] else "no", z["best_iou"], z["union_iou"],
              None if z["start_error_s"] is None else f"{z['start_error_s']:+.0f}",
              None if z["end_error_s"] is None else f"{z['end_error_s']:+.0f}",
-             "yes" if z["timing_ok"] else "no", ",".join(z["pred_zone_ids"]) or "-"]
+             "yes" if z["timing_ok"] else "no", ",".join(z["pred_zone_ids"]) or "-",
+             z["company"] + (f" ({','.join(z['company_zone_ids'])})" if z["company_zone_ids"] else "")]
             for z in zn["zones"]
         ])
 

@@ -238,6 +238,24 @@ def test_zone_split_in_time_and_space_is_found_by_union(truth_path: Path, perfec
     assert r["zones"]["precision"] == pytest.approx(4 / 5)
 
 
+def test_each_truth_zone_says_which_zones_shared_its_place_and_time(truth_path: Path, perfect: Path) -> None:
+    truth = json.loads(truth_path.read_text())
+    j1, j2 = truth["jamming_zones"]
+    lat, lon = destination(C2[1], C2[0], 90.0, 1.5 * R2)  # equal discs 1.5 r apart: a lens of ~8 %
+    truth["jamming_zones"] += [
+        {**j1, "zone_id": "J003", "start": iso(80), "end": iso(120), "geometry": circle(*C1, R1 / 2)},  # inside J001
+        {**j2, "zone_id": "J004", "start": iso(150), "end": iso(170), "geometry": circle(float(lon), float(lat), R2)},
+        {**j1, "zone_id": "J005", "start": iso(95), "end": iso(100)},  # J001's place after it ended
+    ]
+    zones = {z["zone_id"]: z for z in evaluate(truth, perfect)["zones"]["zones"]}
+    assert {k: (z["company"], z["company_zone_ids"]) for k, z in zones.items()} == {
+        "J001": ("same_site", ["J003"]), "J002": ("overlapping", ["J004"]), "J003": ("same_site", ["J001", "J005"]),
+        "J004": ("overlapping", ["J002"]), "J005": ("same_site", ["J003"]),
+    }
+    assert evaluate(truth, perfect, config=EvalConfig(same_site_share=0.05))["zones"]["zones"][1]["company"] == "same_site"
+    assert "same_site (J003)" in format_table(evaluate(truth, perfect))
+
+
 def test_jammed_vessels(truth_path: Path, perfect: Path) -> None:
     extra = [
         {"event_id": "B", "kind": "jamming", "mmsi": BASE_STATION, "start": iso(30), "end": iso(40)},
