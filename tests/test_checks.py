@@ -329,6 +329,26 @@ def test_a_lone_displaced_report_across_a_silence_is_the_jump_not_the_track_afte
     assert res.loc[res["impossible_jump"], "time"].tolist() == [T0 + pd.Timedelta(seconds=300 * odd)]
 
 
+@pytest.mark.parametrize("heard_by, jumps", [
+    ("FARO", False),      # heard only where it claims to be, 330 km from the vessel: another radio
+    ("BORNHOLM", True),   # heard by the vessel's own station: the vessel's radio, a spoofed position
+    ("OLAND", True),      # heard by a station in reach of the vessel too (a handover): a spoofed position
+])
+def test_a_jump_heard_only_where_it_claims_to_be_is_another_transmitter(heard_by: str, jumps: bool):
+    # Baltic 1405: two ships share an MMSI; the second is heard twice, at the recording's end,
+    # by a station 330 km from the first. A spoofer moves the position, not the radio.
+    ship = leg(230000001, 55.2, 16.3, 14, 60, 60, 10, station="BORNHOLM")
+    other = leg(230000001, 58.4, 20.4, 11, 212, 2, 350, t0_s=720, station=heard_by)
+    if heard_by == "OLAND":  # 2 min away, 160 km from the ship but within 120 NM of Oland too
+        other = leg(230000001, 56.6, 17.4, 11, 212, 2, 350, t0_s=720, station=heard_by)
+    # Traffic from which the stations' positions are learned (20 receptions or more each).
+    traffic = [leg(230000002, 55.25, 16.2, 10, 90, 30, 20, station="BORNHOLM"),
+               leg(230000003, 58.3, 20.3, 10, 90, 30, 20, station="FARO"),
+               leg(230000004, 56.0, 16.8, 10, 90, 30, 20, station="OLAND")]
+    res = check(build(ship, other, *traffic), "impossible_jump", vessels({230000001: 70}))
+    assert res.loc[res["mmsi"] == 230000001, "impossible_jump"].sum() == (2 if jumps else 0)
+
+
 def test_impossible_jump_uses_class_and_ship_type_limits():
     # 40 kn over 10 min steps: beyond a cargo ship (30 kn), within high-speed craft (60 kn).
     df = leg(230000001, 59.5, 21.0, 40, 90, 6, 600, sog=12.0)

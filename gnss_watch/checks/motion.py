@@ -15,6 +15,7 @@ import numpy as np
 
 from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m, local_xy
 from .context import Context, group_first_index, range_min_max, window_first
+from .receiver import heard_where_it_claims
 
 Result = tuple[np.ndarray, np.ndarray]
 
@@ -187,6 +188,20 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     return both | (fwd & bad)
 
 
+def _another_radio(ctx: Context, r: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """The flagged runs of one MMSI's rows ``r`` that another transmitter sent: heard only by
+    stations in reach of where the run claims to be and out of reach of the vessel at the
+    report before the run (after it, for a run opening the recording); see
+    :func:`~gnss_watch.checks.receiver.heard_where_it_claims`."""
+    out = np.zeros(len(r), dtype=bool)
+    edges = np.flatnonzero(np.diff(np.r_[0, flag.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2]):  # the run is r[a:b]
+        k = r[a - 1] if a > 0 else r[b] if b < len(r) else -1
+        if k >= 0 and heard_where_it_claims(ctx, r[a:b], ctx.lat[k], ctx.lon[k], ctx.t[k]):
+            out[a:b] = True
+    return out
+
+
 def raw_steps(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``kinematic`` rows (MMSI, time order), whether each follows a row of the same
     MMSI, whether the step from that row is out of reach (``Context.reachable_m``), and
@@ -213,6 +228,8 @@ def jump_analysis(ctx: Context) -> Jumps:
     :func:`_anchor_pass`. A forward pass anchors on the first report, a backward pass
     on the last; :func:`_reconcile` combines them, so a recording that starts (or
     ends) inside a displaced stretch flags the stretch rather than the true track.
+    A stretch whose radio was where it claims to be, out of earshot of the vessel
+    (:func:`_another_radio`), is another transmitter with the MMSI and is not flagged.
     """
     if "jumps" in ctx.cache:
         return ctx.cache["jumps"]
@@ -245,6 +262,7 @@ def jump_analysis(ctx: Context) -> Jumps:
         rev = (-args[0][::-1], -args[1][::-1], *(x[::-1] for x in args[2:]))
         bwd = tuple(x[::-1] for x in _anchor_pass(*rev, back_bad, ctx))
         flagged[r] = _reconcile(fwd[0], bwd[0], b, cfg.jump_minority_ratio)
+        flagged[r] &= ~_another_radio(ctx, r, flagged[r])
         candidate[r] = fwd[0] | bwd[0]
         from_m[r] = np.where(fwd[0], fwd[1], bwd[1])
         excess[r] = np.where(fwd[0], fwd[2], bwd[2])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..geo import METRES_PER_NM, haversine_m
+from ..geo import KNOT_MS, METRES_PER_NM, haversine_m
 from .context import Context
 
 Result = tuple[np.ndarray, np.ndarray]
@@ -52,6 +52,22 @@ def station_positions(ctx: Context) -> pd.DataFrame:
     return learned
 
 
+def station_at(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude (degrees) of the station that received each row, NaN where the
+    row names no station or the station's position is unknown (:func:`station_positions`).
+    Cached on ``ctx``."""
+    if "station_at" not in ctx.cache:
+        lat, lon = np.full(ctx.n, np.nan), np.full(ctx.n, np.nan)
+        pos = station_positions(ctx)
+        if not pos.empty:
+            codes, names = _stations(ctx)
+            at = pos.reindex(names)  # one row per code
+            ok = codes >= 0
+            lat[ok], lon[ok] = at["lat"].to_numpy()[codes[ok]], at["lon"].to_numpy()[codes[ok]]
+        ctx.cache["station_at"] = lat, lon
+    return ctx.cache["station_at"]
+
+
 def receiver_range(ctx: Context) -> Result:
     """The position is farther than ``receiver_range_nm`` from the station that received
     it (positions from :func:`station_positions`; stations of unknown position, aids
@@ -60,16 +76,32 @@ def receiver_range(ctx: Context) -> Result:
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
-    pos = station_positions(ctx)
-    if pos.empty:
-        return fired, mag
-    codes, names = _stations(ctx)
-    at = pos.reindex(names)  # one row per code
-    rows = np.flatnonzero(ctx.usable & ~ctx.aton & ~ctx.sar & (codes >= 0))
-    c = codes[rows]
-    d = haversine_m(ctx.lat[rows], ctx.lon[rows], at["lat"].to_numpy()[c], at["lon"].to_numpy()[c]) / METRES_PER_NM
-    with np.errstate(invalid="ignore"):
-        hit = d > ctx.cfg.receiver_range_nm
+    slat, slon = station_at(ctx)
+    rows = np.flatnonzero(ctx.usable & ~ctx.aton & ~ctx.sar & np.isfinite(slat))
+    d = haversine_m(ctx.lat[rows], ctx.lon[rows], slat[rows], slon[rows]) / METRES_PER_NM
+    hit = d > ctx.cfg.receiver_range_nm
     fired[rows[hit]] = True
     mag[rows[hit]] = d[hit]
     return fired, mag
+
+
+def heard_where_it_claims(ctx: Context, rows: np.ndarray, lat0: float, lon0: float, t0: float) -> bool:
+    """Every report in ``rows`` was received by a station of known position within
+    ``receiver_range_nm`` of where the report places the vessel, and beyond that range of
+    (``lat0``, ``lon0``) (degrees), where the vessel's own track had it at ``t0`` (seconds),
+    plus the distance it could have sailed since at ``max_speed_surface_kn``.
+
+    Then the radio was where the reports say, out of earshot of the vessel: another
+    transmitter using its MMSI, not a spoofed position (a spoofer moves the position a
+    radio reports, not the radio, so the stations hearing it are the vessel's own).
+    """
+    slat, slon = station_at(ctx)
+    s_lat, s_lon = slat[rows], slon[rows]
+    if not len(rows) or not np.isfinite(s_lat).all():
+        return False
+    cfg = ctx.cfg
+    reach = cfg.receiver_range_nm * METRES_PER_NM
+    near = haversine_m(ctx.lat[rows], ctx.lon[rows], s_lat, s_lon) <= reach
+    sailed = cfg.max_speed_surface_kn * KNOT_MS * np.abs(ctx.t[rows] - t0)
+    far = haversine_m(lat0, lon0, s_lat, s_lon) > reach + sailed
+    return bool((near & far).all())
