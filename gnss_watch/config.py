@@ -144,7 +144,8 @@ class ChecksConfig:
     identity_min_alternations: int = 4
     #: ... and each of the two must hold at least this many reports.
     identity_min_reports: int = 2
-    #: Where the recording starts or ends on one side of a jump (no return), the side
+    #: Where the recording starts or ends on one side of a jump (neither pass of the jump
+    #: analysis returns to the track, or the one returning flags more), the side
     #: with at most this fraction of the other side's reports is the displaced one (a
     #: few odd reports at the very start of a vessel's recording). Closer counts are
     #: ambiguous -- a fake track that left the true one smoothly and jumps back looks
@@ -383,6 +384,12 @@ class EventsConfig:
     #: ship to a station); a spoofer holds the fake position for minutes, two
     #: reports even at a slow Class B's 3-min interval (ITU-R M.1371).
     min_reports_one_check: int = 2
+    #: ... unless that report is an impossible jump and the vessel was heard neither
+    #: in this many seconds before it nor after it: ITU-R M.1371's longest nominal
+    #: reporting interval (3 min). A glitch sits among a vessel's regular reports;
+    #: across silences on both sides, a displacement held for minutes leaves this
+    #: one report, so one is all the evidence there can be.
+    lone_silence_s: float = 180.0
     #: Highest combined score (0..1) an episode needs: below it the combiner
     #: judged every report more likely noise than interference.
     min_score: float = 0.3

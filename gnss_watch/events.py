@@ -61,7 +61,9 @@ Rules, in order:
    course mismatch is not one, nor are ships merely reported close together
    (convergence alone). A single report with a strong check is enough when
    convergence also fired on it: a glitch does not carry three ships to one
-   point at once.
+   point at once; or when it is an impossible jump and the vessel was heard
+   neither ``lone_silence_s`` before it nor after it (a rarely heard ship's
+   spoof leaves one report; a glitch sits among regular reports).
 5. **Groups.** Events of different vessels whose claimed positions are
    within ``group_distance_m`` and whose times overlap share a ``group_id``
    (multi-vessel displacement to one point, e.g. an airport).
@@ -379,7 +381,12 @@ def build_spoofing_events(
     for side, step in ((first, -1), (last, 1)):
         k = np.clip(side + step, 0, n - 1)
         n_unreliable += unreliable[k] & (mmsi[k] == mmsi[side]) & (np.abs(t[k] - t[side]) <= cfg.merge_gap_s)
-    enough = ((n_strong > 1) | ((n_strong == 1) & (n_range >= cfg.min_reports_one_check))) | (
+    # A lone jumped report between silences (see EventsConfig.lone_silence_s).
+    prev, nxt = np.maximum(first - 1, 0), np.minimum(last + 1, n - 1)
+    quiet_before = (mmsi[prev] != mmsi[first]) | (first == 0) | (t[first] - t[prev] > cfg.lone_silence_s)
+    quiet_after = (mmsi[nxt] != mmsi[last]) | (last == n - 1) | (t[nxt] - t[last] > cfg.lone_silence_s)
+    lone = (n_range == 1) & by_ep["impossible_jump"].to_numpy() & quiet_before & quiet_after
+    enough = ((n_strong > 1) | ((n_strong == 1) & ((n_range >= cfg.min_reports_one_check) | lone))) | (
         (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports) & (n_unreliable == 0)
     ) | ((n_strong >= 1) & by_ep["convergence"].to_numpy())
     keep = np.flatnonzero(enough & (score >= cfg.min_score))

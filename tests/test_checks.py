@@ -349,6 +349,30 @@ def test_a_jump_heard_only_where_it_claims_to_be_is_another_transmitter(heard_by
     assert res.loc[res["mmsi"] == 230000001, "impossible_jump"].sum() == (2 if jumps else 0)
 
 
+@pytest.mark.parametrize("bearing", [90.0, 180.0, 240.0])
+def test_a_spoof_at_the_recordings_end_is_flagged_whichever_way_it_is_displaced(bearing: float):
+    # 3 h at 10 kn, a report a minute; the last three displaced 20-60 km. Displaced behind the
+    # ship, the backward pass anchored on them reaches the true track again hours back and
+    # seems to 'return' there: it then flags far more than the forward pass, and loses.
+    df = leg(230000001, 59.0, 19.0, 10, 27, 183, 60)
+    last = df.index[-3:]
+    df.loc[last, "lat"], df.loc[last, "lon"] = destination(df.loc[last, "lat"], df.loc[last, "lon"], bearing,
+                                                           np.array([20_000.0, 40_000.0, 60_000.0]))
+    res = check(build(df), "impossible_jump", vessels({230000001: 70}))
+    assert np.flatnonzero(res["impossible_jump"]).tolist() == [180, 181, 182]
+
+
+def test_a_station_that_heard_the_vessel_itself_makes_its_jump_no_other_radio():
+    # A port spoofed to one spot: the station learns its position from the spoofed ships
+    # around it; it also hears the vessel's true track, which then jumps to the spot and back.
+    ship = leg(230000001, 55.2, 16.3, 12, 60, 60, 10, station="PORT")
+    ship.loc[30:34, "lat"], ship.loc[30:34, "lon"] = 58.4, 20.4
+    # Over 98 % of its receptions there (ChecksConfig.receiver_span_quantile): one station, learned there.
+    spoofed = [leg(230000002 + k, 58.4, 20.4, 0, 0, 600, 5, station="PORT") for k in range(6)]
+    res = check(build(ship, *spoofed), "impossible_jump", vessels({230000001: 70}))
+    assert np.flatnonzero(res["impossible_jump"] & (res["mmsi"] == 230000001)).tolist() == [30, 31, 32, 33, 34]
+
+
 def test_impossible_jump_uses_class_and_ship_type_limits():
     # 40 kn over 10 min steps: beyond a cargo ship (30 kn), within high-speed craft (60 kn).
     df = leg(230000001, 59.5, 21.0, 40, 90, 6, 600, sog=12.0)

@@ -276,6 +276,25 @@ def test_isolated_weak_hits_and_single_report_glitches_make_no_event() -> None:
     assert events.empty and (ids == "").all()
 
 
+@pytest.mark.parametrize("heard_before_s, reasons, event", [
+    (1800, "impossible_jump", True),    # silent 30 min before and 20 min after: all a spoof could show
+    (120, "impossible_jump", False),    # heard 2 min before it: a spoof would have shown there too
+    (1800, "receiver_range", False),    # a lone report far from its station: ducting, jump or not
+])
+def test_a_lone_jumped_report_between_silences_is_an_event(heard_before_s: float, reasons: str, event: bool) -> None:
+    """Baltic 1383, 1401 (18 and 1424): a rarely heard ship's one spoofed report, 35-70 km off."""
+    before = track(230_000_021, 59.1, 19.06, 27, 11, 0, 1200)
+    lone_s = 1200 + heard_before_s
+    lone = track(230_000_021, 58.59, 19.52, 340, 10, lone_s, 0)
+    after = track(230_000_021, 59.2, 19.15, 207, 12, lone_s + 1200, 1200)
+    df = pd.concat([before, lone, after], ignore_index=True)
+    flag(df, seconds(df) == lone_s, reasons, score=0.95)
+    events, ids = events_of(finish(df))
+    assert len(events) == int(event)
+    if event:
+        assert events.loc[0, "n_reports"] == 1 and (ids != "").sum() == 1
+
+
 def test_several_weak_checks_together_make_an_event_and_min_score_applies() -> None:
     df = track(230_000_006, 59.8, 24.5, 90, 15, 0, 3600, 10)
     rows = (seconds(df) >= 900) & (seconds(df) < 960)

@@ -25,14 +25,15 @@ class Jumps:
     """Per-row outcome of the jump analysis (arrays on the tracks' rows).
 
     ``flagged``: the report is out of reach of the vessel's last plausible position
-    (every report of a teleported stretch, not only its first).
+    (every report of a teleported stretch, not only its first), and its radio was not
+    another transmitter with the MMSI (:func:`_another_radio`).
     ``excess_kn``: implied speed from that position beyond the vessel's limit, knots.
     ``from_m``: distance from that position, metres. For a jump-and-return the
     flagged run is the displaced stretch; the reports on either side are where the
     vessel really was.
     ``candidate``: flagged by either pass (a superset of ``flagged``: where the two
-    disagree, one side of the jump is displaced but kinematics cannot say which);
-    ``from_m`` is set on these too.
+    disagree, one side of the jump is displaced but kinematics cannot say which),
+    but not sent by another transmitter; ``from_m`` is set on these too.
     """
 
     flagged: np.ndarray
@@ -163,13 +164,15 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     disagree, one pass accepted a report the other found out of reach, typically
     across a long silence whose reach covers a displaced report. When only one pass's
     disagreement is a jump and a return (it came back to an accepted report before the
-    recording's far end) and the other's is a jump that never returns (it runs to
-    the recording's end), the returning one is the explanation: it keeps a whole track
-    on both sides. When neither returns, the recording starts or ends on one side of a
-    jump: the side flagged by one pass is taken when it is the clear minority (at most
-    ``minority`` times the other side), since a displaced stretch is short against a
-    vessel's track; otherwise only the reports arriving by the impossible steps
-    (``bad``, forward flagged) are.
+    recording's far end), the other's is a jump that never returns (it runs to the
+    recording's end), and the returning one flags no more reports, the returning one is
+    the explanation: it keeps a whole track on both sides. (A pass anchored on a
+    displaced last report can also 'return' to the true track once hours of reach cover
+    it; it then flags far more than the displaced stretch.) Otherwise the recording
+    starts or ends on one side of a jump: the side flagged by one pass is taken when it
+    is the clear minority (at most ``minority`` times the other side), since a displaced
+    stretch is short against a vessel's track; otherwise only the reports arriving by
+    the impossible steps (``bad``, forward flagged) are.
     """
     both = fwd & bwd
     f_only, b_only = fwd & ~bwd, bwd & ~fwd
@@ -179,9 +182,9 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     # The forward pass anchors on the first report and the backward on the last, so a
     # stretch that never returns flags the last (forward) or the first (backward).
     f_open, b_open = bool(fwd[-1]), bool(bwd[0])
-    if f_open and not b_open and n_b:
+    if f_open and not b_open and 0 < n_b <= n_f:
         return both | b_only
-    if b_open and not f_open and n_f:
+    if b_open and not f_open and 0 < n_f <= n_b:
         return both | f_only
     if min(n_f, n_b) <= minority * max(n_f, n_b):
         return both | (f_only if n_f < n_b else b_only)
@@ -190,14 +193,15 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
 
 def _another_radio(ctx: Context, r: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """The flagged runs of one MMSI's rows ``r`` that another transmitter sent: heard only by
-    stations in reach of where the run claims to be and out of reach of the vessel at the
-    report before the run (after it, for a run opening the recording); see
+    stations in reach of where the run claims to be, none of which heard the vessel's
+    unflagged reports, and out of reach of the vessel at the report before the run (after
+    it, for a run opening the recording); see
     :func:`~gnss_watch.checks.receiver.heard_where_it_claims`."""
     out = np.zeros(len(r), dtype=bool)
     edges = np.flatnonzero(np.diff(np.r_[0, flag.astype(np.int8), 0]))
     for a, b in zip(edges[::2], edges[1::2]):  # the run is r[a:b]
         k = r[a - 1] if a > 0 else r[b] if b < len(r) else -1
-        if k >= 0 and heard_where_it_claims(ctx, r[a:b], ctx.lat[k], ctx.lon[k], ctx.t[k]):
+        if k >= 0 and heard_where_it_claims(ctx, r[a:b], r[~flag], k):
             out[a:b] = True
     return out
 
@@ -262,8 +266,9 @@ def jump_analysis(ctx: Context) -> Jumps:
         rev = (-args[0][::-1], -args[1][::-1], *(x[::-1] for x in args[2:]))
         bwd = tuple(x[::-1] for x in _anchor_pass(*rev, back_bad, ctx))
         flagged[r] = _reconcile(fwd[0], bwd[0], b, cfg.jump_minority_ratio)
-        flagged[r] &= ~_another_radio(ctx, r, flagged[r])
-        candidate[r] = fwd[0] | bwd[0]
+        other = _another_radio(ctx, r, flagged[r])
+        flagged[r] &= ~other
+        candidate[r] = (fwd[0] | bwd[0]) & ~other
         from_m[r] = np.where(fwd[0], fwd[1], bwd[1])
         excess[r] = np.where(fwd[0], fwd[2], bwd[2])
     out = Jumps(flagged, np.where(flagged, excess, np.nan), np.where(candidate, from_m, np.nan), candidate)
@@ -275,7 +280,8 @@ def impossible_jump(ctx: Context) -> Result:
     """The report is out of reach of the vessel's last plausible position at the fastest
     speed its class and ship type allow (see :func:`jump_analysis`), with a distance
     tolerance for GNSS noise at short gaps. Shared MMSIs (segments persistently taking
-    turns) and placeholder MMSIs do not fire. Magnitude: excess implied speed, knots.
+    turns, or a stretch heard only where it claims to be, out of earshot of the vessel)
+    and placeholder MMSIs do not fire. Magnitude: excess implied speed, knots.
     """
     j = jump_analysis(ctx)
     return j.flagged.copy(), j.excess_kn.copy()

@@ -12,14 +12,17 @@ Result = tuple[np.ndarray, np.ndarray]
 
 
 def _stations(ctx: Context) -> tuple[np.ndarray, pd.Index]:
-    """Station code per row (-1 for '' or none) and the station names the codes index."""
-    cat = ctx.tracks["station"].astype("category")
-    codes = cat.cat.codes.to_numpy().astype(np.int64)
-    names = pd.Index(cat.cat.categories.astype(str))
-    blank = np.flatnonzero(names == "")
-    if len(blank):
-        codes = np.where(codes == blank[0], -1, codes)
-    return codes, names
+    """Station code per row (-1 for '' or none) and the station names the codes index.
+    Cached on ``ctx``."""
+    if "stations" not in ctx.cache:
+        cat = ctx.tracks["station"].astype("category")
+        codes = cat.cat.codes.to_numpy().astype(np.int64)
+        names = pd.Index(cat.cat.categories.astype(str))
+        blank = np.flatnonzero(names == "")
+        if len(blank):
+            codes = np.where(codes == blank[0], -1, codes)
+        ctx.cache["stations"] = codes, names
+    return ctx.cache["stations"]
 
 
 def station_positions(ctx: Context) -> pd.DataFrame:
@@ -85,23 +88,29 @@ def receiver_range(ctx: Context) -> Result:
     return fired, mag
 
 
-def heard_where_it_claims(ctx: Context, rows: np.ndarray, lat0: float, lon0: float, t0: float) -> bool:
+def heard_where_it_claims(ctx: Context, rows: np.ndarray, own: np.ndarray, anchor: int) -> bool:
     """Every report in ``rows`` was received by a station of known position within
-    ``receiver_range_nm`` of where the report places the vessel, and beyond that range of
-    (``lat0``, ``lon0``) (degrees), where the vessel's own track had it at ``t0`` (seconds),
-    plus the distance it could have sailed since at ``max_speed_surface_kn``.
+    ``receiver_range_nm`` of where the report places the vessel and beyond that range of
+    where the vessel's own track had it (row ``anchor``), plus the distance it could have
+    sailed since at ``max_speed_surface_kn``; and by no station that heard the vessel's
+    own reports (rows ``own``).
 
     Then the radio was where the reports say, out of earshot of the vessel: another
     transmitter using its MMSI, not a spoofed position (a spoofer moves the position a
-    radio reports, not the radio, so the stations hearing it are the vessel's own).
+    radio reports, not the radio, so the stations hearing it are the vessel's own). A
+    station that heard both heard one radio, whatever its position was learned to be
+    (from traffic that may itself be spoofed).
     """
     slat, slon = station_at(ctx)
     s_lat, s_lon = slat[rows], slon[rows]
     if not len(rows) or not np.isfinite(s_lat).all():
         return False
+    codes, _ = _stations(ctx)
+    if np.isin(codes[rows], codes[own]).any():
+        return False
     cfg = ctx.cfg
     reach = cfg.receiver_range_nm * METRES_PER_NM
     near = haversine_m(ctx.lat[rows], ctx.lon[rows], s_lat, s_lon) <= reach
-    sailed = cfg.max_speed_surface_kn * KNOT_MS * np.abs(ctx.t[rows] - t0)
-    far = haversine_m(lat0, lon0, s_lat, s_lon) > reach + sailed
+    sailed = cfg.max_speed_surface_kn * KNOT_MS * np.abs(ctx.t[rows] - ctx.t[anchor])
+    far = haversine_m(ctx.lat[anchor], ctx.lon[anchor], s_lat, s_lon) > reach + sailed
     return bool((near & far).all())
