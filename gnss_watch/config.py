@@ -144,11 +144,11 @@ class ChecksConfig:
     identity_min_alternations: int = 4
     #: ... and each of the two must hold at least this many reports.
     identity_min_reports: int = 2
-    #: Where the recording starts or ends on one side of a jump (neither pass of the jump
-    #: analysis returns to the track, or the one returning flags more), the side
-    #: with at most this fraction of the other side's reports is the displaced one (a
-    #: few odd reports at the very start of a vessel's recording). Closer counts are
-    #: ambiguous -- a fake track that left the true one smoothly and jumps back looks
+    #: Where the recording starts or ends on one side of a jump, the side with at most
+    #: this fraction of the other side's reports is the displaced one (a few odd reports
+    #: at the very start or end of a vessel's recording), even where the pass flagging
+    #: the other side seems to return to the track (checks.motion._reconcile). Closer
+    #: counts are ambiguous -- a fake track that left the true one smoothly and jumps back looks
     #: the same -- and only the report arriving by the impossible step is flagged.
     jump_minority_ratio: float = 0.1
     #: A report that repeats a position the vessel held in the last this many seconds is

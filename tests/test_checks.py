@@ -362,6 +362,17 @@ def test_a_spoof_at_the_recordings_end_is_flagged_whichever_way_it_is_displaced(
     assert np.flatnonzero(res["impossible_jump"]).tolist() == [180, 181, 182]
 
 
+def test_a_fake_track_left_across_a_long_silence_is_flagged_not_the_track_before_it():
+    # Gulf 1141 thinned to a report per 3 min: 10 true reports, a fake track 50 km off for 27,
+    # 2 h unheard, then the true track again. The backward pass reaches the fake track across
+    # the silence and flags the 10 true reports before it instead (to the recording's start).
+    df = leg(230000001, 60.24, 28.73, 10, 18, 47, 180)
+    df.loc[10:36, "lat"], df.loc[10:36, "lon"] = destination(df.loc[10:36, "lat"], df.loc[10:36, "lon"], 225.0, 50_000.0)
+    df.loc[37:, "time"] += pd.Timedelta(hours=2)
+    res = check(build(df), "impossible_jump", vessels({230000001: 70}))
+    assert np.flatnonzero(res["impossible_jump"]).tolist() == list(range(10, 37))
+
+
 def test_a_station_that_heard_the_vessel_itself_makes_its_jump_no_other_radio():
     # A port spoofed to one spot: the station learns its position from the spoofed ships
     # around it; it also hears the vessel's true track, which then jumps to the spot and back.

@@ -164,15 +164,15 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     disagree, one pass accepted a report the other found out of reach, typically
     across a long silence whose reach covers a displaced report. When only one pass's
     disagreement is a jump and a return (it came back to an accepted report before the
-    recording's far end), the other's is a jump that never returns (it runs to the
-    recording's end), and the returning one flags no more reports, the returning one is
-    the explanation: it keeps a whole track on both sides. (A pass anchored on a
-    displaced last report can also 'return' to the true track once hours of reach cover
-    it; it then flags far more than the displaced stretch.) Otherwise the recording
-    starts or ends on one side of a jump: the side flagged by one pass is taken when it
-    is the clear minority (at most ``minority`` times the other side), since a displaced
-    stretch is short against a vessel's track; otherwise only the reports arriving by
-    the impossible steps (``bad``, forward flagged) are.
+    recording's far end) and the other's is a jump that never returns (it runs to the
+    recording's end), the returning one is the explanation, as it keeps a whole track on
+    both sides -- unless the one that never returns flags a clear minority (at most
+    ``minority`` times the other): a few odd reports at the recording's end, and a pass
+    anchored on them 'returns' to the true track only once hours of reach cover it,
+    flagging hours of it. When neither or both return, the recording starts or ends on
+    one side of a jump: the side flagged by one pass is taken when it is the clear
+    minority, since a displaced stretch is short against a vessel's track; otherwise
+    only the reports arriving by the impossible steps (``bad``, forward flagged) are.
     """
     both = fwd & bwd
     f_only, b_only = fwd & ~bwd, bwd & ~fwd
@@ -182,10 +182,10 @@ def _reconcile(fwd: np.ndarray, bwd: np.ndarray, bad: np.ndarray, minority: floa
     # The forward pass anchors on the first report and the backward on the last, so a
     # stretch that never returns flags the last (forward) or the first (backward).
     f_open, b_open = bool(fwd[-1]), bool(bwd[0])
-    if f_open and not b_open and 0 < n_b <= n_f:
-        return both | b_only
-    if b_open and not f_open and 0 < n_f <= n_b:
-        return both | f_only
+    if f_open != b_open:
+        (open_, n_open), (back, n_back) = ((f_only, n_f), (b_only, n_b)) if f_open else ((b_only, n_b), (f_only, n_f))
+        if n_back:
+            return both | (open_ if n_open <= minority * n_back else back)
     if min(n_f, n_b) <= minority * max(n_f, n_b):
         return both | (f_only if n_f < n_b else b_only)
     return both | (fwd & bad)
