@@ -9,8 +9,9 @@ per seed -- spoofing event precision/recall, zones found (IoU >= 0.3) and on
 time (10 min), jammed-vessel precision/recall, report-level precision/recall,
 replay seconds -- and the truth zones that missed a bar, with the company they
 kept (alone, overlapping another zone active at the same time, or at the same
-site as one: see ``gnss_watch.evaluate``); then zones on time by company, and the
-clean scenario's share of vessels with a spoofing event. Seeds 1-20 are the development range; report on seeds outside it.
+site as one: see ``gnss_watch.evaluate``); then zones on time by company, and
+the clean scenario's share of vessels with a spoofing event. Seeds 1-20 are the
+development range; report on seeds outside it.
 
 ``--thin-s K`` replays each scenario thinned to the first position report of each
 vessel (MMSI and 0.5-degree cell) in every K-second bin (as satellite AIS or a thinned export would give it),

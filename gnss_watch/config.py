@@ -148,8 +148,9 @@ class ChecksConfig:
     #: this fraction of the other side's reports is the displaced one (a few odd reports
     #: at the very start or end of a vessel's recording), even where the pass flagging
     #: the other side seems to return to the track (checks.motion._reconcile). Closer
-    #: counts are ambiguous -- a fake track that left the true one smoothly and jumps back looks
-    #: the same -- and only the report arriving by the impossible step is flagged.
+    #: counts are ambiguous -- a fake track that left the true one smoothly and jumps
+    #: back looks the same -- and only the report arriving by the impossible step is
+    #: flagged.
     jump_minority_ratio: float = 0.1
     #: A report that repeats a position the vessel held in the last this many seconds is
     #: a late copy, not a jump: satellite and network-forwarded receptions arrive minutes
