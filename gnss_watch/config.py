@@ -389,7 +389,8 @@ class EventsConfig:
     #: in this many seconds before it nor after it: ITU-R M.1371's longest nominal
     #: reporting interval (3 min). A glitch sits among a vessel's regular reports;
     #: across silences on both sides, a displacement held for minutes leaves this
-    #: one report, so one is all the evidence there can be.
+    #: one report, so one is all the evidence there can be (a report that starts or
+    #: ends a track is no lone one: see gnss_watch.events).
     lone_silence_s: float = 180.0
     #: Highest combined score (0..1) an episode needs: below it the combiner
     #: judged every report more likely noise than interference.

@@ -61,9 +61,12 @@ Rules, in order:
    course mismatch is not one, nor are ships merely reported close together
    (convergence alone). A single report with a strong check is enough when
    convergence also fired on it: a glitch does not carry three ships to one
-   point at once; or when it is an impossible jump and the vessel was heard
+   point at once; or when it is an impossible jump, the vessel was heard
    neither ``lone_silence_s`` before it nor after it (a rarely heard ship's
-   spoof leaves one report; a glitch sits among regular reports).
+   spoof leaves one report; a glitch sits among regular reports), and it is on
+   no track: neither the vessel's next fix within ``max_silence_s`` carries on
+   from it at its SOG/COG (``return_tolerance_m`` etc.) nor its previous one
+   led to it (then it is a jump between two tracks, which side is real unknown).
 5. **Groups.** Events of different vessels whose claimed positions are
    within ``group_distance_m`` and whose times overlap share a ``group_id``
    (multi-vessel displacement to one point, e.g. an airport).
@@ -386,6 +389,17 @@ def build_spoofing_events(
     quiet_before = (mmsi[prev] != mmsi[first]) | (first == 0) | (t[first] - t[prev] > cfg.lone_silence_s)
     quiet_after = (mmsi[nxt] != mmsi[last]) | (last == n - 1) | (t[nxt] - t[last] > cfg.lone_silence_s)
     lone = (n_range == 1) & by_ep["impossible_jump"].to_numpy() & quiet_before & quiet_after
+    if lone.any():
+        # ... and no track: the vessel's next fix within max_silence_s carries on from it at
+        # its SOG/COG, or its previous one led to it (which side of the jump is real is unknown).
+        k = np.flatnonzero(lone)
+        m = len(fx.rows)
+        f = np.minimum(np.searchsorted(fx.rows, first[k]), m - 1)
+        nf, pf = np.minimum(f + 1, m - 1), np.maximum(f - 1, 0)
+        carried = (nf != f) & (fx.mmsi[nf] == fx.mmsi[f]) & (fx.t[nf] - fx.t[f] <= cfg.max_silence_s)
+        led = (pf != f) & (fx.mmsi[pf] == fx.mmsi[f]) & (fx.t[f] - fx.t[pf] <= cfg.max_silence_s)
+        tracked = (carried & fx.near_track(f, nf, cfg)) | (led & fx.near_track(pf, f, cfg))
+        lone[k[tracked | (fx.rows[f] != first[k])]] = False
     enough = ((n_strong > 1) | ((n_strong == 1) & ((n_range >= cfg.min_reports_one_check) | lone))) | (
         (n_weak >= cfg.weak_min_checks) & (weak_reports >= cfg.weak_min_reports) & (n_unreliable == 0)
     ) | ((n_strong >= 1) & by_ep["convergence"].to_numpy())

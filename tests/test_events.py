@@ -276,17 +276,22 @@ def test_isolated_weak_hits_and_single_report_glitches_make_no_event() -> None:
     assert events.empty and (ids == "").all()
 
 
-@pytest.mark.parametrize("heard_before_s, reasons, event", [
-    (1800, "impossible_jump", True),    # silent 30 min before and 20 min after: all a spoof could show
-    (120, "impossible_jump", False),    # heard 2 min before it: a spoof would have shown there too
-    (1800, "receiver_range", False),    # a lone report far from its station: ducting, jump or not
+@pytest.mark.parametrize("heard_before_s, reasons, carried_on, event", [
+    (1800, "impossible_jump", False, True),    # silent 30 min before and 20 min after: all a spoof could show
+    (120, "impossible_jump", False, False),    # heard 2 min before it: a spoof would have shown there too
+    (1800, "receiver_range", False, False),    # a lone report far from its station: ducting, jump or not
+    (1800, "impossible_jump", True, False),    # the next fix, 20 min on, is where its SOG/COG lead: a track
 ])
-def test_a_lone_jumped_report_between_silences_is_an_event(heard_before_s: float, reasons: str, event: bool) -> None:
-    """Baltic 1383, 1401 (18 and 1424): a rarely heard ship's one spoofed report, 35-70 km off."""
+def test_a_lone_jumped_report_between_silences_is_an_event(heard_before_s: float, reasons: str, carried_on: bool,
+                                                           event: bool) -> None:
+    """Baltic 1383, 1401, 1424: a rarely heard ship's one spoofed report, 35-70 km off. Baltic 1245: the
+    true track heard again after a long fake one starts with such a jump, and carries on from it."""
     before = track(230_000_021, 59.1, 19.06, 27, 11, 0, 1200)
     lone_s = 1200 + heard_before_s
     lone = track(230_000_021, 58.59, 19.52, 340, 10, lone_s, 0)
     after = track(230_000_021, 59.2, 19.15, 207, 12, lone_s + 1200, 1200)
+    if carried_on:
+        after = track(230_000_021, 58.59, 19.52, 340, 10, lone_s, 2400).iloc[40:]
     df = pd.concat([before, lone, after], ignore_index=True)
     flag(df, seconds(df) == lone_s, reasons, score=0.95)
     events, ids = events_of(finish(df))
