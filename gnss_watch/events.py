@@ -379,16 +379,20 @@ def build_spoofing_events(
     n_strong = strong.sum(axis=1)
     # Fixes that are no live fix (held, dead-reckoned, scattered) inside the episode or
     # right next to it (within merge_gap_s): SOG/COG mismatches are judged against them.
+    def beside(side: np.ndarray, step: int, within_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """The vessel's report next to rows ``side`` (``step`` -1: before, 1: after), and
+        whether there is one within ``within_s`` seconds."""
+        k = np.clip(side + step, 0, n - 1)
+        return k, (k != side) & (mmsi[k] == mmsi[side]) & (np.abs(t[k] - t[side]) <= within_s)
+
     cum_unreliable = np.r_[0, np.cumsum(unreliable)]
     n_unreliable = cum_unreliable[last + 1] - cum_unreliable[first]
     for side, step in ((first, -1), (last, 1)):
-        k = np.clip(side + step, 0, n - 1)
-        n_unreliable += unreliable[k] & (mmsi[k] == mmsi[side]) & (np.abs(t[k] - t[side]) <= cfg.merge_gap_s)
+        k, near = beside(side, step, cfg.merge_gap_s)
+        n_unreliable += unreliable[k] & near
     # A lone jumped report between silences (see EventsConfig.lone_silence_s).
-    prev, nxt = np.maximum(first - 1, 0), np.minimum(last + 1, n - 1)
-    quiet_before = (mmsi[prev] != mmsi[first]) | (first == 0) | (t[first] - t[prev] > cfg.lone_silence_s)
-    quiet_after = (mmsi[nxt] != mmsi[last]) | (last == n - 1) | (t[nxt] - t[last] > cfg.lone_silence_s)
-    lone = (n_range == 1) & by_ep["impossible_jump"].to_numpy() & quiet_before & quiet_after
+    lone = ((n_range == 1) & by_ep["impossible_jump"].to_numpy() & ~beside(first, -1, cfg.lone_silence_s)[1]
+            & ~beside(last, 1, cfg.lone_silence_s)[1])
     if lone.any():
         # ... and no track: the vessel's next fix within max_silence_s carries on from it at
         # its SOG/COG, or its previous one led to it (which side of the jump is real is unknown).

@@ -156,8 +156,11 @@ def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.nda
     return np.where(crossing, 0.0, dist)
 
 
-def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Per-vessel jamming episodes of ``df`` (sorted by mmsi, time).
+def _episodes(
+    df: pd.DataFrame, t: np.ndarray, good: np.ndarray, cfg: ZonesConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Per-vessel jamming episodes of ``df`` (sorted by mmsi, time; ``good``: its rows'
+    :func:`_good_fixes`, as for the other helpers of :func:`build_jamming` that take it).
 
     Returns the episodes (rows ``first``..``last``, times, counts, entry/exit
     fixes, segment ends ``p``/``q``), the interior points (ep, lat, lon) and
@@ -177,7 +180,6 @@ def _episodes(df: pd.DataFrame, t: np.ndarray, cfg: ZonesConfig) -> tuple[pd.Dat
     heard_between = np.diff(idx) > 1  # rows are (mmsi, time) sorted: another report of the vessel
     # Good fixes between two jamming reports (the rows between them are the vessel's)
     # over recovery_min_s: the fix was back.
-    good = _good_fixes(df)
     good_t = t[good]
     good_at = np.cumsum(good)  # good fixes up to and including each row
     g1, g2 = good_at[idx[:-1]], good_at[idx[1:]] - 1  # first and last good fix between, numbered
@@ -942,13 +944,14 @@ def build_jamming(
     order = sorted_order(reports)
     df = reports.iloc[order].reset_index(drop=True)
     t = epoch_s(df["time"])
-    episodes, interior, row_ep = _episodes(df, t, cfg)
+    good_fix = _good_fixes(df)
+    episodes, interior, row_ep = _episodes(df, t, good_fix, cfg)
     labels = _cluster(episodes, cfg)
 
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     # Good fixes outside any episode of the vessel: ships keeping their fix.
-    free = _good_fixes(df) & (row_ep < 0)
+    free = good_fix & (row_ep < 0)
     good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]}).sort_values(
         "t", kind="stable", ignore_index=True)
 
@@ -1036,9 +1039,9 @@ def build_jamming(
         ep_zone[zone_label == label] = zone_ids[k]
     zs = z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]))
     zoned = episodes.assign(zone_id=ep_zone)
-    e = pd.concat([zoned, _silences(df, t, zs, zoned, cfg)], ignore_index=True)
-    e = pd.concat([e, _held_fixes(df, t, zs, e, cfg)], ignore_index=True)
-    e = pd.concat([e, _lone_losses(df, t, zs, e, row_ep, cfg)], ignore_index=True)
+    e = pd.concat([zoned, _silences(df, t, zs, zoned, good_fix, cfg)], ignore_index=True)
+    e = pd.concat([e, _held_fixes(df, t, zs, e, good_fix, cfg)], ignore_index=True)
+    e = pd.concat([e, _lone_losses(df, t, zs, e, row_ep, good_fix, cfg)], ignore_index=True)
     e = e.iloc[np.lexsort((e["mmsi"].to_numpy(), e["start_s"].to_numpy()))]
     events = pd.DataFrame({
         "event_id": [f"JE{k + 1:04d}" for k in range(len(e))],
@@ -1119,7 +1122,8 @@ def _good_fixes_around(
 
 
 def _silences(
-    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, cfg: ZonesConfig
+    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, good: np.ndarray,
+    cfg: ZonesConfig,
 ) -> pd.DataFrame:
     """Vessels whose position reports stopped inside a zone while it was active.
 
@@ -1154,7 +1158,7 @@ def _silences(
     limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
     quiet = np.flatnonzero(same & (dt > limit))  # nothing heard between quiet and quiet + 1
     # The vessel's last good fix up to the silence's start and its first one after it.
-    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, first=quiet + 1, last=quiet)
+    i, j = _good_fixes_around(np.flatnonzero(good), mmsi, first=quiet + 1, last=quiet)
     ok = (i >= 0) & (j >= 0)
     quiet, i, j = quiet[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
@@ -1204,7 +1208,7 @@ def _silences(
 
 def _lone_losses(
     df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, counted: pd.DataFrame, row_ep: np.ndarray,
-    cfg: ZonesConfig,
+    good: np.ndarray, cfg: ZonesConfig,
 ) -> pd.DataFrame:
     """Vessels that lost the fix for fewer than ``min_episode_reports`` reports inside a zone
     while it was on.
@@ -1222,7 +1226,7 @@ def _lone_losses(
     if not len(r) or not len(zones):
         return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()
-    i, j = _good_fixes_around(np.flatnonzero(_good_fixes(df)), mmsi, r, r)
+    i, j = _good_fixes_around(np.flatnonzero(good), mmsi, r, r)
     ok = (i >= 0) & (j >= 0)
     r, i, j = r[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
@@ -1240,7 +1244,8 @@ def _lone_losses(
 
 
 def _held_fixes(
-    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, counted: pd.DataFrame, cfg: ZonesConfig
+    df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, counted: pd.DataFrame, good: np.ndarray,
+    cfg: ZonesConfig,
 ) -> pd.DataFrame:
     """Vessels that kept repeating one fix inside a zone while it was active.
 
@@ -1264,9 +1269,8 @@ def _held_fixes(
     the vessel is already counted (``counted``: mmsi, start_s, end_s).
     """
     cols = list(counted.columns)
-    good_rows = _good_fixes(df)
     spoofed = df["pos_valid"].to_numpy(dtype=bool) & (df["kind"].astype(str).to_numpy() == "spoofing")
-    rows = np.flatnonzero(good_rows | spoofed)
+    rows = np.flatnonzero(good | spoofed)
     if not len(rows) or not len(zones):
         return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()[rows]
@@ -1278,7 +1282,7 @@ def _held_fixes(
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
     # Where the ship was: its fix, or for a spoofed one the vessel's good fix next to the run.
-    g, nxt = _good_fixes_around(np.flatnonzero(good_rows), df["mmsi"].to_numpy(), rows[a], rows[b])
+    g, nxt = _good_fixes_around(np.flatnonzero(good), df["mmsi"].to_numpy(), rows[a], rows[b])
     g = np.where(g >= 0, g, nxt)
     own = ~spoofed[rows[a]]
     # A spoofed fix counts as held once it stopped moving after following the spoofer: a
