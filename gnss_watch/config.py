@@ -280,7 +280,8 @@ class ChecksConfig:
     receiver_range_nm: float = 120.0
     #: A station whose position is learned from its traffic (no type 4 of its own) and
     #: whose receptions spread beyond ``receiver_range_nm`` from their median at this
-    #: quantile is a network, an aggregator or a satellite, not one VHF receiver.
+    #: quantile is a network, an aggregator or a satellite, not one VHF receiver. The
+    #: receptions within it are the bulk a learned station must reach (``receiver_range``).
     receiver_span_quantile: float = 0.98
     #: A station's position is learned only from at least this many receptions.
     receiver_min_reports: int = 20

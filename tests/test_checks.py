@@ -20,7 +20,7 @@ from gnss_watch.checks import (
 )
 from gnss_watch.checks.context import Context, first_reaching
 from gnss_watch.config import _field_docs
-from gnss_watch.geo import KNOT_MS, METRES_PER_NM, destination
+from gnss_watch.geo import KNOT_MS, METRES_PER_NM, destination, haversine_m
 from gnss_watch.schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform
 
 REAL = Path(__file__).resolve().parents[1] / "sample_data" / "real"
@@ -875,6 +875,28 @@ def test_receiver_range_against_a_base_station_and_learned_stations():
     res = check(build(near, far, *local, odd, *agg), "receiver_range", bs=bs)
     assert set(res.loc[res["receiver_range"], "mmsi"]) == {219000002, 265100000}
     assert res.loc[res["mmsi"] == 219000002, "receiver_range_mag"].iloc[0] == pytest.approx(200, rel=0.01)
+
+
+
+def test_a_learned_coastal_station_is_placed_by_all_it_heard_not_by_their_middle():
+    """A station on the coast hears the sea side alone, so the middle of what it heard lies
+    offshore: a ship 110 NM along the coast is 130 NM from that middle yet within reach of a
+    station that also hears everything else it heard. 200 NM off it is not."""
+    brg, dist = np.meshgrid(np.linspace(-85, 85, 9), np.linspace(8, 90, 12))
+    la, lo = destination(55.0, 15.0, brg.ravel() % 360, dist.ravel() * METRES_PER_NM)
+    sea = [leg(261000000 + k, float(a), float(b), 8, 0, 1, 10, station="R2") for k, (a, b) in enumerate(zip(la, lo))]
+    along_lat, along_lon = destination(55.0, 15.0, 150.0, 110 * METRES_PER_NM)
+    along = leg(261100000, float(along_lat), float(along_lon), 8, 0, 1, 10, station="R2")
+    off_lat, off_lon = destination(55.0, 15.0, 180.0, 200 * METRES_PER_NM)
+    off = leg(261200000, float(off_lat), float(off_lon), 8, 0, 1, 10, station="R2")
+    tr = build(*sea, along, off)
+    middle = np.median(tr["lat"]), np.median(tr["lon"])
+    assert haversine_m(along_lat, along_lon, *middle) / METRES_PER_NM > 125  # the middle alone would fire
+    res = check(tr, "receiver_range")
+    assert set(res.loc[res["receiver_range"], "mmsi"]) == {261200000}
+    # the least reach that hears the far report and the sea side: from the north edge, 90 NM
+    # beyond the station, to 200 NM south of it
+    assert res.loc[res["mmsi"] == 261200000, "receiver_range_mag"].iloc[0] == pytest.approx(145, rel=0.02)
 
 
 # --- base stations -------------------------------------------------------------------------

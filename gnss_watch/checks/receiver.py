@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from ..geo import KNOT_MS, METRES_PER_NM, haversine_m
+from ..geo import KNOT_MS, METRES_PER_NM, bearing_deg, haversine_m
 from .context import Context
 
 Result = tuple[np.ndarray, np.ndarray]
@@ -58,16 +59,20 @@ def station_positions(ctx: Context) -> pd.DataFrame:
 def station_at(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude (degrees) of the station that received each row, NaN where the
     row names no station or the station's position is unknown (:func:`station_positions`).
-    Cached on ``ctx``."""
+    Cached on ``ctx``, with whether that position is known rather than learned
+    (``ctx.cache["station_known"]``)."""
     if "station_at" not in ctx.cache:
         lat, lon = np.full(ctx.n, np.nan), np.full(ctx.n, np.nan)
+        known = np.zeros(ctx.n, dtype=bool)
         pos = station_positions(ctx)
         if not pos.empty:
             codes, names = _stations(ctx)
             at = pos.reindex(names)  # one row per code
             ok = codes >= 0
             lat[ok], lon[ok] = at["lat"].to_numpy()[codes[ok]], at["lon"].to_numpy()[codes[ok]]
+            known[ok] = at["known"].fillna(False).to_numpy(dtype=bool)[codes[ok]]
         ctx.cache["station_at"] = lat, lon
+        ctx.cache["station_known"] = known
     return ctx.cache["station_at"]
 
 
@@ -76,16 +81,56 @@ def receiver_range(ctx: Context) -> Result:
     it (positions from :func:`station_positions`; stations of unknown position, aids
     to navigation and SAR aircraft -- whose radio horizon at altitude exceeds 100 NM --
     are skipped). Magnitude: distance from the station, NM.
+
+    A learned position is only the middle of what the station heard, and a coastal
+    station hears the sea side alone, so its middle lies up to a range offshore. For
+    a learned station the report fires only when no place within ``receiver_range_nm``
+    of the bulk of its receptions (those within the ``receiver_span_quantile`` of them)
+    is also within it of the report: when the smallest circle around them and the
+    report has a larger radius. Magnitude: that radius, NM (the least reach that
+    hears both).
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     slat, slon = station_at(ctx)
-    rows = np.flatnonzero(ctx.usable & ~ctx.aton & ~ctx.sar & np.isfinite(slat))
+    heard = ctx.usable & ~ctx.aton & ~ctx.sar & np.isfinite(slat)
+    rows = np.flatnonzero(heard)
     d = haversine_m(ctx.lat[rows], ctx.lon[rows], slat[rows], slon[rows]) / METRES_PER_NM
     hit = d > ctx.cfg.receiver_range_nm
     fired[rows[hit]] = True
     mag[rows[hit]] = d[hit]
+    learned = rows[hit & ~ctx.cache["station_known"][rows]]
+    if len(learned):
+        reach = _least_reach_nm(ctx, learned, heard)
+        fired[learned] = reach > ctx.cfg.receiver_range_nm
+        mag[learned] = np.where(fired[learned], reach, np.nan)
     return fired, mag
+
+
+def _least_reach_nm(ctx: Context, rows: np.ndarray, heard: np.ndarray) -> np.ndarray:
+    """Per row in ``rows`` (received by stations of learned position): radius, NM, of the
+    smallest circle around the row's position and the bulk of its station's receptions
+    (``heard`` rows within the ``receiver_span_quantile`` of their distances from the
+    learned position), in an azimuthal equidistant frame about that position."""
+    codes, _ = _stations(ctx)
+    slat, slon = station_at(ctx)
+    out = np.full(len(rows), np.inf)
+    for code in np.unique(codes[rows]).tolist():  # a handful of stations
+        mine = np.flatnonzero(heard & (codes == code))
+        lat0, lon0 = slat[mine[0]], slon[mine[0]]
+        d = haversine_m(lat0, lon0, ctx.lat[mine], ctx.lon[mine])
+        b = np.radians(bearing_deg(lat0, lon0, ctx.lat[mine], ctx.lon[mine]))
+        xy = np.column_stack([d * np.sin(b), d * np.cos(b)])
+        bulk = shapely.convex_hull(shapely.multipoints(xy[d <= np.quantile(d, ctx.cfg.receiver_span_quantile)]))
+        edge = shapely.get_coordinates(bulk)
+        at = np.flatnonzero(codes[rows] == code)
+        pos = np.searchsorted(mine, rows[at])  # rows are a subset of the station's receptions
+        pts = np.empty((len(at), len(edge) + 1, 2))
+        pts[:, :-1], pts[:, -1] = edge, xy[pos]
+        which = np.repeat(np.arange(len(at)), len(edge) + 1)
+        groups = shapely.multipoints(pts.reshape(-1, 2), indices=which)
+        out[at] = shapely.minimum_bounding_radius(groups) / METRES_PER_NM
+    return out
 
 
 def heard_where_it_claims(ctx: Context, rows: np.ndarray, own: np.ndarray, anchor: int) -> bool:
