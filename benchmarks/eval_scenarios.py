@@ -107,7 +107,8 @@ def _zone_miss(z: dict) -> str:
     how = (f"late (start {z['start_error_s'] / 60:+.0f} min, end {z['end_error_s'] / 60:+.0f} min)" if z["found"]
            else f"not found (IoU {max(z['best_iou'], z['union_iou']):.2f})")
     company = {"alone": "alone", "overlapping": "overlapping", "same_site": "same site as"}[z["company"]]
-    return f"{z['zone_id']} {how}, {company} {','.join(z['company_zone_ids'])}".rstrip()
+    unseen = ", nothing heard inside it while it was on" if z.get("n_witnesses") == 0 else ""
+    return f"{z['zone_id']} {how}, {company} {','.join(z['company_zone_ids'])}".rstrip() + unseen
 
 
 def company_line(results: list[dict]) -> str:

@@ -42,7 +42,9 @@ Jamming zones
     ``company`` is 'same_site' when its intersection with another truth zone
     active at the same time holds at least ``same_site_share`` of the smaller
     of the two, 'overlapping' when it merely has one, else 'alone';
-    ``company_zone_ids`` names those zones.
+    ``company_zone_ids`` names those zones. ``n_witnesses`` counts its
+    ``affected_mmsi`` and ``base_stations`` (0: nothing heard was inside while
+    it was on, so the data hold no trace of it; None: the truth does not say).
 
 Jammed vessels
     Predicted set: MMSIs of events with ``kind == 'jamming'`` (plus anomalies
@@ -248,6 +250,9 @@ def _truth_tables(data: dict, src: str) -> _Truth:
     zones = _intervals(zones, src, lambda i: f"jamming_zones[{i}]")
     zones["zone_id"] = zones["zone_id"].fillna("").astype(str)
     zones["geometry"] = pd.Series(geoms, index=zones.index, dtype=object)
+    zones["n_witnesses"] = pd.Series([len(z.get("affected_mmsi") or []) + len(z.get("base_stations") or [])
+                                      if "affected_mmsi" in z or "base_stations" in z else None for z in raw_zones],
+                                     index=zones.index, dtype=object)
 
     clean = _mmsi_set(data.get("clean_mmsi") or [], src, "clean_mmsi")
     affected: set[int] = set()
@@ -502,6 +507,7 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             "timing_ok": bool(found and abs(start_err) <= tol and abs(end_err) <= tol),
             "company": kind,
             "company_zone_ids": with_ids,
+            "n_witnesses": z.n_witnesses,
         })
     n_found = sum(z["found"] for z in zones)
     n_on_time = sum(z["timing_ok"] for z in zones)

@@ -256,6 +256,16 @@ def test_each_truth_zone_says_which_zones_shared_its_place_and_time(truth_path: 
     assert "same_site (J003)" in format_table(evaluate(truth, perfect))
 
 
+def test_a_truth_zone_says_whether_anything_heard_was_inside_it(truth_path: Path, perfect: Path) -> None:
+    """A zone no heard ship or base station was inside while it was on left no trace in the data."""
+    truth = json.loads(truth_path.read_text())
+    j1, j2 = truth["jamming_zones"]
+    bare = {k: v for k, v in j2.items() if k not in ("affected_mmsi", "base_stations")}
+    truth["jamming_zones"] = [j1, {**j2, "zone_id": "J009", "affected_mmsi": [], "base_stations": []},
+                              {**bare, "zone_id": "J010"}]
+    zones = {z["zone_id"]: z["n_witnesses"] for z in evaluate(truth, perfect)["zones"]["zones"]}
+    assert zones == {"J001": len(j1["affected_mmsi"]) + len(j1.get("base_stations", [])), "J009": 0, "J010": None}
+
 def test_jammed_vessels(truth_path: Path, perfect: Path) -> None:
     extra = [
         {"event_id": "B", "kind": "jamming", "mmsi": BASE_STATION, "start": iso(30), "end": iso(40)},
