@@ -1,6 +1,6 @@
 """End to end on a scenario from the independent generator (benchmarks/alt_scenarios.py):
 other waters, traffic, radio model and interference recipes than gnss_watch.simulate,
-including slow pull-off spoofing that only track_divergence sees."""
+including slow pull-off spoofing that only track_divergence sees; and one in the Black Sea."""
 
 from __future__ import annotations
 
@@ -39,3 +39,22 @@ def test_its_jamming_zone_and_jammed_vessels_are_found(scored: dict) -> None:
     zones = scored["zones"]["zones"]
     assert zones and all(z["found"] and z["timing_ok"] for z in zones)
     assert scored["jammed_vessels"]["recall"] >= 0.9 and scored["jammed_vessels"]["precision"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def black_sea(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("alt_black_sea")
+    files = alt_scenarios.generate(49, out, vessels=90, hours=1.5, waters="black_sea")
+    replay(str(files["nmea"]), out_dir=out / "results")
+    return evaluate(files["truth"], out / "results", labels=files["labels"])
+
+
+def test_outside_the_shipped_land_coastal_stations_flag_no_ship_they_could_hear(black_sea: dict) -> None:
+    """The Black Sea: no land check, and stations whose positions are learned from a sea-side
+    crescent of traffic up to 80 NM out (a receiver_range from their median flagged 3 ships)."""
+    sp = black_sea["spoofing"]
+    assert sp["tp"] == sp["n_truth"] == 7 and sp["fp"] == 0
+    assert sp["vessels"]["clean_flagged"] == 0
+    zones = black_sea["zones"]["zones"]
+    assert len(zones) == 1 and zones[0]["found"] and zones[0]["timing_ok"]
+    assert black_sea["jammed_vessels"]["recall"] >= 0.9
