@@ -110,6 +110,7 @@ from .events import (
 from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, KNOT_MS, destination, haversine_m, local_xy
 from .outputs import write_json
+from .schema import LONG_RANGE_DEVICE
 
 #: Jamming-family checks, in the order their names are listed in ``reasons``.
 JAMMING_CHECKS = ("pos_unavailable", "dead_reckoning", "degraded_fix", "frozen_position", "erratic_fix")
@@ -922,7 +923,8 @@ def build_jamming(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Jamming events per vessel episode, jamming zones, and each report's zone id.
 
-    Needs ``time, mmsi, lat, lon, pos_valid, score, kind, reasons``.
+    Needs ``time, mmsi, lat, lon, pos_valid, score, kind, reasons``, and reads
+    ``device`` where present (type 27 fixes, 'A-LR', are too coarse to be held).
     ``bs_flags`` (optional: ``time, lat, lon, bs_time_invalid``, one row per
     base-station report) supports zones where stations lost GNSS time; it
     never makes a zone on its own. Returns
@@ -1266,11 +1268,13 @@ def _held_fixes(
     them; a fake fix static from the first report on is the spoofer's) is placed
     at the vessel's last good fix before it (else its first after). Reasons 'held_fix',
     ``n_reports`` the repeats, start/end the first and last repeat; unless
-    the vessel is already counted (``counted``: mmsi, start_s, end_s).
+    the vessel is already counted (``counted``: mmsi, start_s, end_s). Type 27
+    fixes are left out: in 1/10 minute (185 m) a ship at anchor repeats one anyway.
     """
     cols = list(counted.columns)
     spoofed = df["pos_valid"].to_numpy(dtype=bool) & (df["kind"].astype(str).to_numpy() == "spoofing")
-    rows = np.flatnonzero(good | spoofed)
+    coarse = df["device"].astype(str).to_numpy() == LONG_RANGE_DEVICE if "device" in df else False
+    rows = np.flatnonzero((good | spoofed) & ~coarse)
     if not len(rows) or not len(zones):
         return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()[rows]

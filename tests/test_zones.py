@@ -787,6 +787,21 @@ def test_ships_at_anchor_holding_their_fix_inside_a_zone_are_jammed_too(three_la
     assert alone.empty and none.empty
 
 
+def test_a_ship_at_anchor_sending_type_27_repeats_its_coarse_fix_unjammed(three_lanes: pd.DataFrame) -> None:
+    """Type 27 positions are in 1/10 minute (185 m): a ship swinging at anchor repeats one
+    while its fix is live (here one from 1800 to 9000 s, the next before and after, as its
+    swing crosses a cell's edge). The same ship in full resolution holding its fix is jammed."""
+    lat, lon = (round(float(x) * 600) / 600 for x in destination(*CENTRE, 45, 10_000))  # mid-cell
+    coarse = anchored(230_009_107, lat, lon, None, 11).assign(device="A-LR")
+    coarse.loc[~seconds(coarse).between(1800, 9000), "lat"] += 1 / 600
+    coarse["lat"], coarse["lon"] = np.round(coarse["lat"] * 600) / 600, np.round(coarse["lon"] * 600) / 600
+    assert len(coarse[["lat", "lon"]].drop_duplicates()) == 2
+    held = anchored(230_009_108, lat, lon, (1800, 9000), 12).assign(device="A")
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes.assign(device="A"), coarse, held],
+                                                      ignore_index=True)))
+    assert len(zones) == 1
+    assert events.loc[events["reasons"] == "held_fix", "mmsi"].tolist() == [230_009_108]
+
 def spoofed_then_held(mmsi: int, lat: float, lon: float, hold: bool, seed: int) -> pd.DataFrame:
     """At anchor: carried 60 km east by a spoofer from 1260 to 2700 s (the fake fix wandering
     with receiver noise), then (``hold``) repeating the last spoofed fix until 9000 s."""
