@@ -3,7 +3,7 @@ or the Black Sea).
 
     python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
                                        [--vessels 130] [--hours 2.5] [--scatter-m 0] [--held-sog-zero]
-                                       [--dr-silent] [--thin-s K] [--radius-km LO HI] [--offset-km LO HI]
+                                       [--dr-silent] [--thin-s K [--long-range]] [--radius-km LO HI] [--offset-km LO HI]
                                        [--waters bornholm|black_sea]
 
 The detector's thresholds were developed against ``gnss_watch.simulate``; a
@@ -503,7 +503,7 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
 def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_m: float = 0.0,
         held_sog_zero: bool = False, thin_s: float = 0.0, dr_silent: bool = False,
         radius_km: tuple[float, float] = RADIUS_KM, offset_km: tuple[float, float] = OFFSET_KM,
-        waters: str = "bornholm") -> dict:
+        waters: str = "bornholm", long_range: bool = False) -> dict:
     variant = ((f"-{waters}" if waters != "bornholm" else "")
                + (f"-scatter{scatter_m:g}" if scatter_m > 0 else "") + ("-sog0" if held_sog_zero else "")
                + ("-drsilent" if dr_silent else "")
@@ -514,7 +514,7 @@ def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
         files = generate(seed, out, vessels, hours, clean, scatter_m, held_sog_zero, dr_silent, radius_km,
                          offset_km, waters)
-    return table.score(seed, files, out, thin_s)
+    return table.score(seed, files, out, thin_s, long_range)
 
 
 def main() -> None:
@@ -536,9 +536,13 @@ def main() -> None:
                     help="jamming disc radius range, km (default 15 40)")
     ap.add_argument("--offset-km", type=float, nargs=2, default=OFFSET_KM, metavar=("LO", "HI"),
                     help="spoofed displacement distance range, km (default 20 80)")
+    ap.add_argument("--long-range", action="store_true",
+                    help="with --thin-s: Class A reports as type 27 (1/10 minute positions, whole-knot SOG)")
     ap.add_argument("--waters", choices=sorted(WATERS), default="bornholm",
                     help="where: 'bornholm' (southern Baltic) or 'black_sea' (coastal lanes, outside the shipped land)")
     args = ap.parse_args()
+    if args.long_range and not args.thin_s > 0:
+        ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
 
     print(f"alternative generator ({WATERS[args.waters].name}), {args.vessels} vessels, {args.hours} h; "
           f"work dir {args.work}"
@@ -546,6 +550,7 @@ def main() -> None:
           + ("; held fixes report SOG 0" if args.held_sog_zero else "")
           + ("; dead reckoning without UTC second 62" if args.dr_silent else "")
           + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else "")
+          + ("; Class A as type 27" if args.long_range else "")
           + (f"; jamming discs {args.radius_km[0]:g}-{args.radius_km[1]:g} km" if tuple(args.radius_km) != RADIUS_KM
              else "")
           + (f"; displacements {args.offset_km[0]:g}-{args.offset_km[1]:g} km" if tuple(args.offset_km) != OFFSET_KM
@@ -554,12 +559,13 @@ def main() -> None:
     results = []
     for seed in args.seeds:
         results.append(run(seed, args.vessels, args.hours, False, args.work, args.scatter_m, args.held_sog_zero,
-                           args.thin_s, args.dr_silent, tuple(args.radius_km), tuple(args.offset_km), args.waters))
+                           args.thin_s, args.dr_silent, tuple(args.radius_km), tuple(args.offset_km), args.waters,
+                           args.long_range))
         print(table.row(results[-1]), flush=True)
     print(table.company_line(results))
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
                               args.held_sog_zero, args.thin_s, args.dr_silent, tuple(args.radius_km),
-                              tuple(args.offset_km), args.waters)))
+                              tuple(args.offset_km), args.waters, args.long_range)))
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Detection quality on simulated scenarios the thresholds were never tuned on.
 
     python benchmarks/eval_scenarios.py [--seeds 101 102 103 104 105] [--profile gulf_of_finland]
-                                        [--vessels 150] [--hours 3] [--clean-seed 201] [--thin-s K]
+                                        [--vessels 150] [--hours 3] [--clean-seed 201] [--thin-s K [--long-range]]
 
 For each seed: simulate (``gnss_watch.simulate``), replay (the full pipeline,
 timed), and score against the truth (``gnss_watch.evaluate``). Prints one row
@@ -39,11 +39,13 @@ def _fmt(x: float | None) -> str:
     return "  n/a" if x is None else f"{x:5.3f}"
 
 
-def thinned_csv(nmea: Path, every_s: float, path: Path) -> Path:
+def thinned_csv(nmea: Path, every_s: float, path: Path, long_range: bool = False) -> Path:
     """``nmea``'s position reports, the first of each vessel in every ``every_s``-second bin, as a decoded CSV.
 
     A vessel is an MMSI within one 0.5-degree cell (no fix: a cell of its own), so two ships sharing an MMSI
-    far apart are each thinned, as a sparse receiver would still hear both.
+    far apart are each thinned, as a sparse receiver would still hear both. ``long_range``: Class A reports
+    become type 27 as a satellite hears them (ITU-R M.1371: positions in 1/10 minute, SOG and COG in whole
+    knots and degrees, no heading, no UTC second).
     """
     p = read(str(nmea)).positions
     key = p.assign(bin=np.floor(unix_seconds(p["time"]) / every_s), cy=np.floor(p["lat"] / 0.5).fillna(-999),
@@ -52,16 +54,24 @@ def thinned_csv(nmea: Path, every_s: float, path: Path) -> Path:
     out = p[["mmsi", "lat", "lon", "sog", "cog", "heading", "second", "accuracy", "raim", "msg_type"]].copy()
     out.insert(1, "timestamp", p["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z")
     out["lat"], out["lon"] = out["lat"].fillna(91.0), out["lon"].fillna(181.0)  # AIS 'not available'
+    if long_range:
+        a = out["msg_type"].isin([1, 2, 3]).to_numpy()
+        fix = a & (out["lat"] <= 90).to_numpy()
+        out.loc[fix, ["lat", "lon"]] = np.round(out.loc[fix, ["lat", "lon"]] * 600) / 600
+        out.loc[a, "sog"] = np.round(out.loc[a, "sog"]).clip(upper=62)  # 63: not available
+        out.loc[a, "cog"] = np.round(out.loc[a, "cog"]) % 360  # 360 deg would read 'not available'
+        out.loc[a, ["heading", "second", "msg_type"]] = [511, 60, 27]
     out.to_csv(path, index=False)
     return path
 
 
-def score(seed: int, files: dict[str, Path], out: Path, thin_s: float = 0.0) -> dict:
-    """Replay a scenario's NMEA file (or its ``thin_s`` thinned CSV) into ``out``/results (timed) and score it
-    against its truth."""
+def score(seed: int, files: dict[str, Path], out: Path, thin_s: float = 0.0, long_range: bool = False) -> dict:
+    """Replay a scenario's NMEA file (or its ``thin_s`` thinned CSV, ``long_range`` as type 27) into
+    ``out``/results (timed) and score it against its truth."""
     src, results = files["nmea"], out / "results"
     if thin_s > 0:
-        src, results = thinned_csv(src, thin_s, out / f"thin{thin_s:g}.csv"), out / f"results-thin{thin_s:g}"
+        name = f"thin{thin_s:g}{'-lr' if long_range else ''}"
+        src, results = thinned_csv(src, thin_s, out / f"{name}.csv", long_range), out / f"results-{name}"
     t0 = time.perf_counter()
     res = replay(str(src), out_dir=results, progress=False)
     elapsed = time.perf_counter() - t0
@@ -72,13 +82,14 @@ def score(seed: int, files: dict[str, Path], out: Path, thin_s: float = 0.0) -> 
             "summary": res.summary}
 
 
-def run(seed: int, profile: str, vessels: int, hours: float, clean: bool, work: Path, thin_s: float = 0.0) -> dict:
+def run(seed: int, profile: str, vessels: int, hours: float, clean: bool, work: Path, thin_s: float = 0.0,
+        long_range: bool = False) -> dict:
     out = work / f"{profile}-{seed}{'-clean' if clean else ''}"
     files = {k: out / FILES[k] for k in ("nmea", "truth", "labels")}
     if not all(f.exists() for f in files.values()):  # a scenario is a function of its seed: reuse it
         files = simulate(seed=seed, out_dir=out, vessels=vessels, hours=hours, profile=profile,
                          interference=not clean)
-    return score(seed, files, out, thin_s)
+    return score(seed, files, out, thin_s, long_range)
 
 
 HEADER = ("seed  spoof P  spoof R  events  zones found/on time  jam-ves P  jam-ves R  report P  report R"
@@ -142,18 +153,24 @@ def main() -> None:
                                               "there (default: a temp dir); --vessels/--hours must match them")
     ap.add_argument("--thin-s", type=float, default=0.0,
                     help="replay each scenario thinned to one position report per vessel per this many seconds")
+    ap.add_argument("--long-range", action="store_true",
+                    help="with --thin-s: Class A reports as type 27 (1/10 minute positions, whole-knot SOG)")
     args = ap.parse_args()
+    if args.long_range and not args.thin_s > 0:
+        ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
     work = args.work or Path(tempfile.mkdtemp(prefix="gnss-watch-eval-"))
 
     print(f"profile {args.profile}, {args.vessels} vessels, {args.hours} h; work dir {work}"
-          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else ""))
+          + (f"; thinned to one report per vessel per {args.thin_s:g} s" if args.thin_s > 0 else "")
+          + ("; Class A as type 27" if args.long_range else ""))
     print(HEADER)
     results = []
     for seed in args.seeds:
-        results.append(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s))
+        results.append(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s, args.long_range))
         print(row(results[-1]), flush=True)
     print(company_line(results))
-    print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work, args.thin_s)))
+    print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work, args.thin_s,
+                        args.long_range)))
 
 if __name__ == "__main__":
     main()

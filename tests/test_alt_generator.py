@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from gnss_watch.evaluate import evaluate
@@ -58,3 +59,23 @@ def test_outside_the_shipped_land_coastal_stations_flag_no_ship_they_could_hear(
     zones = black_sea["zones"]["zones"]
     assert len(zones) == 1 and zones[0]["found"] and zones[0]["timing_ok"]
     assert black_sea["jammed_vessels"]["recall"] >= 0.9
+
+
+def test_thinned_reports_as_type_27_carry_its_resolution(tmp_path: Path) -> None:
+    """The benchmarks' --long-range: Class A reports as type 27 (1/10 minute, whole knots and
+    degrees, no heading or second); Class B ones untouched; COG 359.7 becomes 0, not 'not available'."""
+    from eval_scenarios import thinned_csv
+    from nmea_helpers import position, tag
+
+    lines = [tag(position(230000001, 59.90012, 24.00071 + k * 1e-3, speed=12.4, course=359.7, heading=1, second=k),
+                 c=1717200000 + 180 * k) for k in range(3)]
+    lines.append(tag(position(230000002, 59.8, 24.1, msg_type=18, speed=6.3, course=10.2), c=1717200001))
+    src = tmp_path / "s.nmea"
+    src.write_text("\n".join(lines) + "\n")
+    out = pd.read_csv(thinned_csv(src, 180, tmp_path / "t.csv", long_range=True)).sort_values(["mmsi", "timestamp"])
+    a, b = out[out["mmsi"] == 230000001], out[out["mmsi"] == 230000002].iloc[0]
+    assert len(a) == 3 and (a["msg_type"] == 27).all() and (a[["heading", "second"]] == [511, 60]).all().all()
+    assert ((a[["lat", "lon"]] * 600).round(6) % 1 == 0).all().all()  # whole tenths of a minute
+    assert a["lat"].iloc[0] == pytest.approx(round(59.90012 * 600) / 600)
+    assert (a["sog"] == 12).all() and (a["cog"] == 0).all()
+    assert b["msg_type"] == 18 and b["sog"] == pytest.approx(6.3) and b["lat"] == pytest.approx(59.8, abs=1e-6)
