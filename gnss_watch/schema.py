@@ -132,8 +132,10 @@ SECOND_DEAD_RECKONING = 62
 SECOND_INOPERATIVE = 63
 
 DEVICE_BY_TYPE: dict[int, str] = {1: "A", 2: "A", 3: "A", 18: "B", 19: "B", 27: "A-LR", 9: "SAR", 21: "AtoN"}
-#: Type 27 (long-range broadcast): positions in 1/10 minute (185 m) instead of 1/10000.
+#: Type 27 (long-range broadcast): positions in 1/10 minute (185 m of latitude, the step
+#: below) instead of 1/10000, so a slow ship's live fix repeats in it.
 LONG_RANGE_DEVICE = DEVICE_BY_TYPE[27]
+LONG_RANGE_POSITION_STEP_M = 1852.0 / 10
 POSITION_TYPES = frozenset(DEVICE_BY_TYPE)
 
 

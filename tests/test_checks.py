@@ -229,6 +229,29 @@ def test_no_held_fix_where_the_ship_stood_still_or_a_spoof_jumped_in():
     assert not res["frozen_position"].any()
 
 
+
+def coarse(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` sent as type 27: positions in 1/10 minute, no heading."""
+    df = df.assign(device="A-LR", msg_type=27, heading=np.nan)
+    df["lat"], df["lon"] = np.round(df["lat"] * 600) / 600, np.round(df["lon"] * 600) / 600
+    return df
+
+
+def test_type_27_fixes_repeat_by_their_resolution_not_as_held_fixes():
+    """In 1/10 minute (185 m) a ship at anchor repeats its fix, and so does a spoofer's point:
+    a spoof there, entered after a silence and left by a jump, is no held fix. A ship at
+    2 kn heard every minute repeats its coarse fix too; at 12 kn a repeat is held."""
+    anchor = coarse(leg(230000009, 59.955, 30.04, 0, 0, 8, 180, sog=0.0))
+    fake = coarse(leg(230000009, 59.8, 30.26, 0, 0, 9, 180, t0_s=7 * 180 + 1260, sog=0.0))
+    back = coarse(leg(230000009, 59.955, 30.04, 0, 0, 4, 180, t0_s=7 * 180 + 1260 + 9 * 180, sog=0.0))
+    slow = coarse(leg(230000010, 59.9 + 0.4 / 600, 24.0, 2, 0, 10, 60))
+    assert (slow["lat"].diff() == 0).sum() >= 4  # repeats, at least two runs of three
+    fast = coarse(leg(230000011, 59.9, 24.0, 12, 0, 10, 180))
+    fast.loc[4:6, ["lat", "lon"]] = fast.loc[4, ["lat", "lon"]].to_numpy(dtype=float)
+    res = check(build(anchor, fake, back, slow, fast), "frozen_position")
+    assert res.loc[res["frozen_position"], "mmsi"].unique().tolist() == [230000011]
+
+
 # --- impossible jump -----------------------------------------------------------------------
 
 def teleport_track(mmsi: int = 230000001) -> pd.DataFrame:

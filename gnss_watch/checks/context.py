@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..geo import KNOT_MS
+from ..schema import LONG_RANGE_DEVICE
 from ..tracks import position_valid
 from ..config import ChecksConfig
 
@@ -142,6 +143,7 @@ class Context:
         self.device = tracks["device"].astype(str).to_numpy()
         self.aton = self.device == "AtoN"
         self.sar = self.device == "SAR"
+        self.coarse = self.device == LONG_RANGE_DEVICE  # type 27: positions in 1/10 minute
         self.placeholder = placeholder_mmsi(self.mmsi)
         # Files without receive times are dated from base-station UTC interpolated over
         # line numbers ('basestation') or from --start ('start'), refined by the UTC-second

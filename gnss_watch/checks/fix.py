@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..geo import KNOT_MS, haversine_m, local_xy
-from ..schema import SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
+from ..schema import LONG_RANGE_POSITION_STEP_M, SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
 from .motion import raw_steps
 
@@ -124,14 +124,16 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     vessel made as the fix froze (``sog_hint_factor`` x its SOG on the run's first
     report or the one before, or its speed into the run, plus the GNSS slack): the vessel
     was gone from the fix long before the run ended, whatever SOG said later (0 or
-    not available: transponders that lose the fix often zero it). Returns the rows
-    fired and the runs' durations, seconds."""
+    not available: transponders that lose the fix often zero it). Type 27 fixes make no
+    run: they tell only the identity of fixes, and in 1/10 minute a fix repeats for any
+    ship moving less than 185 m between reports. Returns the rows fired and the runs'
+    durations, seconds."""
     cfg = ctx.cfg
     rows, same, bad, step = raw_steps(ctx)
     if len(rows) == 0:
         return rows, np.zeros(0)
     mmsi, t, lat, lon = ctx.mmsi[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
-    new = ~same
+    new = ~same | ctx.coarse[rows]
     new[1:] |= (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
     first = np.flatnonzero(new)
     last = np.append(first[1:], len(rows)) - 1
@@ -167,8 +169,9 @@ def frozen_position(ctx: Context) -> Result:
     least ``frozen_min_duration_s`` while every one of them reports SOG of at least
     ``frozen_min_sog_kn``: the receiver holds a stale fix while the vessel moves. Two
     identical fixes suffice when the slowest of those SOGs times the run's duration
-    reaches ``frozen_two_fix_motion_m``. Whatever the SOG, a run the vessel leaves
-    by a step it could only make from the run's start is held too
+    reaches ``frozen_two_fix_motion_m``. A run of type 27 fixes (1/10 minute) counts
+    only when that motion crosses two of their 185 m steps. Whatever the SOG, a run the
+    vessel leaves by a step it could only make from the run's start is held too
     (:func:`_held_then_jumped`). Magnitude: the run's duration, seconds.
     """
     cfg = ctx.cfg
@@ -183,9 +186,10 @@ def frozen_position(ctx: Context) -> Result:
     with np.errstate(invalid="ignore"):
         slow = np.bincount(run, weights=~(sog >= cfg.frozen_min_sog_kn), minlength=len(n_run))
     min_sog = np.minimum.reduceat(sog, starts)[run] if len(rows) else sog  # runs are contiguous
-    enough = (n_run[run] >= cfg.frozen_min_reports) | (
-        (n_run[run] >= 2) & (min_sog * KNOT_MS * duration >= cfg.frozen_two_fix_motion_m))
-    hit = enough & (duration >= cfg.frozen_min_duration_s) & (slow[run] == 0)
+    moved = min_sog * KNOT_MS * duration
+    enough = (n_run[run] >= cfg.frozen_min_reports) | ((n_run[run] >= 2) & (moved >= cfg.frozen_two_fix_motion_m))
+    resolved = ~ctx.coarse[rows] | (moved >= 2 * LONG_RANGE_POSITION_STEP_M)
+    hit = enough & (duration >= cfg.frozen_min_duration_s) & (slow[run] == 0) & resolved
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
     fired[rows[hit]] = True
