@@ -3,8 +3,8 @@ or the Black Sea).
 
     python benchmarks/alt_scenarios.py [--seeds 1 2 3] [--clean-seed 4] [--work /tmp/alt]
                                        [--vessels 130] [--hours 2.5] [--scatter-m 0] [--held-sog-zero]
-                                       [--dr-silent] [--thin-s K [--long-range]] [--radius-km LO HI] [--offset-km LO HI]
-                                       [--waters bornholm|black_sea]
+                                       [--dr-silent] [--thin-s K [--long-range]] [--radius-km LO HI]
+                                       [--offset-km LO HI] [--waters bornholm|black_sea]
 
 The detector's thresholds were developed against ``gnss_watch.simulate``; a
 detector can fit the quirks of one generator (its lanes, report timing, noise,
@@ -12,17 +12,16 @@ radio model, how it degrades a fix) without anyone noticing. This module
 therefore imports nothing from ``gnss_watch.simulate`` and builds its scenarios
 differently on purpose: other waters (lanes between sea points around Bornholm,
 checked against the shipped land; with ``--waters black_sea`` coastal lanes round
-the Black Sea, outside the package's land, with shore stations reaching 60-80 NM),
+the Black Sea, outside the package's land, with shore stations reaching 65-80 NM),
 analytic great-circle motion (slerp of unit vectors) at constant speed, one numpy
-random stream, millisecond tag-block
-times, a distance-ramp reception model in which the base stations are the
-receivers, its own interference recipes (position unavailable / silent / frozen
-fix / dead reckoning inside jamming discs; with ``--scatter-m`` fixes
-scattering around the true position instead of frozen ones, with
-``--held-sog-zero`` frozen ones reporting SOG 0; constant-offset, slow-drift,
-convergence and circle spoofing) and its own field encoding via pyais. Only the
-output contract is shared: ``truth.json`` and ``labels.csv`` as
-``gnss_watch.evaluate`` reads them.
+random stream, millisecond tag-block times, a distance-ramp reception model in
+which the base stations are the receivers, its own interference recipes
+(position unavailable / silent / frozen fix / dead reckoning inside jamming
+discs; with ``--scatter-m`` fixes scattering around the true position instead
+of frozen ones, with ``--held-sog-zero`` frozen ones reporting SOG 0;
+constant-offset, slow-drift, convergence and circle spoofing) and its own field
+encoding via pyais. Only the output contract is shared: ``truth.json`` and
+``labels.csv`` as ``gnss_watch.evaluate`` reads them.
 
 For each seed: generate into WORK/alt-SEED, replay (``gnss_watch.replay``), score
 (``gnss_watch.evaluate``) and print one row as ``eval_scenarios.py`` does, plus
@@ -98,7 +97,7 @@ WATERS = {
         [(14.7597, 55.0633), (15.95, 54.95)],  # Bornholm airport; a point at sea
         [219, 265, 266, 261, 211, 230, 276, 636, 538, 273, 244], "GDANSK", on_land),
     # Coastal lanes round the western, northern and southern Black Sea (the middle is out of reach of
-    # shore stations), stations on the coast with 60-80 NM of reach: far outside the Baltic land the
+    # shore stations), stations on the coast with 65-80 NM of reach: far outside the Baltic land the
     # package ships, and the learned stations see the sea side only.
     "black_sea": Waters(
         "Black Sea", pd.Timestamp("2024-11-02T03:00:00Z"),
