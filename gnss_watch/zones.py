@@ -1025,6 +1025,7 @@ def build_jamming(
             "geometry": disc_polygon(disc["centre_lat"], disc["centre_lon"], disc["radius_m"], cfg.polygon_vertices),
         })
     z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:])
+    z["start_s"], z["end_s"] = _station_outage_window(z, bs_flags, cfg)
     z["n_base_station_reports"] = _base_station_support(z, bs_flags, cfg)
     z["confidence"] = np.where(z["n_base_station_reports"] > 0,
                                z["confidence"] + (1.0 - z["confidence"]) * cfg.bs_support_weight, z["confidence"])
@@ -1307,6 +1308,47 @@ def _held_fixes(
         "p_lat": at_lat, "p_lon": at_lon, "q_lat": at_lat, "q_lon": at_lon,
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)
+
+
+def _station_outage_window(
+    zones: pd.DataFrame, bs_flags: pd.DataFrame | None, cfg: ZonesConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each zone's window (start_s, end_s) widened to the outages of the base stations
+    that support it (within ``bs_support_distance_m`` of its disc) and overlap it.
+
+    A base station in reach of a jammer loses GNSS time from switch-on to switch-off
+    and says so every few seconds (type 4, ITU-R M.1371), while ships show a zone only
+    while one is inside it. An outage is a station's run of at least
+    ``min_episode_reports`` reports with invalid time, no valid one between and none
+    further apart than ``episode_max_silence_s``; stations are told apart by MMSI
+    (else by position). A station in reach of two zones active with its outage
+    lost its time to either or both, so it times neither."""
+    start, end = np.array(zones["start_s"], dtype=float), np.array(zones["end_s"], dtype=float)
+    if bs_flags is None or not len(bs_flags) or not len(zones):
+        return start, end
+    key = bs_flags["mmsi"] if "mmsi" in bs_flags else bs_flags["lat"].astype(str) + "," + bs_flags["lon"].astype(str)
+    f = pd.DataFrame({"k": pd.factorize(key)[0], "t": epoch_s(bs_flags["time"]),
+                      "lat": bs_flags["lat"].to_numpy(dtype=float), "lon": bs_flags["lon"].to_numpy(dtype=float),
+                      "bad": bs_flags["bs_time_invalid"].fillna(False).to_numpy(dtype=bool)})
+    f = f.sort_values(["k", "t"], kind="stable", ignore_index=True)
+    k, t, bad = f["k"].to_numpy(), f["t"].to_numpy(), f["bad"].to_numpy()
+    new = np.ones(len(f), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]) | (bad[1:] != bad[:-1]) | (t[1:] - t[:-1] > cfg.episode_max_silence_s)
+    run = np.cumsum(new) - 1
+    out = f[bad].groupby(run[bad]).agg(lat=("lat", "median"), lon=("lon", "median"), s=("t", "min"),
+                                        e=("t", "max"), n=("t", "size"))
+    out = out[out["n"] >= cfg.min_episode_reports]
+    os_, oe = out["s"].to_numpy(), out["e"].to_numpy()
+    reach = zones["radius_km"].to_numpy(dtype=float)[:, None] * 1000.0 + cfg.bs_support_distance_m
+    near = haversine_m(out["lat"].to_numpy()[None, :], out["lon"].to_numpy()[None, :],
+                       zones["centre_lat"].to_numpy(dtype=float)[:, None],
+                       zones["centre_lon"].to_numpy(dtype=float)[:, None]) <= reach
+    meet = near & (os_[None, :] <= end[:, None]) & (oe[None, :] >= start[:, None])
+    # A station in reach of two zones lost its time to either: its outage times neither.
+    meet &= meet.sum(axis=0, keepdims=True) == 1
+    s = np.where(meet, os_[None, :], np.inf).min(axis=1, initial=np.inf)
+    e = np.where(meet, oe[None, :], -np.inf).max(axis=1, initial=-np.inf)
+    return np.fmin(start, s), np.fmax(end, e)
 
 
 def _base_station_support(zones: pd.DataFrame, bs_flags: pd.DataFrame | None, cfg: ZonesConfig) -> np.ndarray:

@@ -408,6 +408,47 @@ def test_base_stations_that_lost_gnss_time_support_a_zone(three_lanes: pd.DataFr
     assert build_jamming(three_lanes, bs_flags=far)[1].loc[0, "n_base_station_reports"] == 0
 
 
+def test_a_base_station_in_reach_times_the_zone_while_no_ship_is_inside(three_lanes: pd.DataFrame) -> None:
+    """Ships saw the jammer from 1800 to 9000 s; a base station at its centre lost GNSS time
+    from 600 to 10200 s (reporting every 10 s): the zone runs that long. An outage of the same
+    station after the zone, or of one 100 km off, changes nothing."""
+    def station(mmsi: int, lat: float, lon: float, outages: list[tuple[float, float]]) -> pd.DataFrame:
+        s = np.arange(0.0, 12_000.0, 10.0)
+        bad = np.zeros(len(s), dtype=bool)
+        for a, b in outages:
+            bad |= (s >= a) & (s <= b)
+        return pd.DataFrame({"time": T0 + pd.to_timedelta(s, unit="s"), "mmsi": mmsi, "lat": lat, "lon": lon,
+                             "bs_time_invalid": bad})
+    far = destination(*CENTRE, 0.0, 100_000.0)
+    bs = pd.concat([station(2300001, *CENTRE, [(600, 10_200), (10_800, 11_500)]),
+                    station(2300002, float(far[0]), float(far[1]), [(0, 12_000)])], ignore_index=True)
+    z = build_jamming(three_lanes, bs_flags=bs)[1].iloc[0]
+    assert (z["start"] - T0).total_seconds() == 600 and (z["end"] - T0).total_seconds() == 10_200
+    alone = build_jamming(three_lanes, bs_flags=bs[bs["mmsi"] == 2300002])[1].iloc[0]
+    assert abs((alone["start"] - T0).total_seconds() - 1800) <= 30
+    assert abs((alone["end"] - T0).total_seconds() - 9000) <= 30
+
+def test_a_base_station_in_reach_of_two_zones_times_neither() -> None:
+    """Its outage is the union of both jammers' time on (or either's): only a station in
+    reach of one zone alone says when that one was on."""
+    from gnss_watch.zones import _station_outage_window
+
+    t0 = T0.timestamp()
+    east = destination(*CENTRE, 90.0, 80_000.0)
+    zones = pd.DataFrame({"start_s": [t0 + 1800, t0 + 3000], "end_s": [t0 + 9000, t0 + 7000],
+                          "centre_lat": [CENTRE[0], float(east[0])], "centre_lon": [CENTRE[1], float(east[1])],
+                          "radius_km": [30.0, 30.0]})
+    between = destination(*CENTRE, 90.0, 40_000.0)
+    s = np.arange(0.0, 12_000.0, 10.0)
+    bs = pd.DataFrame({"time": T0 + pd.to_timedelta(s, unit="s"), "mmsi": 2300003, "lat": float(between[0]),
+                       "lon": float(between[1]), "bs_time_invalid": (s >= 600) & (s <= 10_200)})
+    start, end = _station_outage_window(zones, bs, ZonesConfig())
+    assert (start - t0).tolist() == [1800, 3000] and (end - t0).tolist() == [9000, 7000]
+    west = destination(*CENTRE, 270.0, 10_000.0)  # in reach of the first zone only
+    start, end = _station_outage_window(zones, bs.assign(lat=float(west[0]), lon=float(west[1])), ZonesConfig())
+    assert (start - t0).tolist() == [600, 3000] and (end - t0).tolist() == [10_200, 7000]
+
+
 def test_fit_disc_fits_an_arc_and_falls_back_on_a_line() -> None:
     rng = np.random.default_rng(0)
     bearings = rng.uniform(0, 200, 30)  # an arc of 200 degrees
