@@ -118,7 +118,8 @@ def _zone_miss(z: dict) -> str:
     how = (f"late (start {z['start_error_s'] / 60:+.0f} min, end {z['end_error_s'] / 60:+.0f} min)" if z["found"]
            else f"not found (IoU {max(z['best_iou'], z['union_iou']):.2f})")
     company = {"alone": "alone", "overlapping": "overlapping", "same_site": "same site as"}[z["company"]]
-    unseen = ", nothing heard inside it while it was on" if z.get("n_witnesses") == 0 else ""
+    unseen = {0: ", nothing heard inside it while it was on",  # a zone needs two ships (min_zone_vessels)
+              1: ", one ship or station heard inside it while it was on"}.get(z.get("n_witnesses"), "")
     return f"{z['zone_id']} {how}, {company} {','.join(z['company_zone_ids'])}".rstrip() + unseen
 
 
