@@ -714,6 +714,19 @@ def test_convergence_needs_three_vessels():
     assert not res["convergence"].any()
 
 
+def test_ships_following_one_lane_do_not_converge_on_the_points_they_pass():
+    """Three ships 3 km apart on one lane at 17 kn, each holding its fix with SOG 0 for 40 min
+    (jammed) and then back on its track: every report of theirs is one side of a jump, and each
+    passes the others' points 3.4 min later, a few seconds each. They were never there at once."""
+    ships = []
+    for k in range(3):
+        lat, lon = destination(44.55, 37.64, 288.6, 3000.0 * k)
+        df = leg(273000010 + k, float(lat), float(lon), 17, 288.6, 900, 10)
+        df.loc[220:470, ["lat", "lon"]] = df.loc[220, ["lat", "lon"]].to_numpy(dtype=float)
+        df.loc[221:470, "sog"] = 0.0
+        ships.append(df)
+    assert not check(build(*ships), "convergence")["convergence"].any()
+
 def test_ships_moored_side_by_side_do_not_converge():
     # Four ships sailed in and lie 30 m apart at one berth, reporting for an hour.
     parts = []

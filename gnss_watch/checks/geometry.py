@@ -89,7 +89,10 @@ def convergence(ctx: Context) -> Result:
 
     Reports are binned on a grid of cell ``2 * radius`` by ``2 * window``; eight grids
     offset by half a cell in each dimension make sure any reports closer than
-    ``radius`` and ``window`` share a cell in at least one of them.
+    ``radius`` and ``window`` share a cell in at least one of them. In a cell the
+    vessels count together only while there at once: each one's stay (its first to
+    last report in the cell) overlaps the others'. Ships following one lane pass a
+    point minutes apart, a few seconds each; a spoofer holds its victims on the point.
     """
     cfg = ctx.cfg
     j = jump_analysis(ctx)
@@ -101,13 +104,25 @@ def convergence(ctx: Context) -> Result:
         return fired, mag
     x, y = land.project(ctx.lon[rows], ctx.lat[rows])
     cell, span = 2 * cfg.convergence_radius_m, 2 * cfg.convergence_window_s
-    scaled = np.column_stack([x / cell, y / cell, (ctx.t[rows] - ctx.t[rows].min()) / span])
+    t = ctx.t[rows]
+    scaled = np.column_stack([x / cell, y / cell, (t - t.min()) / span])
     count = np.zeros(len(rows), dtype=np.int64)
     mmsi = ctx.mmsi[rows]
     for shift in np.array(np.meshgrid([0.0, 0.5], [0.0, 0.5], [0.0, 0.5])).T.reshape(-1, 3):
         key = np.floor(scaled + shift).astype(np.int64)
-        frame = pd.DataFrame({"a": key[:, 0], "b": key[:, 1], "c": key[:, 2], "m": mmsi})
-        count = np.maximum(count, frame.groupby(["a", "b", "c"])["m"].transform("nunique").to_numpy())
+        frame = pd.DataFrame({"a": key[:, 0], "b": key[:, 1], "c": key[:, 2], "m": mmsi, "t": t})
+        busy = frame.groupby(["a", "b", "c"])["m"].transform("nunique").to_numpy() >= cfg.convergence_min_vessels
+        if not busy.any():
+            continue
+        stay = frame[busy].groupby(["a", "b", "c", "m"])["t"].agg(["min", "max"]).reset_index()
+        # Vessels there at each one's arrival: the most there at once (intervals on a line).
+        pair = stay.merge(stay, on=["a", "b", "c"], suffixes=("", "_o"))
+        pair = pair[(pair["min_o"] <= pair["min"]) & (pair["min"] <= pair["max_o"])]
+        at_once = pair.assign(n=pair.groupby(["a", "b", "c", "m"])["m_o"].transform("size"))
+        at_once = at_once[at_once["n"] >= cfg.convergence_min_vessels]
+        n = at_once.groupby(["a", "b", "c", "m_o"])["n"].max().rename_axis(["a", "b", "c", "m"]).rename("n")
+        got = frame.merge(n.reset_index(), on=["a", "b", "c", "m"], how="left")["n"].fillna(0).to_numpy()
+        count = np.maximum(count, got.astype(np.int64))
     hit = count >= cfg.convergence_min_vessels
     fired[rows[hit]] = True
     mag[rows[hit]] = count[hit]
