@@ -266,7 +266,8 @@ class ChecksConfig:
     #: Vessels within this distance of each other, metres, report 'the same point'
     #: (spoofers place ships on one point plus GNSS-like noise).
     convergence_radius_m: float = 200.0
-    #: ... within this time window, seconds.
+    #: ... within this time window, seconds, and at the point at once (their stays
+    #: there overlap: ships following a lane pass one point minutes apart).
     convergence_window_s: float = 600.0
     #: At least this many distinct vessels (two can be a pair moored side by side).
     convergence_min_vessels: int = 3
