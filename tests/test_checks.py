@@ -298,6 +298,15 @@ def test_track_divergence_flags_a_pull_off_that_snaps_back():
     assert not check(build(teleport_track()), "track_divergence")["track_divergence"].any()
 
 
+def test_the_true_track_beside_a_constant_offset_is_no_pull_off():
+    """Reports 416-582 displaced 1.9 km (a constant offset) over 33 min: the true track before
+    them runs parallel to the spoofed stretch's line and meets its widening tolerance 52 min
+    back. It never came back to the line, so it is no pull-off (the old check flagged 260)."""
+    df = leg(272000001, 42.2, 33.4, 15, 88, 750, 12)
+    df.loc[416:582, "lat"], df.loc[416:582, "lon"] = destination(df.loc[416:582, "lat"], df.loc[416:582, "lon"],
+                                                                 145.0, 1900.0)
+    assert not check(build(df), "track_divergence")["track_divergence"].any()
+
 def test_track_divergence_quiet_on_turns_course_changes_glitches_and_stale_fixes():
     # A ship that turns 40 deg and keeps its new course: no line rejoined.
     a = leg(230000008, 55.0, 15.0, 14, 90, 60, 10)

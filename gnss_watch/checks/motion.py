@@ -402,6 +402,11 @@ def _divergent_run(
     # dead_reckoning's), its return is no spoof's end.
     if stale[test[:run]].any():
         return none
+    # ... and it comes back: a pull-off's distance off the line shrinks towards where the
+    # track rejoins. A track parallel to the line (the true one beside a spoof displaced by a
+    # constant offset) only meets the tolerance as it widens with time.
+    if off[:run].max() - off[max(run - n_min, 0): run].min() < cfg.divergence_tolerance_m:
+        return none
     return test[:run], off[:run]
 
 
