@@ -1339,10 +1339,7 @@ def _station_outage_window(
                                         e=("t", "max"), n=("t", "size"))
     out = out[out["n"] >= cfg.min_episode_reports]
     os_, oe = out["s"].to_numpy(), out["e"].to_numpy()
-    reach = zones["radius_km"].to_numpy(dtype=float)[:, None] * 1000.0 + cfg.bs_support_distance_m
-    near = haversine_m(out["lat"].to_numpy()[None, :], out["lon"].to_numpy()[None, :],
-                       zones["centre_lat"].to_numpy(dtype=float)[:, None],
-                       zones["centre_lon"].to_numpy(dtype=float)[:, None]) <= reach
+    near = _in_support_reach(zones, out["lat"].to_numpy(), out["lon"].to_numpy(), cfg)
     meet = near & (os_[None, :] <= end[:, None]) & (oe[None, :] >= start[:, None])
     # A station in reach of two zones lost its time to either: its outage times neither.
     meet &= meet.sum(axis=0, keepdims=True) == 1
@@ -1351,19 +1348,24 @@ def _station_outage_window(
     return np.fmin(start, s), np.fmax(end, e)
 
 
+def _in_support_reach(zones: pd.DataFrame, lat: np.ndarray, lon: np.ndarray, cfg: ZonesConfig) -> np.ndarray:
+    """(zones x points): the point (a base station) lies within ``bs_support_distance_m`` of the
+    zone's disc, where a station that lost GNSS time supports it."""
+    reach = zones["radius_km"].to_numpy(dtype=float)[:, None] * 1000.0 + cfg.bs_support_distance_m
+    return haversine_m(np.asarray(lat, dtype=float)[None, :], np.asarray(lon, dtype=float)[None, :],
+                       zones["centre_lat"].to_numpy(dtype=float)[:, None],
+                       zones["centre_lon"].to_numpy(dtype=float)[:, None]) <= reach
+
+
 def _base_station_support(zones: pd.DataFrame, bs_flags: pd.DataFrame | None, cfg: ZonesConfig) -> np.ndarray:
     """Base-station reports with invalid GNSS time within reach of each zone during it."""
-    out = np.zeros(len(zones), dtype=np.int64)
     if bs_flags is None or not len(bs_flags) or not len(zones):
-        return out
+        return np.zeros(len(zones), dtype=np.int64)
     bad = bs_flags[bs_flags["bs_time_invalid"].fillna(False).astype(bool)]
     bt = epoch_s(bad["time"])
-    blat, blon = bad["lat"].to_numpy(dtype=float), bad["lon"].to_numpy(dtype=float)
-    for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
-        during = (bt >= z.start_s - cfg.cluster_time_s) & (bt <= z.end_s + cfg.cluster_time_s)
-        within = haversine_m(blat, blon, z.centre_lat, z.centre_lon) <= z.radius_km * 1000.0 + cfg.bs_support_distance_m
-        out[k] = int((during & within).sum())
-    return out
+    during = ((bt[None, :] >= zones["start_s"].to_numpy(dtype=float)[:, None] - cfg.cluster_time_s)
+              & (bt[None, :] <= zones["end_s"].to_numpy(dtype=float)[:, None] + cfg.cluster_time_s))
+    return (during & _in_support_reach(zones, bad["lat"], bad["lon"], cfg)).sum(axis=1).astype(np.int64)
 
 
 def grid(reports: pd.DataFrame, config: ZonesConfig | None = None) -> pd.DataFrame:
