@@ -434,8 +434,10 @@ def test_aisdb_per_message_csv_by_type() -> None:
 # ---------------------------------------------------------------------- generic CSV
 
 
-def test_generic_csv_round_trips_a_real_nmea_file(tmp_path: Path) -> None:
-    """A real NMEA file's positions, written as a plain decoded CSV, read back the same."""
+@pytest.mark.parametrize("sep,decimal", [(",", "."), (";", ","), (";", "."), ("\t", "."), ("|", ".")])
+def test_generic_csv_round_trips_a_real_nmea_file(tmp_path: Path, sep: str, decimal: str) -> None:
+    """A real NMEA file's positions, written as a plain decoded CSV (also as spreadsheets in
+    decimal-comma locales write it: ';' between fields), read back the same."""
     from gnss_watch import read
 
     nmea = read(str(DATA / "nmea" / "nmea_data_sample.txt")).positions
@@ -449,7 +451,7 @@ def test_generic_csv_round_trips_a_real_nmea_file(tmp_path: Path) -> None:
     out = out.drop_duplicates(["MMSI", "Timestamp", "Latitude", "Longitude", "SOG", "COG"])
     nmea = nmea.loc[out.index]
     path = tmp_path / "export.csv"
-    out.to_csv(path, index=False)
+    out.to_csv(path, index=False, sep=sep, decimal=decimal)
     ds = read(str(path))
     assert ds.accounting.sources[str(path)] == "csv"
     assert ds.accounting.used == len(nmea) and dict(ds.accounting.skipped) == {"header": 1}
@@ -491,6 +493,20 @@ def test_generic_csv_spellings_times_and_bad_rows() -> None:
     assert 2300005 not in set(static.mmsi)  # a base station has no ship data
     s = static[static["mmsi"] == 230000001].iloc[0]
     assert (s["name"], s.imo, s.ship_type, s.draught) == ("ALPHA", 1234567, 70, 8.5)
+
+
+def test_semicolon_csv_fields_keep_their_commas_and_bad_numbers_cost_their_row() -> None:
+    lines = [
+        "MMSI;Time;Latitude;Longitude;SOG;Name;Destination",
+        '230000001;2024-06-01T00:00:00Z;59,93;24,5;12,5;"NORD; STAR";"KOTKA, FI"',
+        "230000001;2024-06-01T00:01:00Z;59,931;24,501;12,5;NORD STAR;RU ULU",
+        "230000001;2024-06-01T00:02:00Z;59,9x;24,502;12,5;NORD STAR;RU ULU",  # not a number
+        "230000001,2024-06-01T00:03:00Z,59.932,24.503,12.5,NORD STAR,RU ULU",  # another separator
+    ]
+    pos, static, _, acct = run(read_generic, "\n".join(lines).encode())
+    assert acct.used == 2 and dict(acct.skipped) == {"header": 1, "invalid_field": 1, "malformed": 1}
+    assert pos.lat.tolist() == [59.93, 59.931] and pos.sog.tolist() == [12.5, 12.5]
+    assert static.iloc[0][["name", "destination"]].tolist() == ["NORD; STAR", "KOTKA, FI"]
 
 
 def test_generic_csv_is_sniffed_and_other_csv_is_not_ais(tmp_path: Path) -> None:

@@ -298,24 +298,34 @@ def _squash(label: str) -> str:
     return re.sub(r"[\s_\-]+", "", label.strip().lstrip("#").strip().lower())
 
 
-def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...]) -> tuple[dict[int, str], int]:
-    """Field index -> canonical column, and the field count; ({}, 0) if not a header.
+#: Field separators a header may use, in the order tried: comma, then the semicolon of
+#: spreadsheets in decimal-comma locales, tab and pipe.
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def _parse_header(line: str, columns: dict[str, str], required: tuple[str, ...]) -> tuple[dict[int, str], int, str]:
+    """Field index -> canonical column, the field count and the separator; ({}, 0, ',') if
+    not a header.
 
     A label matches ``columns`` as it is (lower case, leading '#' dropped) or squashed
-    (:func:`_squash`)."""
-    try:
-        labels = next(csv.reader([line.lstrip("\ufeff")]), [])
-    except csv.Error:
-        return {}, 0
-    found: dict[int, str] = {}
-    for i, label in enumerate(labels):
-        key = label.strip().lstrip("#").strip().lower()
-        column = columns.get(key, columns.get(_squash(key)))
-        if column is not None and column not in found.values():
-            found[i] = column
-    if any(c not in found.values() for c in required):
-        return {}, 0
-    return found, len(labels)
+    (:func:`_squash`). The separator is the first of :data:`SEPARATORS` that splits the
+    line into labels naming every ``required`` column."""
+    for sep in SEPARATORS:
+        if sep not in line and sep != ",":
+            continue
+        try:
+            labels = next(csv.reader([line.lstrip("\ufeff")], delimiter=sep), [])
+        except csv.Error:
+            continue
+        found: dict[int, str] = {}
+        for i, label in enumerate(labels):
+            key = label.strip().lstrip("#").strip().lower()
+            column = columns.get(key, columns.get(_squash(key)))
+            if column is not None and column not in found.values():
+                found[i] = column
+        if all(c in found.values() for c in required):
+            return found, len(labels), sep
+    return {}, 0, ","
 
 
 def _read_csv_table(
@@ -337,6 +347,7 @@ def _read_csv_table(
     header_line: bytes | None = None
     fields: dict[int, str] = {}
     n_fields = n_before = 0
+    sep = ","
     labels: dict[str, str] = {}
     for label, column in columns.items():
         labels.setdefault(column, label)  # the first spelling names it
@@ -356,7 +367,7 @@ def _read_csv_table(
             # line before it is not data.
             candidates = np.flatnonzero(rest)[: HEADER_SEARCH_LINES - n_before]
             for h in candidates:
-                fields, n_fields = _parse_header(lines.text(h), columns, required)
+                fields, n_fields, sep = _parse_header(lines.text(h), columns, required)
                 if fields:
                     header_line = chunk[lines.starts[h] : lines.ends[h]]
                     break
@@ -387,13 +398,13 @@ def _read_csv_table(
         # NUL and a lone '\r' would make the C parser split or merge rows.
         broken = (lines.count(lines.arr == 0) > 0) | (lines.count(lines.arr == 13) > 0) | (quotes % 2 == 1)
         plain = rest & ~broken & (quotes == 0)
-        malformed = rest & (broken | (plain & (lines.count(lines.arr == ord(",")) != n_fields - 1)))
+        malformed = rest & (broken | (plain & (lines.count(lines.arr == ord(sep)) != n_fields - 1)))
         plain &= ~malformed
         quoted_idx = np.flatnonzero(rest & ~malformed & (quotes > 0))
         quoted_rows, quoted_ok = [], []
         for i in quoted_idx:  # rare: fields with quotes go through the csv module
             try:
-                row = next(csv.reader([lines.text(i)]), [])
+                row = next(csv.reader([lines.text(i)], delimiter=sep), [])
             except csv.Error:  # e.g. a field beyond the csv module's size limit
                 row = []
             if len(row) == n_fields:
@@ -401,7 +412,7 @@ def _read_csv_table(
                 quoted_ok.append(i)
             else:
                 malformed[i] = True
-        rows = _frame(lines, np.flatnonzero(plain), fields, quoted_rows, np.asarray(quoted_ok, dtype=np.int64))
+        rows = _frame(lines, np.flatnonzero(plain), fields, quoted_rows, np.asarray(quoted_ok, dtype=np.int64), sep)
         _skip(acct, "header", int(is_header.sum()))
         _skip(acct, "comment", int(comment.sum()))
         _skip(acct, "malformed", int(malformed.sum()))
@@ -419,14 +430,20 @@ def _read_csv_table(
 
 
 def _frame(
-    lines: _Lines, plain_idx: np.ndarray, fields: dict[int, str], quoted_rows: list[list[Any]], quoted_idx: np.ndarray
+    lines: _Lines,
+    plain_idx: np.ndarray,
+    fields: dict[int, str],
+    quoted_rows: list[list[Any]],
+    quoted_idx: np.ndarray,
+    sep: str = ",",
 ) -> pd.DataFrame:
     """The well-formed rows in file order; NaN for empty fields.
 
     Numeric columns are parsed as float64 by the C parser; a chunk where one of them
     holds a non-number (or that holds 'true'/'false' anywhere) is parsed all as
     text, which the converters coerce per value, so a bad field invalidates its row,
-    not the chunk.
+    not the chunk. With a separator other than the comma, a decimal comma in a
+    numeric field ('59,93') reads as a point.
     """
     names = list(fields.values())
     parts = []
@@ -435,13 +452,13 @@ def _frame(
         as_text = {i: str for i in fields}
         low = data.lower()
         if b"true" in low or b"false" in low:  # the C parser would read True/False as 1.0/0.0
-            df = _parse_plain(data, fields, as_text)
+            df = _parse_plain(data, fields, as_text, sep)
         else:
             try:
                 as_float = {i: str if c in TEXT_COLUMNS else "float64" for i, c in fields.items()}
-                df = _parse_plain(data, fields, as_float)
+                df = _parse_plain(data, fields, as_float, sep)
             except (ValueError, OverflowError):
-                df = _parse_plain(data, fields, as_text)
+                df = _parse_plain(data, fields, as_text, sep)
         df.columns = names
         if len(df) != len(plain_idx):  # the line filter above guarantees one row per line
             raise RuntimeError(f"CSV row count {len(df)} != {len(plain_idx)} lines")
@@ -451,7 +468,12 @@ def _frame(
         parts.append(pd.DataFrame(quoted_rows, columns=names, index=quoted_idx, dtype=object))
     if not parts:
         return pd.DataFrame(columns=names)
-    return (pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]).reset_index(drop=True)
+    rows = (pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]).reset_index(drop=True)
+    if sep != ",":
+        for c in rows.columns.difference(list(TEXT_COLUMNS)):
+            if not pd.api.types.is_numeric_dtype(rows[c]):
+                rows[c] = rows[c].astype(object).str.replace(",", ".", regex=False)
+    return rows
 
 
 def _skip(acct: Accounting, reason: str, n: int) -> None:
@@ -460,9 +482,10 @@ def _skip(acct: Accounting, reason: str, n: int) -> None:
         acct.skip(reason, n)
 
 
-def _parse_plain(data: bytes, fields: dict[int, str], dtype: dict[int, Any]) -> pd.DataFrame:
+def _parse_plain(data: bytes, fields: dict[int, str], dtype: dict[int, Any], sep: str) -> pd.DataFrame:
     df = pd.read_csv(
         io.BytesIO(data),
+        sep=sep,
         header=None,
         usecols=list(fields),
         dtype=dtype,
@@ -900,7 +923,8 @@ def read_generic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Account
     station, 5/24: static only, else a position; it gives the class), class ('A',
     'B', 'Class A'; where no message type says), name, call sign, IMO, destination,
     draught (metres).
-    Comma-separated only. Accounting unit: a physical line.
+    Fields are separated by commas, or by semicolons (then a decimal comma reads as a
+    point), tabs or pipes, whichever the header uses. Accounting unit: a physical line.
     """
     unread = [0]
     yield from _read_csv_table(stream, source, cfg, acct, "decoded AIS", GENERIC_COLUMNS, GENERIC_REQUIRED,
