@@ -448,7 +448,8 @@ class InterferenceForest(BaseEstimator):
         self.feature_names_in_ = np.array(FEATURES, dtype=object)
         self.n_features_in_ = len(FEATURES)
         self.n_fit_ = n
-        lo, mid, hi = np.quantile(F, [0.01, 0.5, 0.99], axis=0)
+        # per column: np.quantile over axis 0 would sort a copy of the whole matrix at once
+        lo, mid, hi = np.array([np.quantile(F[:, j], [0.01, 0.5, 0.99]) for j in range(F.shape[1])]).T
         full = F.max(axis=0) - F.min(axis=0)
         self.center_ = mid
         self.scale_ = np.where(hi > lo, hi - lo, np.where(full > 0, full, 1.0)) / 2.0
@@ -466,7 +467,10 @@ class InterferenceForest(BaseEstimator):
 
     def _marginal(self, A: np.ndarray) -> np.ndarray:
         """The largest robust z-score over the evidence features, per report."""
-        return self._robust_z(A)[:, _EVIDENCE_IDX].max(axis=1, initial=0.0)
+        out = np.zeros(len(A))
+        for j in _EVIDENCE_IDX:  # a column at a time: no temporaries the size of A
+            np.maximum(out, np.abs(A[:, j] - self.center_[j]) / self.scale_[j], out=out)
+        return out
 
     def _score(self, raw: np.ndarray, marginal: np.ndarray) -> np.ndarray:
         t = FOREST_THRESHOLD
@@ -594,6 +598,10 @@ def _body(v: np.ndarray, knots: np.ndarray, decades: np.ndarray) -> np.ndarray:
 
 #: Rows per scoring thread below which a second thread costs more than it saves.
 _ROWS_PER_THREAD = 20_000
+#: Rows scored per call: sklearn walks every tree over the whole call at once (a float32
+#: copy plus a sparse path matrix per tree, ~200 bytes a row), so large inputs go in blocks
+#: to bound that memory.
+_ROWS_PER_BLOCK = 50_000
 
 
 def _isolation(forest: IsolationForest, A: np.ndarray) -> np.ndarray:
@@ -605,10 +613,11 @@ def _isolation(forest: IsolationForest, A: np.ndarray) -> np.ndarray:
     depths up in whatever order the threads finish.)
     """
     n = min(os.cpu_count() or 1, len(A) // _ROWS_PER_THREAD)
+    blocks = np.array_split(A, max(n, -(-len(A) // _ROWS_PER_BLOCK), 1))
     if n < 2:
-        return -forest.score_samples(A)
+        return -np.concatenate([forest.score_samples(b) for b in blocks])
     with ThreadPoolExecutor(n) as pool:
-        return -np.concatenate(list(pool.map(forest.score_samples, np.array_split(A, n))))
+        return -np.concatenate(list(pool.map(forest.score_samples, blocks)))
 
 
 def _matrix(X: pd.DataFrame) -> np.ndarray:
