@@ -509,6 +509,29 @@ def test_semicolon_csv_fields_keep_their_commas_and_bad_numbers_cost_their_row()
     assert static.iloc[0][["name", "destination"]].tolist() == ["NORD; STAR", "KOTKA, FI"]
 
 
+@pytest.mark.parametrize("header", [
+    "mmsi;date_time_utc;lon;lat;sog;cog;true_heading;nav_status;rot;message_nr;source",  # Norwegian Kystverket
+    "mmsi,timestamp,latitude,longitude,speed,course,heading,navstat,name",  # Spire-like
+    "MMSI\tEpoch\tLAT\tLON\tSOG",
+])
+def test_generic_csv_headers_of_other_exporters_are_read(tmp_path: Path, header: str) -> None:
+    from gnss_watch import read
+
+    sep = next(c for c in ";\t," if c in header)
+    names = re.split(r"[;,\t]", header)
+    values = {"mmsi": "257000001", "lat": "68.4", "lon": "16.1", "latitude": "68.4", "longitude": "16.1"}
+    row = []
+    for name in names:
+        key = name.lower()
+        row.append(values.get(key, "1717200000" if key in ("timestamp", "epoch") else
+                              "2024-06-01 00:00:00" if "time" in key else "3"))
+    p = tmp_path / "export.csv"
+    p.write_text(header + "\n" + sep.join(row) + "\n")
+    pos = read(str(p)).positions
+    assert pos[["mmsi", "lat", "lon"]].values.tolist() == [[257000001, 68.4, 16.1]]
+    assert pos["time"].iloc[0] == pd.Timestamp("2024-06-01", tz="UTC")
+
+
 def test_generic_csv_is_sniffed_and_other_csv_is_not_ais(tmp_path: Path) -> None:
     from gnss_watch import read
     from gnss_watch.ingest import NotAISError
