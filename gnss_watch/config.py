@@ -571,6 +571,12 @@ class ZonesConfig:
     #: crosses the disc; a held fix, within it): receivers differ in robustness, so ships fall silent
     #: anywhere from its edge to well inside, and the estimated radius is rough.
     silence_reach_factor: float = 1.5
+    #: A station's gap between receptions is dead air (its receiver or feed was
+    #: down) when at its mean rate over the recording it would have heard this many
+    #: reports in it (Poisson: e^-20 ~ 2e-9 by chance). A vessel silence that dead
+    #: air of the stations hearing the ship around it covers, but for less than the
+    #: silence limit, says nothing of the ship's GNSS.
+    dead_air_expected_reports: float = 20.0
     #: A silence or held fix counts for a zone only while the zone was on: beginning at
     #: most ``boundary_max_gap_s`` before it switched on, ending at most that plus this
     #: many seconds after it switched off. A receiver may need a cold start to fix

@@ -1150,6 +1150,8 @@ def _silences(
       zone's ships lost and regained its fix next to good fixes (a window
       merged with a neighbour's hides the jammer's own switchings, its ships
       show them).
+    - A silence the receiving stations' dead air explains (:func:`_dead_air`)
+      is lost reception, not a lost fix.
 
     Needs zones found from reported evidence: silences alone never make a zone.
     """
@@ -1163,7 +1165,7 @@ def _silences(
     # The vessel's last good fix up to the silence's start and its first one after it.
     i, j = _good_fixes_around(np.flatnonzero(good), mmsi, first=quiet + 1, last=quiet)
     ok = (i >= 0) & (j >= 0)
-    quiet, i, j = quiet[ok], i[ok], j[ok]
+    quiet, i, j, limit = quiet[ok], i[ok], j[ok], limit[quiet[ok]]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
     p, q = (lat[i], lon[i]), (lat[j], lon[j])
     best = _nearest_zone(t[quiet], t[quiet + 1], p, q, zones, cfg)
@@ -1194,6 +1196,8 @@ def _silences(
         switched[k] = with_switching(k, mate_on[m], mate_off[m]).any()
     best = np.where((best < 0) & switched, held, best)
     keep = best >= 0
+    i, j, best, quiet, limit = i[keep], j[keep], best[keep], quiet[keep], limit[keep]
+    keep = ~_dead_air(df, t, quiet, quiet + 1, limit, cfg)
     i, j, best = i[keep], j[keep], best[keep]
     # Several silences between the same two good fixes are one episode.
     keep = ~pd.DataFrame({"i": i, "j": j}).duplicated().to_numpy()
@@ -1207,6 +1211,41 @@ def _silences(
         "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)
+
+
+def _dead_air(df: pd.DataFrame, t: np.ndarray, i: np.ndarray, j: np.ndarray, limit: np.ndarray,
+              cfg: ZonesConfig) -> np.ndarray:
+    """Whether the silences from row ``i`` to row ``j`` (nothing heard of the vessel between;
+    epoch seconds ``t``) fell while the stations that heard those two rows heard nobody,
+    all but stretches shorter than ``limit`` seconds.
+
+    A station's gap between two receptions is dead air when at the station's mean rate
+    (its reports over its span) ``dead_air_expected_reports`` would have come in it. Rows
+    without a station (CSV exports, one receiver's log) make one feed.
+    """
+    station = (df["station"].astype(str).to_numpy() if "station" in df
+               else np.full(len(df), "", dtype=object))
+    has = np.isfinite(t)
+    dead: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in np.unique(station[i]).tolist() + np.unique(station[j]).tolist():
+        if name in dead:
+            continue
+        ts = np.sort(t[has & (station == name)])
+        rate = (len(ts) - 1) / max(ts[-1] - ts[0], 1.0)
+        k = np.flatnonzero(rate * np.diff(ts) >= cfg.dead_air_expected_reports)
+        dead[name] = (ts[k], ts[k + 1])
+    out = np.zeros(len(i), dtype=bool)
+    for n, (a, b) in enumerate(zip(t[i].tolist(), t[j].tolist())):  # the few silences near a zone
+        off = [dead[station[i[n]]], dead[station[j[n]]]]
+        lo, hi = np.concatenate([o[0] for o in off]), np.concatenate([o[1] for o in off])
+        m = (hi > a) & (lo < b)
+        if not m.any():
+            continue
+        order = np.argsort(lo[m])
+        lo, hi = np.clip(lo[m][order], a, b), np.maximum.accumulate(np.clip(hi[m][order], a, b))
+        heard = np.r_[lo[0] - a, lo[1:] - hi[:-1], b - hi[-1]]  # the stretches between dead air
+        out[n] = heard.max() < limit[n]
+    return out
 
 
 def _lone_losses(

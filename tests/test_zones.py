@@ -226,6 +226,30 @@ def test_vessels_silent_inside_a_zone_are_jammed_too(three_lanes: pd.DataFrame) 
     assert alone.empty
 
 
+@pytest.mark.parametrize("station_down", [False, True])
+def test_a_silence_while_its_station_heard_nobody_is_lost_reception(three_lanes: pd.DataFrame,
+                                                                      station_down: bool) -> None:
+    # The silent crossing of the test above, heard by a station that also hears four ships
+    # far from the zone. When that station hears nobody for the 40 min the ship is silent
+    # (its receiver or feed was down), the silence says nothing of the ship's fix.
+    silent = crossing(230_009_001, 60, 3000, 2400)
+    inside = (haversine_m(silent["lat"], silent["lon"], *CENTRE) <= RADIUS) & seconds(silent).between(1800, 9000)
+    gone = seconds(silent[inside])
+    others = pd.concat([track(230_009_100 + k, 59.0 + 0.1 * k, 20.0, 90, 12, 0, 10_800, 10) for k in range(4)],
+                       ignore_index=True)
+    if station_down:
+        others = others[~seconds(others).between(gone.min() - 30, gone.max() + 30)]
+    east = pd.concat([silent[~inside], others], ignore_index=True).assign(station="EAST")
+    df = finish(pd.concat([three_lanes.assign(station="WEST"), east], ignore_index=True))
+    events, zones, _ = build_jamming(df)
+    assert len(zones) == 1
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == ([] if station_down else [230_009_001])
+    # Without station names the rows are one feed, which the ships on the lanes keep alive.
+    events, _, _ = build_jamming(df.drop(columns="station"))
+    assert events.loc[events["reasons"] == "silent", "mmsi"].tolist() == [230_009_001]
+
+
 def test_a_single_lost_report_inside_a_zone_is_jammed_and_elsewhere_a_hiccup(three_lanes: pd.DataFrame) -> None:
     """One more crossing loses its fix for a single report (an episode needs two) in the
     middle of the zone while it is on; a ship 100 km away loses it for one report too."""
