@@ -545,16 +545,21 @@ def test_generic_csv_is_sniffed_and_other_csv_is_not_ais(tmp_path: Path) -> None
         read(str(q))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 12), _garbage_line), max_size=12), st.sampled_from([7, 10_000]))
-def test_generic_csv_garbage_never_raises_and_keeps_accounts(inserts, chunk_lines):
-    lines = [f"{230000000 + i},2024-06-01T00:00:{i:02d}Z,60.0,25.0,10.0".encode() for i in range(12)]
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 12), _garbage_line), max_size=12), st.sampled_from([7, 10_000]),
+       st.sampled_from([",", ";", "\t"]))
+def test_generic_csv_garbage_never_raises_and_keeps_accounts(inserts, chunk_lines, sep):
+    decimal = "," if sep == ";" else "."
+    lines = [sep.join([str(230000000 + i), f"2024-06-01T00:00:{i:02d}Z", "60.5", "25.5", "10.5"])
+             .replace(".5", decimal + "5").encode() for i in range(12)]
     for at, junk in sorted(inserts, reverse=True):
         lines.insert(at, junk)
-    data = b"\n".join([b"mmsi,timestamp,lat,lon,sog", *lines])
+    data = b"\n".join([sep.join(["mmsi", "timestamp", "lat", "lon", "sog"]).encode(), *lines])
     pos, _, _, acct = run(read_generic, data, chunk_lines=chunk_lines)
     assert acct.read == data.count(b"\n") + (not data.endswith(b"\n"))
+    assert acct.used + sum(acct.skipped.values()) == acct.read
     assert set(range(230000000, 230000012)) <= set(pos.mmsi)
+    assert (pos.loc[pos.mmsi.between(230000000, 230000011), ["lat", "lon", "sog"]] == [60.5, 25.5, 10.5]).all().all()
 
 
 def test_table_headers_below_a_title_line_are_sniffed(tmp_path: Path) -> None:
