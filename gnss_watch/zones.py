@@ -1223,17 +1223,15 @@ def _dead_air(df: pd.DataFrame, t: np.ndarray, i: np.ndarray, j: np.ndarray, lim
     (its reports over its span) ``dead_air_expected_reports`` would have come in it. Rows
     without a station (CSV exports, one receiver's log) make one feed.
     """
-    station = (df["station"].astype(str).to_numpy() if "station" in df
-               else np.full(len(df), "", dtype=object))
+    station = (pd.Categorical(df["station"]).codes if "station" in df
+               else np.zeros(len(df), dtype=np.int8))
     has = np.isfinite(t)
-    dead: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in np.unique(station[i]).tolist() + np.unique(station[j]).tolist():
-        if name in dead:
-            continue
-        ts = np.sort(t[has & (station == name)])
+    dead: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for code in np.unique(np.r_[station[i], station[j]]).tolist():
+        ts = np.sort(t[has & (station == code)])
         rate = (len(ts) - 1) / max(ts[-1] - ts[0], 1.0)
         k = np.flatnonzero(rate * np.diff(ts) >= cfg.dead_air_expected_reports)
-        dead[name] = (ts[k], ts[k + 1])
+        dead[code] = (ts[k], ts[k + 1])
     out = np.zeros(len(i), dtype=bool)
     for n, (a, b) in enumerate(zip(t[i].tolist(), t[j].tolist())):  # the few silences near a zone
         off = [dead[station[i[n]]], dead[station[j[n]]]]
