@@ -98,6 +98,21 @@ class ChecksConfig:
     #: ... plus this many seconds of motion at SOG (receive times rounded to the
     #: second in CSV exports, and reception latency).
     reckoned_slack_s: float = 1.5
+    #: A run of such reports counts without a held fix before it when each advances
+    #: exactly so: within this many metres (AIS position resolution ~0.2 m, plus the
+    #: receiver's own velocity against the reported one rounded to half a unit, 0.05 kn
+    #: and 0.05 deg, over the step) -- a live fix carries metres of noise and its SOG
+    #: and COG wander by tenths, so none keeps all three still for long ...
+    reckoned_exact_m: float = 1.0
+    #: ... for at least this many reports ...
+    reckoned_min_reports: int = 10
+    #: ... over at least this many seconds (three minutes: the longest Class A reporting
+    #: interval of ITU-R M.1371; a speed or course change shows within it) ...
+    reckoned_min_s: float = 180.0
+    #: ... unless at least this share of the vessels reporting that long under way do it:
+    #: then the feed carries no fix noise at all (a simulation, a smoothed export), and
+    #: exact motion tells nothing.
+    reckoned_max_vessel_share: float = 0.5
     #: erratic_fix: a spike (a one-report excursion) counts up to this far off the
     #: track, metres: 2 NM, the en-route horizontal alarm limit of GNSS integrity
     #: monitoring (RAIM, RTCA DO-229). A receiver still computing fixes from jammed

@@ -42,6 +42,18 @@ def test_its_jamming_zone_and_jammed_vessels_are_found(scored: dict) -> None:
     assert scored["jammed_vessels"]["recall"] >= 0.9 and scored["jammed_vessels"]["precision"] == 1.0
 
 
+def test_receivers_dead_reckoning_without_second_62_are_jammed(tmp_path: Path) -> None:
+    """The same scenario with the dead-reckoning receivers keeping their normal UTC second:
+    only their exact motion tells (jammed-vessel recall 0.44 before that was read)."""
+    files = alt_scenarios.generate(41, tmp_path, vessels=60, hours=1.5, dr_silent=True)
+    res = replay(str(files["nmea"]), out_dir=tmp_path / "results")
+    scored = evaluate(files["truth"], tmp_path / "results", labels=files["labels"])
+    assert scored["jammed_vessels"]["recall"] >= 0.9 and scored["jammed_vessels"]["precision"] == 1.0
+    assert scored["spoofing"]["fp"] == 0
+    reckoned = res.reports.loc[res.reports["dead_reckoning"], "second"]
+    assert len(reckoned) and (reckoned != 62).all()
+
+
 @pytest.fixture(scope="module")
 def black_sea(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("alt_black_sea")

@@ -155,6 +155,41 @@ def test_dead_reckoning_from_a_held_fix_without_second_62(second):
                      "dead_reckoning")["dead_reckoning"].any()
 
 
+def noisy_leg(mmsi: int, lat: float, n: int, seed: int) -> pd.DataFrame:
+    """A live fix under way: positions with 3 m of GNSS noise, SOG and COG wandering by tenths."""
+    g = np.random.default_rng(seed)
+    df = leg(mmsi, lat, 24.0, 12, 90, n, 10)
+    df["lat"] += g.normal(0, 3.0, n) / 111_195.0
+    df["lon"] += g.normal(0, 3.0, n) / (111_195.0 * np.cos(np.radians(lat)))
+    df["sog"] = np.round(12 + g.normal(0, 0.1, n), 1)
+    df["cog"] = np.round(90 + g.normal(0, 0.6, n), 1)
+    return df
+
+
+@pytest.mark.parametrize("n_reckoned,noise_m,fires", [(20, 0.0, True), (9, 0.0, False), (20, 2.0, False)])
+def test_dead_reckoning_without_second_62_or_a_held_fix(n_reckoned, noise_m, fires):
+    """A receiver that loses its fix dead-reckons from the last one (SOG and COG held to the bit,
+    each position exactly SOG x time along COG) without saying so in the UTC second. Among ships
+    whose live fixes carry noise, 10 such reports over 3 min are dead reckoning; fewer, or positions
+    with metres of noise, are not."""
+    ships = [noisy_leg(230000010 + k, 59.5 + 0.05 * k, 60, seed=k) for k in range(4)]
+    df = noisy_leg(230000001, 59.9, 60, seed=9)
+    last = df.loc[29]
+    ahead = destination(last["lat"], last["lon"], last["cog"], last["sog"] * KNOT_MS * 10 * np.arange(1, n_reckoned + 1))
+    rows = slice(30, 29 + n_reckoned)
+    g = np.random.default_rng(1)
+    df.loc[rows, "lat"] = ahead[0] + g.normal(0, noise_m, n_reckoned) / 111_195.0
+    df.loc[rows, "lon"] = ahead[1] + g.normal(0, noise_m, n_reckoned) / (111_195.0 * np.cos(np.radians(59.9)))
+    df.loc[rows, ["sog", "cog"]] = last[["sog", "cog"]].to_numpy(dtype=float)
+    res = check(build(df, *ships), "dead_reckoning")
+    fired = res.loc[res["mmsi"] == 230000001, "dead_reckoning"].to_numpy()
+    assert np.flatnonzero(fired).tolist() == (list(range(30, 30 + n_reckoned)) if fires else [])
+    assert not res.loc[res["mmsi"] != 230000001, "dead_reckoning"].any()
+    # Where no ship's fix carries noise (a simulation, a smoothed export), exact motion tells nothing.
+    quiet = [leg(230000010 + k, 59.5 + 0.05 * k, 24.0, 12, 90, 60, 10) for k in range(4)]
+    assert not check(build(df, *quiet), "dead_reckoning")["dead_reckoning"].any()
+
+
 def test_degraded_fix_on_accuracy_drop_and_raim_toggle():
     df = leg(230000001, 59.9, 24.0, 12, 90, 10, 10)
     df.loc[3:, "accuracy"] = 0  # 1 -> 0 at row 3

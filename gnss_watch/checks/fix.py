@@ -43,9 +43,9 @@ def pos_unavailable(ctx: Context) -> Result:
 
 def dead_reckoning(ctx: Context) -> Result:
     """The UTC-second field is 62: the position comes from dead reckoning (the electronic
-    position fixing system lost its fix); or a held fix carried on by dead reckoning
-    (:func:`_reckoned_from_held`), which CSV exports without the field show only so.
-    Magnitude: reports in the MMSI's run of them.
+    position fixing system lost its fix); or a position carried on by dead reckoning
+    without it (:func:`_reckoned`), as CSV exports, and receivers that do not follow
+    the standard, show it. Magnitude: reports in the MMSI's run of them.
     """
     fired = dead_reckoned(ctx).copy()
     return fired, np.where(fired, _run_length(fired, ctx.mmsi), np.nan)
@@ -54,16 +54,22 @@ def dead_reckoning(ctx: Context) -> Result:
 def dead_reckoned(ctx: Context) -> np.ndarray:
     """Rows whose position is dead-reckoned, as :func:`dead_reckoning` fires (cached on ``ctx``)."""
     if "dead_reckoned" not in ctx.cache:
-        ctx.cache["dead_reckoned"] = (ctx.second == SECOND_DEAD_RECKONING) | _reckoned_from_held(ctx)
+        ctx.cache["dead_reckoned"] = (ctx.second == SECOND_DEAD_RECKONING) | _reckoned(ctx)
     return ctx.cache["dead_reckoned"]
 
 
-def _reckoned_from_held(ctx: Context) -> np.ndarray:
-    """Reports right after a held fix (:func:`frozen_position`), in its segment, that repeat
-    its SOG (at least ``frozen_min_sog_kn``) and COG to the bit while each one advances from
-    the last by SOG x time along COG (within ``reckoned_slack_m`` + ``reckoned_slack_s`` of
-    motion). A live fix regained after a hold jumps to where the ship is, with SOG and COG of
-    its own; a receiver dead reckoning from the held fix moves it exactly so.
+def _reckoned(ctx: Context) -> np.ndarray:
+    """Reports of a segment that repeat the SOG (at least ``frozen_min_sog_kn``) and COG of
+    the report before them to the bit while each one advances from it by SOG x time along
+    COG: a receiver dead reckoning moves its position exactly so.
+
+    - Right after a held fix (:func:`frozen_position`), within ``reckoned_slack_m`` +
+      ``reckoned_slack_s`` of motion (CSV exports round receive times): a live fix
+      regained after a hold jumps to where the ship is, with SOG and COG of its own.
+    - Anywhere else, a run of at least ``reckoned_min_reports`` over ``reckoned_min_s``,
+      each within ``reckoned_exact_m`` plus the rounding of SOG and COG over its step,
+      unless ``reckoned_max_vessel_share`` of the vessels under way that long show such
+      runs (a feed without fix noise). Not for type 27, whose 185 m positions hide it.
     """
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
@@ -77,17 +83,34 @@ def _reckoned_from_held(ctx: Context) -> np.ndarray:
     v, dt = sog[1:] * KNOT_MS, np.diff(t)
     miss = np.hypot(dx - v * dt * np.sin(np.radians(cog[1:])), dy - v * dt * np.cos(np.radians(cog[1:])))
     step = np.zeros(len(rows), dtype=bool)
+    exact = np.zeros(len(rows), dtype=bool)
     with np.errstate(invalid="ignore"):
         step[1:] = ((seg[1:] == seg[:-1]) & (sog[1:] == sog[:-1]) & (cog[1:] == cog[:-1])
                     & (sog[1:] >= cfg.frozen_min_sog_kn) & ~held[1:]
                     & (miss <= cfg.reckoned_slack_m + v * cfg.reckoned_slack_s))
-    # A run of such steps counts when the report before it is a held fix.
+        rounding = 0.05 * KNOT_MS * dt + np.radians(0.05) * v * dt  # half a unit of SOG and COG
+        exact[1:] = step[1:] & (miss <= cfg.reckoned_exact_m + rounding) & ~ctx.coarse[rows[1:]]
+    # A run of such steps counts when the report before it is a held fix ...
     start = step & ~np.r_[False, step[:-1]]
     run = np.cumsum(start)
     first = np.flatnonzero(start)
     from_held = np.zeros(len(first) + 1, dtype=bool)
     from_held[1:] = held[first - 1]
     out[rows] = step & from_held[run]
+    # ... or when it is long and exact, in a feed whose other fixes carry noise.
+    start = exact & ~np.r_[False, exact[:-1]]
+    run = np.cumsum(start) * exact
+    first = np.flatnonzero(start)
+    n = np.bincount(run, minlength=len(first) + 1)[1:]
+    last = first + n - 1
+    long = np.zeros(len(first) + 1, dtype=bool)
+    long[1:] = (n >= cfg.reckoned_min_reports) & (t[last] - t[first - 1] >= cfg.reckoned_min_s)
+    mmsi = ctx.mmsi[rows]
+    under_way = np.unique(mmsi[sog >= cfg.frozen_min_sog_kn], return_counts=True)
+    n_under_way = int((under_way[1] >= cfg.reckoned_min_reports).sum())
+    n_reckoning = len(np.unique(mmsi[first[long[1:]]]))
+    if n_reckoning <= cfg.reckoned_max_vessel_share * n_under_way:
+        out[rows] |= long[run]
     return out
 
 
