@@ -130,6 +130,13 @@ class ChecksConfig:
     #: Performance Standard 2020). On the real recordings the statistic stays under
     #: 4 m (99.9th percentile), on simulated clean traffic under 1 m.
     erratic_min_scatter_m: float = 100.0
+    #: ... or, for a receiver whose own fixes are quiet, this many times its quiet level
+    #: (the 25th percentile of its per-fix scatter over the recording: ~0 m for a
+    #: working receiver, ~10 m for one with 40 m RMS noise) ...
+    erratic_noise_factor: float = 10.0
+    #: ... but at least this many metres (five times GPS SPS's 95 % error): a jammed
+    #: receiver that scattered by 150 m passed the 100 m median only now and then.
+    erratic_quiet_scatter_m: float = 50.0
 
     # --- how fast can it go (impossible_jump, convergence) ---------------------------------
     #: Cargo ships and tankers (ship types 70-89): displacement hulls top out at ~25 kn

@@ -558,6 +558,16 @@ def test_erratic_fix_sees_sustained_scatter_below_the_jump_tolerance():
     assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_erratic_fix_holds_a_quiet_receiver_to_its_own_noise(seed):
+    # 120 m of scatter at 10 s: its median scatter (path excess between neighbours 60 m apart)
+    # sits near 100 m, so only a limit set by the receiver's own quiet fixes (0 m here; the
+    # floor, 50 m, applies) sees most of it. A receiver with 40 m RMS noise keeps 100 m.
+    res = check(build(scattered(sigma_m=120.0, every_s=10, seed=seed)), "erratic_fix")
+    assert res["erratic_fix"].iloc[30:90].mean() > 0.4
+    assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
+
+
 def test_erratic_fix_stretch_keeps_to_its_vessel():
     # Scatter shown by its median alone (no excursion anywhere), alone and next to
     # another vessel's jumps: the stretch neither fails nor reaches the other vessel.

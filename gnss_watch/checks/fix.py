@@ -263,7 +263,9 @@ def _spikes(
 def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment,
     at most ``erratic_window_s`` long, whose median scatter exceeds
-    ``erratic_min_scatter_m``, and the highest such median over each row, metres.
+    ``erratic_min_scatter_m``, or ``erratic_noise_factor`` times the vessel's quiet level
+    (the 25th percentile of its fixes' scatter) when that is less, but at least
+    ``erratic_quiet_scatter_m``; and the highest such median over each row, metres.
 
     A fix's scatter is how much longer the path through it is than the straight line
     between its neighbours, one fix away and two fixes away, whichever is less: near
@@ -286,13 +288,17 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
                   - haversine_m(lat[a], lon[a], lat[c], lon[c]))
         scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], detour, np.nan))
     scatter[~np.isfinite(scatter) | (scatter > 2 * cfg.erratic_max_offset_m)] = np.nan
+    mmsi = ctx.mmsi[rows]
+    quiet = pd.Series(scatter).groupby(mmsi).quantile(0.25).reindex(mmsi).to_numpy()
+    limit = np.clip(cfg.erratic_noise_factor * np.nan_to_num(quiet, nan=np.inf), cfg.erratic_quiet_scatter_m,
+                    cfg.erratic_min_scatter_m)
     runs = np.sort(sliding_window_view(np.nan_to_num(scatter, nan=np.inf), width), axis=1)  # NaN last
     one = (seg[width - 1:] == seg[: n - width + 1]) & (t[width - 1:] - t[: n - width + 1] <= cfg.erratic_window_s)
     count = np.isfinite(runs).sum(axis=1)
     enough = count > width // 2
     at = np.arange(len(runs))
     level = np.where(enough, 0.5 * (runs[at, np.maximum(count - 1, 0) // 2] + runs[at, count // 2]), np.nan)
-    start = np.flatnonzero(one & enough & (level > cfg.erratic_min_scatter_m))
+    start = np.flatnonzero(one & enough & (level > limit[: len(level)]))
     top = np.zeros(n)
     for k in range(width):
         np.maximum.at(top, start + k, level[start])
