@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..geo import KNOT_MS, haversine_m, local_xy
+from ..geo import KNOT_MS, angle_diff_deg, haversine_m, local_xy
 from ..schema import LONG_RANGE_POSITION_STEP_M, SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
 from .motion import raw_steps
@@ -267,12 +267,17 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     (the 25th percentile of its fixes' scatter) when that is less, but at least
     ``erratic_quiet_scatter_m``; and the highest such median over each row, metres.
 
-    A fix's scatter is how much longer the path through it is than the straight line
-    between its neighbours, one fix away and two fixes away, whichever is less: near
-    zero on any track a ship sails (GNSS noise of metres), the scatter itself where
-    fixes are scattered. Per segment, so two transmitters on one MMSI are two tracks;
-    detours beyond ``2 * erratic_max_offset_m`` are jumps, not scatter, and left out.
-    The median is over the other detours, needing more than half the run's fixes.
+    A fix's scatter is its distance across the straight line between its neighbours
+    or how much longer the path through it is than that line, whichever is more,
+    with neighbours one fix away and two fixes away, whichever gives less: metres
+    of GNSS noise on any track a ship sails, the scatter itself where fixes are
+    scattered. The excess length sees an offset twice over where fixes are close
+    together, but only as its square over the step where they are far apart (a
+    100 m offset between fixes 500 m apart lengthens the path by 40 m); the
+    distance across sees it whole, and ignores a fix early or late on the line
+    (receive-time jitter, a change of speed). Per segment, so two transmitters on
+    one MMSI are two tracks; scatter beyond ``2 * erratic_max_offset_m`` is a jump
+    and left out. The median is over the others, needing more than half the run's fixes.
     """
     cfg = ctx.cfg
     width = cfg.erratic_scatter_fixes
@@ -280,13 +285,23 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     n = len(rows)
     if n < width:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    seg, t, lat, lon, cog = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows], ctx.cog[rows]
     scatter = np.full(n, np.inf)
     for k in (1, 2):
         a, b, c = np.arange(n - 2 * k), np.arange(k, n - k), np.arange(2 * k, n)
-        detour = (haversine_m(lat[a], lon[a], lat[b], lon[b]) + haversine_m(lat[b], lon[b], lat[c], lon[c])
-                  - haversine_m(lat[a], lon[a], lat[c], lon[c]))
-        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], detour, np.nan))
+        xb, yb = local_xy(lat[b], lon[b], lat[a], lon[a])
+        xc, yc = local_xy(lat[c], lon[c], lat[a], lon[a])
+        chord = np.hypot(xc, yc)
+        detour = np.hypot(xb, yb) + np.hypot(xc - xb, yc - yb) - chord
+        # A turn the ship reports (its COG at a, b and c) takes its track off the chord, by
+        # at most half the chord times tan(turn / 2) (the turn made at once, at b); without
+        # a COG the offset across is not counted.
+        turn = np.fmax.reduce([np.abs(angle_diff_deg(cog[a], cog[b])), np.abs(angle_diff_deg(cog[b], cog[c])),
+                               np.abs(angle_diff_deg(cog[a], cog[c]))])
+        sagitta = 0.5 * chord * np.tan(np.radians(np.minimum(turn, 179.0)) / 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            across = np.where(chord > 0, np.abs(xb * yc - yb * xc) / chord, np.hypot(xb, yb)) - sagitta
+        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], np.fmax(across, detour), np.nan))
     scatter[~np.isfinite(scatter) | (scatter > 2 * cfg.erratic_max_offset_m)] = np.nan
     mmsi = ctx.mmsi[rows]
     quiet = pd.Series(scatter).groupby(mmsi).quantile(0.25).reindex(mmsi).to_numpy()
