@@ -126,9 +126,17 @@ class ChecksConfig:
     #: ... or the median scatter of this many consecutive fixes (within that window)
     #: exceeds ``erratic_min_scatter_m``: a median over nine ignores up to four odd fixes.
     erratic_scatter_fixes: int = 9
+    #: ... or longer, when no two of its fixes are further apart than this (seconds): a ship
+    #: at anchor reports every 3 min (ITU-R M.1371), so its nine fixes span 24 min; 10 %
+    #: on top for receive jitter ...
+    erratic_run_gap_s: float = 198.0
+    #: ... and none reports more SOG than this (knots): ITU-R M.1371's 3-min interval is
+    #: for ships at anchor or moored and not above 3 kn; a ship under way heard that rarely
+    #: may turn unseen between fixes.
+    erratic_rest_sog_kn: float = 3.0
     #: ... metres: ten times the 95 % horizontal error of GPS SPS (<= 9 m, GPS SPS
-    #: Performance Standard 2020). On the DMA's real sample (1,433 vessels) the median
-    #: stays under 10 m (99.9th percentile; 13 m at most).
+    #: Performance Standard 2020). On the DMA's real sample (800 vessels with nine fixes
+    #: in a row) the median stays under 8 m (99.9th percentile; 15 m at most).
     erratic_min_scatter_m: float = 100.0
     #: ... or, for a receiver whose own fixes are quiet, this many times its quiet level
     #: (the 25th percentile of its per-fix scatter over the recording: ~0 m for a
@@ -137,6 +145,10 @@ class ChecksConfig:
     #: ... but at least this many metres (five times GPS SPS's 95 % error): a jammed
     #: receiver that scattered by 150 m passed the 100 m median only now and then.
     erratic_quiet_scatter_m: float = 50.0
+    #: A fix's scatter (how far it lies off the motion its neighbours and its SOG and
+    #: COG allow) allows it to be this much older than its report's receive time,
+    #: seconds: the AIS time stamp is the whole second of the fix, the slot follows it.
+    erratic_fix_age_s: float = 2.0
 
     # --- how fast can it go (impossible_jump, convergence) ---------------------------------
     #: Cargo ships and tankers (ship types 70-89): displacement hulls top out at ~25 kn

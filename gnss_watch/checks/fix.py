@@ -260,32 +260,31 @@ def _spikes(
     return b, east, north
 
 
-def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment,
-    at most ``erratic_window_s`` long, whose median scatter exceeds
-    ``erratic_min_scatter_m``, or ``erratic_noise_factor`` times the vessel's quiet level
-    (the 25th percentile of its fixes' scatter) when that is less, but at least
-    ``erratic_quiet_scatter_m``; and the highest such median over each row, metres.
+def fix_scatter(ctx: Context, rows: np.ndarray) -> np.ndarray:
+    """How far each of ``rows`` (one track segment after another, time order) lies off the
+    motion its neighbours and its own SOG and COG allow, metres; NaN at a segment's ends.
 
-    A fix's scatter is its distance across the straight line between its neighbours
-    or how much longer the path through it is than that line, whichever is more,
-    with neighbours one fix away and two fixes away, whichever gives less: metres
-    of GNSS noise on any track a ship sails, the scatter itself where fixes are
-    scattered. The excess length sees an offset twice over where fixes are close
-    together, but only as its square over the step where they are far apart (a
-    100 m offset between fixes 500 m apart lengthens the path by 40 m); the
-    distance across sees it whole, and ignores a fix early or late on the line
-    (receive-time jitter, a change of speed). Per segment, so two transmitters on
-    one MMSI are two tracks; scatter beyond ``2 * erratic_max_offset_m`` is a jump
-    and left out. The median is over the others, needing more than half the run's fixes.
+    Against neighbours one fix away and two fixes away, whichever gives less (one odd
+    neighbour does not make a fix odd), the more of:
+
+    * how much longer the path through the fix is than the straight line between its
+      neighbours: an offset counts twice where fixes are close together (a ship at
+      rest), but only as its square over the step where they are far apart (100 m off
+      between fixes 500 m apart lengthens the path by 40 m);
+    * its offset from where a steady run between its neighbours puts it at its time,
+      across that line less what a turn the ship reports explains (its COG at the three
+      fixes: at most half the line times tan(turn / 2), the turn made at once), and
+      along it less what a change of speed the ship reports explains (half the change
+      of SOG over the time) and the fix's age at reception (``erratic_fix_age_s`` at
+      the SOG). Without a COG (SOG) the offset across (along) is not counted.
+
+    Metres of GNSS noise on any track a ship sails, at sea or at anchor; the scatter
+    itself where a degraded receiver scatters its fixes.
     """
     cfg = ctx.cfg
-    width = cfg.erratic_scatter_fixes
-    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
     n = len(rows)
-    if n < width:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    seg, t, lat, lon, cog = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows], ctx.cog[rows]
+    seg, t, lat, lon = ctx.segment[rows], ctx.t[rows], ctx.lat[rows], ctx.lon[rows]
+    cog, sog = ctx.cog[rows], ctx.sog[rows]
     scatter = np.full(n, np.inf)
     for k in (1, 2):
         a, b, c = np.arange(n - 2 * k), np.arange(k, n - k), np.arange(2 * k, n)
@@ -293,30 +292,67 @@ def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
         xc, yc = local_xy(lat[c], lon[c], lat[a], lon[a])
         chord = np.hypot(xc, yc)
         detour = np.hypot(xb, yb) + np.hypot(xc - xb, yc - yb) - chord
-        # A turn the ship reports (its COG at a, b and c) takes its track off the chord, by
-        # at most half the chord times tan(turn / 2) (the turn made at once, at b); without
-        # a COG the offset across is not counted.
+        dt = t[c] - t[a]
+        f = np.where(dt > 0, (t[b] - t[a]) / np.where(dt > 0, dt, 1.0), 0.5)
+        rx, ry = xb - f * xc, yb - f * yc
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ux, uy = np.where(chord > 0, xc / chord, 0.0), np.where(chord > 0, yc / chord, 0.0)
+        along = np.abs(rx * ux + ry * uy)
+        across = np.where(chord > 0, np.abs(rx * uy - ry * ux), np.hypot(rx, ry))
         turn = np.fmax.reduce([np.abs(angle_diff_deg(cog[a], cog[b])), np.abs(angle_diff_deg(cog[b], cog[c])),
                                np.abs(angle_diff_deg(cog[a], cog[c]))])
-        sagitta = 0.5 * chord * np.tan(np.radians(np.minimum(turn, 179.0)) / 2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            across = np.where(chord > 0, np.abs(xb * yc - yb * xc) / chord, np.hypot(xb, yb)) - sagitta
-        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], np.fmax(across, detour), np.nan))
-    scatter[~np.isfinite(scatter) | (scatter > 2 * cfg.erratic_max_offset_m)] = np.nan
+        across -= 0.5 * chord * np.tan(np.radians(np.minimum(turn, 179.0)) / 2)
+        fast = np.fmax.reduce([sog[a], sog[b], sog[c]])
+        along -= ((fast - np.fmin.reduce([sog[a], sog[b], sog[c]])) * dt / 2 + fast * cfg.erratic_fix_age_s) * KNOT_MS
+        off = np.hypot(np.nan_to_num(np.maximum(across, 0.0)), np.nan_to_num(np.maximum(along, 0.0)))
+        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], np.fmax(off, detour), np.nan))
+    scatter[~np.isfinite(scatter)] = np.nan
+    return scatter
+
+
+def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment, at
+    most ``erratic_window_s`` long (or, reporting ``erratic_rest_sog_kn`` or less, none
+    ``erratic_run_gap_s`` apart), whose median scatter (:func:`fix_scatter`) exceeds
+    ``erratic_min_scatter_m``, or ``erratic_noise_factor`` times the vessel's quiet level
+    (the 25th percentile of its fixes' scatter) when that is less, but at least
+    ``erratic_quiet_scatter_m``; and the highest such median over each row, metres.
+
+    Per segment, so two transmitters on one MMSI are two tracks; scatter beyond
+    ``2 * erratic_max_offset_m`` is a jump and left out. The median is over the others,
+    needing more than half the run's fixes. Of a run longer than ``erratic_window_s``
+    (a ship at anchor reports every 3 min), only the fixes from its first to its last
+    one beyond the limit: the jammer may have stopped within the run.
+    """
+    cfg = ctx.cfg
+    width = cfg.erratic_scatter_fixes
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    n = len(rows)
+    if n < width:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    seg, t = ctx.segment[rows], ctx.t[rows]
+    scatter = fix_scatter(ctx, rows)
+    scatter[scatter > 2 * cfg.erratic_max_offset_m] = np.nan
     mmsi = ctx.mmsi[rows]
     quiet = pd.Series(scatter).groupby(mmsi).quantile(0.25).reindex(mmsi).to_numpy()
     limit = np.clip(cfg.erratic_noise_factor * np.nan_to_num(quiet, nan=np.inf), cfg.erratic_quiet_scatter_m,
                     cfg.erratic_min_scatter_m)
     runs = np.sort(sliding_window_view(np.nan_to_num(scatter, nan=np.inf), width), axis=1)  # NaN last
-    one = (seg[width - 1:] == seg[: n - width + 1]) & (t[width - 1:] - t[: n - width + 1] <= cfg.erratic_window_s)
+    short = t[width - 1:] - t[: n - width + 1] <= cfg.erratic_window_s
+    at_rest = (sliding_window_view(np.diff(t), width - 1).max(axis=1) <= cfg.erratic_run_gap_s) & (
+        sliding_window_view(np.nan_to_num(ctx.sog[rows], nan=np.inf), width).max(axis=1) <= cfg.erratic_rest_sog_kn)
+    one = (seg[width - 1:] == seg[: n - width + 1]) & (short | at_rest)
     count = np.isfinite(runs).sum(axis=1)
     enough = count > width // 2
     at = np.arange(len(runs))
     level = np.where(enough, 0.5 * (runs[at, np.maximum(count - 1, 0) // 2] + runs[at, count // 2]), np.nan)
     start = np.flatnonzero(one & enough & (level > limit[: len(level)]))
+    over = sliding_window_view(np.nan_to_num(scatter, nan=0.0) > limit, width)[start] | short[start, None]
+    first, last = over.argmax(axis=1), width - 1 - over[:, ::-1].argmax(axis=1)
     top = np.zeros(n)
     for k in range(width):
-        np.maximum.at(top, start + k, level[start])
+        on = (first <= k) & (k <= last)
+        np.maximum.at(top, start[on] + k, level[start[on]])
     hit = top > 0
     return rows[hit], top[hit]
 
