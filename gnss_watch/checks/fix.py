@@ -377,8 +377,9 @@ def erratic_fix(ctx: Context) -> Result:
       (``impossible_jump``'s reach) within ``2 * erratic_max_offset_m`` of one
       another: scatter too wide for a spike's neighbours to agree;
     * ``erratic_scatter_fixes`` consecutive fixes of a track segment whose
-      median scatter (:func:`_sustained_scatter`) exceeds
-      ``erratic_min_scatter_m``: scatter below any impossible step, sustained.
+      median scatter (:func:`fix_scatter`, :func:`_sustained_scatter`) exceeds the
+      receiver's limit: scatter below any impossible step, sustained, under way or
+      at anchor.
 
     The stretch then reaches the vessel's other excursions (spikes, steps out
     of reach) within ``erratic_window_s`` before and after it: the same
