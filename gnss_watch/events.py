@@ -30,8 +30,13 @@ Rules, in order:
    back from a circle), and the vessel was heard with at least as many fixes
    before it as after (the track heard first and longest is taken as the
    real one: a spoof still on when the recording ends), it runs to the last
-   fix of the vessel's heard stretch; otherwise nothing is filled, as which
-   side of the jump is real is unknown.
+   fix of the vessel's heard stretch. With fewer fixes before it in the heard
+   stretch than after, made between reports heard in turn (``merge_gap_s``)
+   into a track nothing else flags, it is the return of a spoof already on
+   when the recording (or the heard stretch) began: the stretch from its
+   first fix up to the jump is filled, and the jump's evidence and score move
+   to the last spoofed fix. Otherwise nothing is filled, as which side of the
+   jump is real is unknown.
    A flagged run that continues the track before it and ends in an
    impossible step is the real track flagged from the wrong side (a check
    that anchored on a long displaced stretch after it): the step out of the
@@ -245,8 +250,10 @@ def _jump_seeds(
 
 def _jump_stretches(
     fx: _Fixes, jump: np.ndarray, live: np.ndarray, n: int, cfg: EventsConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Table rows inside a jump-away..jump-back stretch, and the rows that are the returns.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Table rows inside a jump-away..jump-back stretch, the rows that are the returns, and
+    the returns (indices into ``fx``) of stretches already on when the vessel's heard
+    stretch began, whose evidence moved to the fix before them.
 
     ``jump`` (per fix, the check's flags after :func:`_jump_seeds`) is updated
     in place: a flagged run that starts at a return is the check anchoring on
@@ -256,6 +263,7 @@ def _jump_stretches(
     """
     fill = np.zeros(n, dtype=bool)
     ret = np.zeros(n, dtype=bool)
+    handed: list[int] = []
     same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
     run_start = jump & ~(np.r_[False, jump[:-1]] & same_prev)
     is_step = run_start | fx.step_impossible(cfg)
@@ -277,14 +285,24 @@ def _jump_stretches(
                 if len(lost):
                     fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
                     done = j + lost[0]
-                elif len(ks) and only_jump and live[j - 1] and fx.rows[j] - fx.rows[j - 1] == 1 and (
-                        j - lo >= ks[-1] - j + 1):
-                    # The vessel's only jump, straight off a live fix nothing flagged, with
-                    # at least as many fixes before it as after: the track heard first and
-                    # longest is the real one, and the spoof was still on when the
-                    # recording (or the heard stretch) ended.
-                    fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
-                    done = int(ks[-1])
+                elif len(ks) and only_jump and live[j - 1] and fx.rows[j] - fx.rows[j - 1] == 1:
+                    # The vessel's only jump, straight off a live fix nothing flagged: the
+                    # side heard longest is the real one. With at least as many fixes
+                    # before it as after, the spoof was still on when the recording (or
+                    # the heard stretch) ended. With fewer in the heard stretch before it
+                    # than after, made between reports heard in turn and into a track
+                    # nothing else flags, it was already on when that began: the jump is
+                    # its return, and the evidence moves to the last spoofed fix.
+                    begun = lo + int(np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="left"))
+                    if j - lo >= ks[-1] - j + 1:
+                        fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
+                        done = int(ks[-1])
+                    elif j - begun < hi - j and fx.t[j] - fx.t[j - 1] <= cfg.merge_gap_s and live[j + 1: hi].all():
+                        fill[fx.rows[begun]: fx.rows[j]] = True
+                        ret[fx.rows[j]] = True
+                        jump[j], jump[j - 1] = False, True
+                        handed.append(j)
+                        done = j
                 continue
             k = int(ks[hit[0]])
             fill[fx.rows[j]: fx.rows[k]] = True
@@ -292,7 +310,7 @@ def _jump_stretches(
             flagged_after = np.flatnonzero(~jump[k:hi])
             jump[k: k + (flagged_after[0] if len(flagged_after) else hi - k)] = False
             done = k
-    return fill, ret
+    return fill, ret, np.array(handed, dtype=np.int64)
 
 
 def build_spoofing_events(
@@ -327,7 +345,7 @@ def build_spoofing_events(
     snap = np.r_[False, div[:-1] & (fx.mmsi[1:] == fx.mmsi[:-1])] & ~div
     seeds &= ~snap
     quiet = ~df["kind"].astype(str).isin(["spoofing", "jamming"]).to_numpy() & ~unreliable
-    fill, ret = _jump_stretches(fx, seeds, quiet[fx.rows], n, cfg)
+    fill, ret, handed = _jump_stretches(fx, seeds, quiet[fx.rows], n, cfg)
     ret[fx.rows[snap]] = True
     jump = np.zeros(n, dtype=bool)
     jump[fx.rows] = seeds
@@ -339,6 +357,8 @@ def build_spoofing_events(
         np.add.at(label, fx.rows[moved_runs[:, 1]] + 1, -np.arange(1, len(moved_to) + 1))
         run_max = pd.Series(score_of).groupby(np.cumsum(label[:n])).max().to_numpy()[1:]
         score_of[fx.rows[moved_to]] = np.maximum(score_of[fx.rows[moved_to]], run_max)
+    # ... and the last fix of a stretch that was on from the start, that of its return.
+    score_of[fx.rows[handed - 1]] = np.maximum(score_of[fx.rows[handed - 1]], score_of[fx.rows[handed]])
 
     # The spoofing checks each flagged report counts as evidence (see the module docstring).
     cand = np.flatnonzero((df["kind"].astype(str).to_numpy() == "spoofing") | jump)

@@ -196,6 +196,28 @@ def test_a_spoof_still_on_when_the_recording_ends_runs_to_its_end(second_jump: b
         assert len(events) == 1 and (ids.to_numpy() == np.where(jumped, "S0001", "")).all()
 
 
+@pytest.mark.parametrize("second_jump", [False, True])
+def test_a_spoof_already_on_when_the_recording_begins_runs_from_its_start(second_jump: bool) -> None:
+    """The vessel's only jump, heard longer after it than before: the jump is the return of a
+    spoof that began before the recording; the check flags the report the jump reaches (the
+    real one). With another jump on record, which side is real stays unknown."""
+    df = track(230_000_027, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    t = seconds(df)
+    spoofed = t < 1200
+    df.loc[spoofed, "lat"] += 0.2  # 22 km north from the recording's start
+    flag(df, t == 1200, "impossible_jump", score=0.9)
+    if second_jump:  # a one-report glitch later, far off
+        glitch = t == 3000
+        df.loc[glitch, "lat"] -= 0.5
+        flag(df, glitch, "impossible_jump")
+    events, ids = events_of(finish(df))
+    if second_jump:
+        assert (ids.to_numpy()[spoofed.to_numpy()] == "").all()
+    else:
+        assert len(events) == 1 and (ids.to_numpy() == np.where(spoofed, "S0001", "")).all()
+        assert events.loc[0, "reasons"] == "impossible_jump" and events.loc[0, "score"] == 0.9
+
+
 @pytest.mark.parametrize("before", ["dead_reckoning", "circle"])
 def test_a_jump_back_from_a_stale_or_spoofed_stretch_does_not_run_to_the_end(before: str) -> None:
     """The live fix coming back after dead reckoning and an outage, or the snap back from a
