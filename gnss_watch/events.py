@@ -28,9 +28,10 @@ Rules, in order:
    Else, when it is the vessel's only jump, made straight from a live fix
    nothing flagged (not the fix coming back after an outage, nor the snap
    back from a circle), and the vessel was heard with at least as many fixes
-   before it as after (the track heard first and longest is taken as the
-   real one: a spoof still on when the recording ends), it runs to the last
-   fix of the vessel's heard stretch. With fewer fixes before it in the heard
+   before it as after, none of them flagged (the track heard first and
+   longest is taken as the real one when nothing says otherwise: a spoof
+   still on when the recording ends), it runs to the last fix of the
+   vessel's heard stretch. With fewer fixes before it in the heard
    stretch than after, made between reports heard in turn (``merge_gap_s``)
    into a track nothing else flags, it is the return of a spoof already on
    when the recording (or the heard stretch) began: the stretch from its
@@ -287,14 +288,14 @@ def _jump_stretches(
                     done = j + lost[0]
                 elif len(ks) and only_jump and live[j - 1] and fx.rows[j] - fx.rows[j - 1] == 1:
                     # The vessel's only jump, straight off a live fix nothing flagged: the
-                    # side heard longest is the real one. With at least as many fixes
-                    # before it as after, the spoof was still on when the recording (or
-                    # the heard stretch) ended. With fewer in the heard stretch before it
+                    # side heard longest, with nothing flagged, is the real one. With at
+                    # least as many fixes before it as after, the spoof was still on when
+                    # the recording (or the heard stretch) ended. With fewer in the heard stretch before it
                     # than after, made between reports heard in turn and into a track
                     # nothing else flags, it was already on when that began: the jump is
                     # its return, and the evidence moves to the last spoofed fix.
                     begun = lo + int(np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="left"))
-                    if j - lo >= ks[-1] - j + 1:
+                    if j - lo >= ks[-1] - j + 1 and live[lo:j].all():
                         fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
                         done = int(ks[-1])
                     elif j - begun < hi - j and fx.t[j] - fx.t[j - 1] <= cfg.merge_gap_s and live[j + 1: hi].all():

@@ -196,6 +196,19 @@ def test_a_spoof_still_on_when_the_recording_ends_runs_to_its_end(second_jump: b
         assert len(events) == 1 and (ids.to_numpy() == np.where(jumped, "S0001", "")).all()
 
 
+def test_a_track_after_the_only_jump_is_not_the_spoof_when_the_side_before_carries_evidence() -> None:
+    """Gulf 1491 cut to begin inside a spoof: the ship's fix held at the spoofed point, 460 km
+    off and out of its stations' reach, for longer than the recording had it back. The side
+    before the jump, heard longer, carries the evidence: the track after it is the real one."""
+    df = track(230_000_028, 59.8, 24.5, 90, 15, 0, 3600, 10)
+    t = seconds(df)
+    df.loc[t < 2400, "lat"] += 0.2
+    flag(df, t.between(600, 900), "receiver_range")
+    flag(df, t == 2400, "impossible_jump")
+    events, ids = events_of(finish(df))
+    assert (ids.to_numpy()[t.to_numpy() > 2400] == "").all()
+
+
 @pytest.mark.parametrize("second_jump", [False, True])
 def test_a_spoof_already_on_when_the_recording_begins_runs_from_its_start(second_jump: bool) -> None:
     """The vessel's only jump, heard longer after it than before: the jump is the return of a
