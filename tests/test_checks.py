@@ -250,6 +250,21 @@ def test_a_held_fix_left_by_a_jump_is_frozen_whatever_sog_says(sog):
     assert res["frozen_position_mag"].iloc[30] == pytest.approx(600.0)
 
 
+@pytest.mark.parametrize("sog, after_m, fires", [
+    (13.9, 6000.0, True),   # held for minutes before the recording began, then the live fix 6 km on
+    (0.0, 6000.0, False),   # a spoofer's fixed point reports no motion: a jump, impossible_jump's
+    (13.9, 40.0, False),    # two repeated fixes then on by a plausible step: a dropped GNSS sentence
+])
+def test_a_held_fix_opening_the_recording_is_frozen(sog, after_m, fires):
+    # Southern Baltic 375 cut to begin inside jamming: three identical fixes at 13.9 kn over
+    # 24 s, then the live fix 6 km on. Its hold began before the recording.
+    df = leg(230000009, 54.55, 15.10, 13.9, 317, 30, 12)
+    df.loc[0:2, ["lat", "lon"]] = destination(df.loc[3, "lat"], df.loc[3, "lon"], 137.0, after_m)
+    df.loc[0:2, "sog"] = sog
+    res = check(build(df), "frozen_position")
+    assert np.flatnonzero(res["frozen_position"]).tolist() == ([0, 1, 2] if fires else [])
+
+
 def test_no_held_fix_where_the_ship_stood_still_or_a_spoof_jumped_in():
     # Moored with a repeated fix, then sailing off from it; or spoofed 30 km away after 2 h.
     moored = leg(230000006, 59.9, 24.0, 0, 90, 60, 10)

@@ -149,8 +149,10 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     was gone from the fix long before the run ended, whatever SOG said later (0 or
     not available: transponders that lose the fix often zero it). Type 27 fixes make no
     run: they tell only the identity of fixes, and in 1/10 minute a fix repeats for any
-    ship moving less than 185 m between reports. Returns the rows fired and the runs'
-    durations, seconds."""
+    ship moving less than 185 m between reports. A run opening the MMSI's recording
+    needs only two fixes, every one with SOG of at least ``frozen_min_sog_kn``, left by a
+    step out of reach: it froze before the recording began. Returns the rows fired and
+    the runs' durations, seconds."""
     cfg = ctx.cfg
     rows, same, bad, step = raw_steps(ctx)
     if len(rows) == 0:
@@ -177,7 +179,16 @@ def _held_then_jumped(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     speed_kn = np.nan_to_num(np.fmax(np.fmax(ctx.sog[rows[f]], sog_before), into / KNOT_MS), nan=0.0)
     d = haversine_m(lat[f], lon[f], lat[nxt_k], lon[nxt_k])
     left &= d <= ctx.reachable_m(cfg.sog_hint_factor * speed_kn, t[nxt_k] - t[f])
-    k = k[left]
+    # A run opening the MMSI's recording froze before it began, so how long it has held,
+    # and the reach from its start, are unknown: two identical fixes while every SOG says
+    # the vessel moves, left by a step out of reach, are that held fix.
+    with np.errstate(invalid="ignore"):
+        slow = np.bincount(np.cumsum(new) - 1, weights=~(ctx.sog[rows] >= cfg.frozen_min_sog_kn),
+                           minlength=len(first))
+    o = np.flatnonzero(~same[first] & (last > first) & (slow == 0) & (nxt < len(rows)))
+    nxt_o = nxt[o]
+    o = o[bad[nxt_o] & (mmsi[nxt_o] == mmsi[first[o]])]
+    k = np.union1d(k[left], o)
     mark = np.zeros(len(rows) + 1, dtype=np.int64)
     np.add.at(mark, first[k], 1)
     np.add.at(mark, last[k] + 1, -1)
