@@ -32,8 +32,9 @@ Rules, in order:
    longest is taken as the real one when nothing says otherwise: a spoof
    still on when the recording ends), it runs to the last fix of the
    vessel's heard stretch. With fewer fixes before it in the heard
-   stretch than after, made between reports heard in turn (``merge_gap_s``)
-   into a track nothing else flags, it is the return of a spoof already on
+   stretch than after, made between reports heard in turn (``merge_gap_s``),
+   and nothing else flagged on either side (a stretch showing a lost fix
+   before it is the fix coming back), it is the return of a spoof already on
    when the recording (or the heard stretch) began: the stretch from its
    first fix up to the jump is filled, and the jump's evidence and score move
    to the last spoofed fix. Otherwise nothing is filled, as which side of the
@@ -286,19 +287,21 @@ def _jump_stretches(
                 if len(lost):
                     fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
                     done = j + lost[0]
-                elif len(ks) and only_jump and live[j - 1] and fx.rows[j] - fx.rows[j - 1] == 1:
+                elif len(ks) and only_jump and fx.rows[j] - fx.rows[j - 1] == 1:
                     # The vessel's only jump, straight off a live fix nothing flagged: the
                     # side heard longest, with nothing flagged, is the real one. With at
                     # least as many fixes before it as after, the spoof was still on when
-                    # the recording (or the heard stretch) ended. With fewer in the heard stretch before it
-                    # than after, made between reports heard in turn and into a track
-                    # nothing else flags, it was already on when that began: the jump is
-                    # its return, and the evidence moves to the last spoofed fix.
+                    # the recording (or the heard stretch) ended. With fewer before it in
+                    # the heard stretch than after, made between reports heard in turn, and
+                    # nothing else flagged on either side, it was already on when that
+                    # began: the jump is its return, and the evidence moves to the last
+                    # spoofed fix.
                     begun = lo + int(np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="left"))
                     if j - lo >= ks[-1] - j + 1 and live[lo:j].all():
                         fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
                         done = int(ks[-1])
-                    elif j - begun < hi - j and fx.t[j] - fx.t[j - 1] <= cfg.merge_gap_s and live[j + 1: hi].all():
+                    elif (j - begun < hi - j and fx.t[j] - fx.t[j - 1] <= cfg.merge_gap_s and live[begun:j].all()
+                          and live[j + 1: hi].all()):
                         fill[fx.rows[begun]: fx.rows[j]] = True
                         ret[fx.rows[j]] = True
                         jump[j], jump[j - 1] = False, True

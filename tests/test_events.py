@@ -196,6 +196,19 @@ def test_a_spoof_still_on_when_the_recording_ends_runs_to_its_end(second_jump: b
         assert len(events) == 1 and (ids.to_numpy() == np.where(jumped, "S0001", "")).all()
 
 
+def test_a_dead_reckoned_stretch_opening_the_recording_is_no_spoof() -> None:
+    """Alternative 383 (dead reckoning without second 62): a ship first heard inside a zone,
+    reckoning its position for an hour, most of it flagged, then its fix back 700 m off: the
+    jump is the live fix returning, and the stretch before it is no spoof."""
+    df = track(230_000_029, 55.27, 16.28, 227, 18, 0, 3600, 12)
+    t = seconds(df)
+    df.loc[t < 1200, "lat"] += 0.0063  # the reckoning's drift
+    df.loc[t.between(120, 1000), ["kind", "reasons", "score"]] = ["jamming", "dead_reckoning", 0.6]
+    flag(df, t == 1200, "impossible_jump", score=0.9)
+    events, ids = events_of(finish(df))
+    assert (ids.to_numpy()[t.to_numpy() < 1200] == "").all()
+
+
 def test_a_track_after_the_only_jump_is_not_the_spoof_when_the_side_before_carries_evidence() -> None:
     """Gulf 1491 cut to begin inside a spoof: the ship's fix held at the spoofed point, 460 km
     off and out of its stations' reach, for longer than the recording had it back. The side
