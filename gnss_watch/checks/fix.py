@@ -205,8 +205,10 @@ def frozen_position(ctx: Context) -> Result:
     identical fixes suffice when the slowest of those SOGs times the run's duration
     reaches ``frozen_two_fix_motion_m``. A run of type 27 fixes (1/10 minute) counts
     only when that motion crosses two of their 185 m steps. Whatever the SOG, a run the
-    vessel leaves by a step it could only make from the run's start is held too
-    (:func:`_held_then_jumped`). Magnitude: the run's duration, seconds.
+    vessel leaves by a step it could only make from the run's start is held too, and so
+    is a run of two or more opening the MMSI's recording, at SOG of at least
+    ``frozen_min_sog_kn``, left by a step out of reach (:func:`_held_then_jumped`).
+    Magnitude: the run's duration, seconds.
     """
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
