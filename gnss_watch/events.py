@@ -329,7 +329,8 @@ def build_spoofing_events(
     of the first and last report, ``lat``/``lon`` = ``claimed_lat``/
     ``claimed_lon`` = median position of the episode's flagged reports
     (degrees), ``true_lat``/``true_lon`` = the vessel's last valid position
-    before the event, ``score`` = highest report score, ``reasons`` = the
+    before the event (its first after, for a spoof on from the vessel's first
+    report), ``score`` = highest report score, ``reasons`` = the
     spoofing checks that count as its evidence, ``zone_id`` = '',
     ``group_id`` = 'G001'... or '') and a Series on ``reports``' index with
     each report's event id ('' outside events).
@@ -443,6 +444,11 @@ def build_spoofing_events(
     prev_row = np.maximum.accumulate(np.where(valid, np.arange(n), -1))
     before = np.r_[-1, prev_row[:-1]][first[keep]]
     before = np.where((before >= 0) & (mmsi[np.maximum(before, 0)] == mmsi[first[keep]]), before, -1)
+    # ... or, for a spoof on since the vessel was first heard, where it was when it ended.
+    next_row = np.minimum.accumulate(np.where(valid, np.arange(n), n)[::-1])[::-1]
+    after = np.r_[next_row[1:], n][last[keep]]
+    after = np.where((after < n) & (mmsi[np.minimum(after, n - 1)] == mmsi[last[keep]]), after, -1)
+    true_row = np.where(before >= 0, before, after)
 
     events = pd.DataFrame({
         "event_id": ids,
@@ -456,8 +462,8 @@ def build_spoofing_events(
         "score": score[keep],
         "reasons": join_names(by_ep.iloc[keep], STRONG_CHECKS + WEAK_CHECKS),
         "zone_id": "",
-        "true_lat": np.where(before >= 0, lat[np.maximum(before, 0)], np.nan),
-        "true_lon": np.where(before >= 0, lon[np.maximum(before, 0)], np.nan),
+        "true_lat": np.where(true_row >= 0, lat[np.maximum(true_row, 0)], np.nan),
+        "true_lon": np.where(true_row >= 0, lon[np.maximum(true_row, 0)], np.nan),
     })
     events["claimed_lat"], events["claimed_lon"] = events["lat"], events["lon"]
     events["group_id"] = _groups(events, cfg)

@@ -242,6 +242,9 @@ def test_a_spoof_already_on_when_the_recording_begins_runs_from_its_start(second
     else:
         assert len(events) == 1 and (ids.to_numpy() == np.where(spoofed, "S0001", "")).all()
         assert events.loc[0, "reasons"] == "impossible_jump" and events.loc[0, "score"] == 0.9
+        # where the ship really was: its first fix after the spoof, none being heard before it
+        back = df.loc[t == 1200].iloc[0]
+        assert (events.loc[0, "true_lat"], events.loc[0, "true_lon"]) == (back["lat"], back["lon"])
 
 
 @pytest.mark.parametrize("before", ["dead_reckoning", "circle"])
