@@ -317,6 +317,23 @@ def _jump_stretches(
     return fill, ret, np.array(handed, dtype=np.int64)
 
 
+def fixes_around(
+    good: np.ndarray, mmsi: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each vessel's last fix before row ``first`` and its first fix after row ``last``
+    (-1 where it has none) in an (mmsi, time)-sorted table; ``good``: the rows of the fixes that
+    count, sorted; ``mmsi``: every row's."""
+    if not len(good):
+        return np.full(len(first), -1), np.full(len(last), -1)
+    i = np.searchsorted(good, first, side="left") - 1
+    j = np.searchsorted(good, last, side="right")
+    i = np.where(i >= 0, good[np.maximum(i, 0)], -1)
+    j = np.where(j < len(good), good[np.minimum(j, len(good) - 1)], -1)
+    i = np.where((i >= 0) & (mmsi[np.maximum(i, 0)] == mmsi[first]), i, -1)
+    j = np.where((j >= 0) & (mmsi[np.maximum(j, 0)] == mmsi[last]), j, -1)
+    return i, j
+
+
 def build_spoofing_events(
     reports: pd.DataFrame, config: EventsConfig | None = None
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -440,14 +457,9 @@ def build_spoofing_events(
     lon = df["lon"].to_numpy(dtype=float)
     pos = pd.DataFrame({"ep": ep, "lat": lat[idx], "lon": lon[idx]})[valid[idx]]
     claimed = pos.groupby("ep")[["lat", "lon"]].median().reindex(range(len(first)))
-    # The vessel's last valid position before each row: where it really was before the spoof.
-    prev_row = np.maximum.accumulate(np.where(valid, np.arange(n), -1))
-    before = np.r_[-1, prev_row[:-1]][first[keep]]
-    before = np.where((before >= 0) & (mmsi[np.maximum(before, 0)] == mmsi[first[keep]]), before, -1)
-    # ... or, for a spoof on since the vessel was first heard, where it was when it ended.
-    next_row = np.minimum.accumulate(np.where(valid, np.arange(n), n)[::-1])[::-1]
-    after = np.r_[next_row[1:], n][last[keep]]
-    after = np.where((after < n) & (mmsi[np.minimum(after, n - 1)] == mmsi[last[keep]]), after, -1)
+    # Where the ship really was: its last valid position before the spoof, or for a spoof on
+    # since the vessel was first heard, its first after.
+    before, after = fixes_around(np.flatnonzero(valid), mmsi, first[keep], last[keep])
     true_row = np.where(before >= 0, before, after)
 
     events = pd.DataFrame({

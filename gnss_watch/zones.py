@@ -105,7 +105,8 @@ from shapely.geometry import Polygon, mapping
 from sklearn.cluster import DBSCAN
 
 from .events import (
-    EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, join_names, overlapping_pairs, sorted_order, to_time,
+    EVENT_COLUMNS, STRONG_CHECKS, epoch_s, fired_checks, fixes_around, join_names, overlapping_pairs, sorted_order,
+    to_time,
 )
 from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, KNOT_MS, destination, haversine_m, local_xy
@@ -209,7 +210,7 @@ def _episodes(
 
     # Fixes judged spoofed are not where the ship was: neither edge nor interior points.
     spoofed = df["kind"].astype(str).to_numpy() == "spoofing"
-    prev_good, next_good = _good_fixes_around(np.flatnonzero(good), mmsi, first, last)
+    prev_good, next_good = fixes_around(np.flatnonzero(good), mmsi, first, last)
     # Seconds from the vessel's last good fix to the loss, and from the recovery to its next one.
     before = np.where(prev_good >= 0, t[first] - t[np.maximum(prev_good, 0)], np.inf)
     after = np.where(next_good >= 0, t[next_good] - t[last], np.inf)
@@ -1108,22 +1109,6 @@ def _good_fixes(df: pd.DataFrame) -> np.ndarray:
     return df["pos_valid"].to_numpy(dtype=bool) & ~df["kind"].astype(str).isin(["jamming", "spoofing"]).to_numpy()
 
 
-def _good_fixes_around(
-    good: np.ndarray, mmsi: np.ndarray, first: np.ndarray, last: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of each vessel's last good fix before row ``first`` and its first good fix after
-    row ``last`` (-1 where it has none); ``good``: the good fixes' rows, sorted; ``mmsi``: every row's."""
-    if not len(good):
-        return np.full(len(first), -1), np.full(len(last), -1)
-    i = np.searchsorted(good, first, side="left") - 1
-    j = np.searchsorted(good, last, side="right")
-    i = np.where(i >= 0, good[np.maximum(i, 0)], -1)
-    j = np.where(j < len(good), good[np.minimum(j, len(good) - 1)], -1)
-    i = np.where((i >= 0) & (mmsi[np.maximum(i, 0)] == mmsi[first]), i, -1)
-    j = np.where((j >= 0) & (mmsi[np.maximum(j, 0)] == mmsi[last]), j, -1)
-    return i, j
-
-
 def _silences(
     df: pd.DataFrame, t: np.ndarray, zones: pd.DataFrame, episodes: pd.DataFrame, good: np.ndarray,
     cfg: ZonesConfig,
@@ -1163,7 +1148,7 @@ def _silences(
     limit = np.maximum(cfg.silence_min_s, cfg.silence_interval_factor * typical.reindex(mmsi[1:]).to_numpy())
     quiet = np.flatnonzero(same & (dt > limit))  # nothing heard between quiet and quiet + 1
     # The vessel's last good fix up to the silence's start and its first one after it.
-    i, j = _good_fixes_around(np.flatnonzero(good), mmsi, first=quiet + 1, last=quiet)
+    i, j = fixes_around(np.flatnonzero(good), mmsi, first=quiet + 1, last=quiet)
     ok = (i >= 0) & (j >= 0)
     quiet, i, j, limit = quiet[ok], i[ok], j[ok], limit[quiet[ok]]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
@@ -1266,7 +1251,7 @@ def _lone_losses(
     if not len(r) or not len(zones):
         return pd.DataFrame(columns=cols)
     mmsi = df["mmsi"].to_numpy()
-    i, j = _good_fixes_around(np.flatnonzero(good), mmsi, r, r)
+    i, j = fixes_around(np.flatnonzero(good), mmsi, r, r)
     ok = (i >= 0) & (j >= 0)
     r, i, j = r[ok], i[ok], j[ok]
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
@@ -1324,7 +1309,7 @@ def _held_fixes(
     keep = (b - a >= cfg.held_min_reports) & (tg[b] - tg[a] >= cfg.silence_min_s)
     a, b = a[keep], b[keep]
     # Where the ship was: its fix, or for a spoofed one the vessel's good fix next to the run.
-    g, nxt = _good_fixes_around(np.flatnonzero(good), df["mmsi"].to_numpy(), rows[a], rows[b])
+    g, nxt = fixes_around(np.flatnonzero(good), df["mmsi"].to_numpy(), rows[a], rows[b])
     g = np.where(g >= 0, g, nxt)
     own = ~spoofed[rows[a]]
     # A spoofed fix counts as held once it stopped moving after following the spoofer: a
