@@ -48,6 +48,7 @@ import eval_scenarios as table  # the same scoring and table, beside this file
 from gnss_watch.geo import EARTH_RADIUS_M, KNOT_MS, bearing_deg, destination, haversine_m
 from gnss_watch.ingest.nmea import checksum
 from gnss_watch.land import on_land, world_land
+from gnss_watch.schema import iso_utc, iso_utc_series
 
 FILES = {"nmea": "scenario.nmea.gz", "truth": "truth.json", "labels": "labels.csv"}
 
@@ -457,8 +458,7 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
     order = sorted(spans.index, key=lambda e: (spans.at[e, "min"], e))
     ids = {e: f"A{k + 1:03d}" for k, e in enumerate(order)}
     lab["event_id"] = [ids.get(e, "") for e in lab["event"]]
-    iso = lambda ts: ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # noqa: E731
-    pd.DataFrame({"time": lab["time"].map(iso), "mmsi": lab["mmsi"], "label": lab["label"], "event_id": lab["event_id"],
+    pd.DataFrame({"time": iso_utc_series(lab["time"]), "mmsi": lab["mmsi"], "label": lab["label"], "event_id": lab["event_id"],
                   "zone_id": lab["zone_id"], "lat_true": lab["lat_true"].round(6), "lon_true": lab["lon_true"].round(6),
                   "lat_reported": lab["lat"].mask(na).round(6), "lon_reported": lab["lon"].mask(na).round(6)}
                  ).sort_values("time").to_csv(files["labels"], index=False, na_rep="NaN")
@@ -468,7 +468,7 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
         r = lab[lab["event"] == e]
         mid = r.iloc[len(r) // 2]
         spoof_truth.append({"event_id": ids[e], "mmsi": int(mid["mmsi"]), "kind": events[e]["kind"],
-                            "start": iso(spans.at[e, "min"]), "end": iso(spans.at[e, "max"]),
+                            "start": iso_utc(spans.at[e, "min"]), "end": iso_utc(spans.at[e, "max"]),
                             "group": events[e]["group"],
                             "claimed_lat": round(mid["lat"], 6), "claimed_lon": round(mid["lon"], 6),
                             "true_lat": round(mid["lat_true"], 6), "true_lon": round(mid["lon_true"], 6)})
@@ -479,8 +479,8 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
         affected |= set(hit)
         ring = destination(z["lat"], z["lon"], np.linspace(0, 360, 65), z["r"])
         jam_truth.append({
-            "zone_id": z["zone_id"], "start": iso(w.start + pd.Timedelta(seconds=z["start"])),
-            "end": iso(w.start + pd.Timedelta(seconds=z["end"])),
+            "zone_id": z["zone_id"], "start": iso_utc(w.start + pd.Timedelta(seconds=z["start"])),
+            "end": iso_utc(w.start + pd.Timedelta(seconds=z["end"])),
             "geometry": {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for y, x in zip(*ring)]]},
             "centre": [round(z["lon"], 5), round(z["lat"], 5)], "radius_km": round(z["r"] / 1000, 3),
             "affected_mmsi": hit,
@@ -488,7 +488,7 @@ def generate(seed: int, out: Path, vessels: int = 130, hours: float = 2.5, clean
     spoofed = {e["mmsi"] for e in spoof_truth}
     truth = {"version": 1, "seed": seed, "profile": "alt_southern_baltic" if waters == "bornholm" else f"alt_{waters}",
              "generator": "benchmarks/alt_scenarios.py",
-             "start": iso(w.start), "end": iso(w.start + pd.Timedelta(seconds=T)),
+             "start": iso_utc(w.start), "end": iso_utc(w.start + pd.Timedelta(seconds=T)),
              "vessels": [{"mmsi": int(r.mmsi), "name": r.name, "ship_type": int(r.ship_type),
                           "device": "B" if r.kind == "B" else "A", "behaviour": r.kind if r.kind != "A" else "underway",
                           "jam_behaviour": "scatter" if scatter_m > 0 and r.jam == "frozen" else r.jam}

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from gnss_watch.evaluate import evaluate
-from gnss_watch.live.engine import iso
+from gnss_watch.schema import iso_utc
 from gnss_watch.replay import replay
 
 MARGIN_S = 1800.0
@@ -58,7 +58,7 @@ def cut(src: Path, dst: Path) -> list[str] | None:
                   if _s(e["start"]) < a < _s(e["end"]) or _s(e["start"]) < b < _s(e["end"])]
 
     def clip(items: list[dict]) -> list[dict]:
-        return [dict(e, start=iso(max(_s(e["start"]), a)), end=iso(min(_s(e["end"]), b)))
+        return [dict(e, start=iso_utc(max(_s(e["start"]), a)), end=iso_utc(min(_s(e["end"]), b)))
                 for e in items if _s(e["end"]) >= a and _s(e["start"]) <= b]
 
     labels = pd.read_csv(src / "labels.csv", low_memory=False)
@@ -66,7 +66,7 @@ def cut(src: Path, dst: Path) -> list[str] | None:
     labels = labels[(lt >= a) & (lt <= b + 1)]
     labels.to_csv(dst / "labels.csv", index=False)
     jammed = labels[labels["label"] == "jammed"]
-    truth.update(start=iso(a), end=iso(b), spoofing_events=clip(truth["spoofing_events"]),
+    truth.update(start=iso_utc(a), end=iso_utc(b), spoofing_events=clip(truth["spoofing_events"]),
                  jamming_zones=clip(truth["jamming_zones"]))
     for z in truth["jamming_zones"]:
         z["affected_mmsi"] = sorted(int(m) for m in jammed.loc[jammed["zone_id"].astype(str) == z["zone_id"], "mmsi"]

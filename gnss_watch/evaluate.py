@@ -83,6 +83,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from .geo import EARTH_RADIUS_M
+from .schema import iso_utc_series
 
 SPOOFING_KINDS = ("displacement", "circle", "fake_track", "teleport")
 EVENT_KINDS = ("spoofing", "jamming")
@@ -631,11 +632,6 @@ def write_evaluation(result: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def _iso(times: pd.Series) -> pd.Series:
-    """ISO 8601 UTC with milliseconds and a 'Z' suffix."""
-    return times.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
-
-
 def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_dir: str | Path) -> Path:
     """Write the perfect prediction of ``truth`` into ``out_dir`` (events.csv, zones.geojson, anomalies.csv).
 
@@ -653,7 +649,7 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
     spoof_n = lab["event_id"].value_counts() if lab is not None else pd.Series(dtype="int64")
     spoof = pd.DataFrame({
         "event_id": t.events["event_id"], "kind": "spoofing", "mmsi": t.events["mmsi"],
-        "start": _iso(t.events["start"]), "end": _iso(t.events["end"]),
+        "start": iso_utc_series(t.events["start"]), "end": iso_utc_series(t.events["end"]),
         "n_reports": t.events["event_id"].map(spoof_n).fillna(0).astype(int),
         "lat": t.events["claimed_lat"], "lon": t.events["claimed_lon"], "score": 1.0, "reasons": "truth", "zone_id": "",
     })
@@ -670,7 +666,7 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
         n_jam = 0
     jam_events = pd.DataFrame({
         "event_id": jam["zone_id"] + "-" + jam["affected_mmsi"].astype(str), "kind": "jamming",
-        "mmsi": jam["affected_mmsi"].astype("int64"), "start": _iso(jam["start"]), "end": _iso(jam["end"]),
+        "mmsi": jam["affected_mmsi"].astype("int64"), "start": iso_utc_series(jam["start"]), "end": iso_utc_series(jam["end"]),
         "n_reports": n_jam, "lat": jam["centre"].str[1], "lon": jam["centre"].str[0],
         "score": 1.0, "reasons": "truth", "zone_id": jam["zone_id"],
     })
@@ -686,7 +682,7 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
                 "n_reports": int(zone_n.get(z.zone_id, 0)), "confidence": 1.0, "centre": z.centre,
             },
         }
-        for z, s, e in zip(zones.itertuples(index=False), _iso(zones["start"]), _iso(zones["end"]))
+        for z, s, e in zip(zones.itertuples(index=False), iso_utc_series(zones["start"]), iso_utc_series(zones["end"]))
     ]
     collection = {"type": "FeatureCollection", "features": features}
     (out / "zones.geojson").write_text(json.dumps(collection), encoding="utf-8")
@@ -694,7 +690,7 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
     if lab is not None:
         bad = lab[lab["label"] != "clean"]
         anomalies = pd.DataFrame({
-            "time": _iso(bad["time"]), "mmsi": bad["mmsi"],
+            "time": iso_utc_series(bad["time"]), "mmsi": bad["mmsi"],
             "lat": pd.to_numeric(bad["lat_reported"], errors="coerce"),
             "lon": pd.to_numeric(bad["lon_reported"], errors="coerce"),
             "kind": bad["label"].map(_KIND_OF_LABEL), "score": 1.0, "reasons": "truth",

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from .schema import iso_utc_series
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -68,8 +70,7 @@ def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, -3) + "Z"  # milliseconds
-            out[col] = out[col].where(s.notna(), "")
+            out[col] = iso_utc_series(s).where(s.notna(), "")
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             out[col] = s.map(csv_safe, na_action="ignore")
     return atomic_write(path, lambda tmp: out.to_csv(tmp, index=False))

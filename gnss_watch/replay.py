@@ -24,6 +24,7 @@ from .config import Config
 from .detect import Detection, anomalies, detect
 from .ingest import Dataset, read
 from .outputs import write_csv, write_json, write_parquet, write_text
+from .schema import iso_utc
 from .tracks import build_tracks
 from .zones import write_zones_geojson
 
@@ -53,10 +54,6 @@ class Results:
     @property
     def anomalies(self) -> pd.DataFrame:
         return anomalies(self.detection.reports)
-
-
-def _iso(t: pd.Timestamp | None) -> str | None:
-    return None if t is None or pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def replay(
@@ -108,7 +105,7 @@ def summarize(ds: Dataset, tracks: pd.DataFrame, det: Detection) -> dict[str, An
         "version": __version__,
         "inputs": ds.accounting.sources,
         **ds.accounting.to_dict(),
-        "time_span": {"start": _iso(first), "end": _iso(last)},
+        "time_span": {"start": iso_utc(first), "end": iso_utc(last)},
         "vessels": int(ds.positions["mmsi"].nunique()),
         "positions": len(ds.positions),
         "positions_unavailable": int(ds.positions["lat"].isna().sum()),

@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 UTC = "UTC"
+_ISO_MS = "%Y-%m-%dT%H:%M:%S.%f"
 
 POSITION_DTYPES: dict[str, str] = {
     "time": "datetime64[ns, UTC]",
@@ -148,6 +149,21 @@ def utc_from_unix(seconds: np.ndarray) -> pd.DatetimeIndex:
     """Unix seconds back to UTC times, rounded to the microsecond a float64 epoch resolves."""
     micros = np.round(np.asarray(seconds, dtype=float) * 1e6)
     return pd.to_datetime(micros, unit="us", utc=True).as_unit("ns")
+
+
+def iso_utc(t: pd.Timestamp | float | None) -> str | None:
+    """One UTC time (a Timestamp, or unix seconds) as ISO 8601 text with milliseconds and
+    'Z', the form of every time the outputs write; None when missing."""
+    if t is None or pd.isna(t):
+        return None
+    if not isinstance(t, pd.Timestamp):
+        t = pd.Timestamp(t, unit="s", tz=UTC)
+    return t.strftime(_ISO_MS)[:-3] + "Z"
+
+
+def iso_utc_series(times: pd.Series) -> pd.Series:
+    """:func:`iso_utc` over a datetime column; NaT stays missing."""
+    return times.dt.strftime(_ISO_MS).str.slice(0, -3) + "Z"
 
 
 def empty(dtypes: dict[str, str]) -> pd.DataFrame:

@@ -111,7 +111,7 @@ from .events import (
 from .config import ZonesConfig
 from .geo import EARTH_RADIUS_M, KNOT_MS, destination, haversine_m, local_xy
 from .outputs import write_json
-from .schema import LONG_RANGE_DEVICE
+from .schema import LONG_RANGE_DEVICE, iso_utc
 
 #: Jamming-family checks, in the order their names are listed in ``reasons``.
 JAMMING_CHECKS = ("pos_unavailable", "dead_reckoning", "degraded_fix", "frozen_position", "erratic_fix")
@@ -1463,10 +1463,6 @@ def grid(reports: pd.DataFrame, config: ZonesConfig | None = None) -> pd.DataFra
     })[GRID_COLUMNS]
 
 
-def _iso(t: pd.Timestamp) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def write_zones_geojson(zones: pd.DataFrame, path: str | Path) -> Path:
     """Write the zones as a GeoJSON FeatureCollection (lon/lat WGS84), atomically.
 
@@ -1478,7 +1474,7 @@ def write_zones_geojson(zones: pd.DataFrame, path: str | Path) -> Path:
             "type": "Feature",
             "geometry": mapping(z.geometry),
             "properties": {
-                "zone_id": str(z.zone_id), "start": _iso(z.start), "end": _iso(z.end),
+                "zone_id": str(z.zone_id), "start": iso_utc(z.start), "end": iso_utc(z.end),
                 "n_vessels": int(z.n_vessels), "n_reports": int(z.n_reports),
                 "confidence": round(float(z.confidence), 3),
                 "centre": [round(float(z.centre_lon), 6), round(float(z.centre_lat), 6)],

@@ -52,18 +52,13 @@ from ..ingest import Accounting, Dataset, NmeaDecoder, fold_vessels
 from ..ingest.base import Batch
 from ..ingest.tables import digitraffic_batch
 from ..outputs import write_csv, write_json, write_parquet
-from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, conform, empty, unix_seconds
+from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, conform, empty, iso_utc, unix_seconds
 from ..replay import Results, summarize, write_outputs
 from ..tracks import build_tracks
 from ..zones import write_zones_geojson
 from .store import EVENT_FIELDS, ZONE_FIELDS, Store
 
 _DEDUP_COLS = ["mmsi", "time", "lat", "lon", "msg_type"]
-
-
-def iso(t: float) -> str:
-    """Unix seconds as ISO 8601 UTC text with milliseconds and 'Z'."""
-    return pd.Timestamp(t, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def unix(text: str) -> float:
@@ -125,7 +120,7 @@ class LiveMonitor:
 
     # -- state ---------------------------------------------------------------------------------
     def _load(self) -> None:
-        since = iso(self.hwm - self.lc.window_s) if self.hwm > -math.inf else ""
+        since = iso_utc(self.hwm - self.lc.window_s) if self.hwm > -math.inf else ""
         for e in self.store.recent_events(since):
             e["start_s"], e["end_s"] = unix(e["start"]), unix(e["end"])
             e["alert_end_s"] = e["end_s"]  # no 'grow' alert right after a restart
@@ -323,7 +318,7 @@ class LiveMonitor:
 
     def _alert(self, action: str, kind: str, item: dict[str, Any], now: float) -> dict[str, Any]:
         a: dict[str, Any] = {"alert": action, "type": kind, "id": item.get("event_id") or item["zone_id"],
-                             "data_time": iso(self.hwm), "wall_time": iso(now),
+                             "data_time": iso_utc(self.hwm), "wall_time": iso_utc(now),
                              "time_source": self.time_source}
         if kind == "spoofing_event":
             a.update({k: _num(item[k]) for k in ("mmsi", "start", "end", "n_reports", "lat", "lon", "score",
@@ -443,17 +438,17 @@ class LiveMonitor:
 
     @staticmethod
     def _times(item: dict[str, Any]) -> None:
-        item["start"], item["end"] = iso(item["start_s"]), iso(item["end_s"])
+        item["start"], item["end"] = iso_utc(item["start_s"]), iso_utc(item["end_s"])
         if "geom" in item:
             item["geometry"] = item["geom"].wkt
-        item["updated"] = iso(time.time())
+        item["updated"] = iso_utc(time.time())
 
     def _close(self, now: float, alerts: list[dict[str, Any]]) -> None:
         limit = self.hwm - self.lc.close_after_s
         for kind, items in (("spoofing_event", self.events), ("jamming_zone", self.zones)):
             for item in items.values():
                 if item["status"] == "open" and item["end_s"] < limit:
-                    item.update(status="closed", _dirty=True, updated=iso(time.time()))
+                    item.update(status="closed", _dirty=True, updated=iso_utc(time.time()))
                     if kind == "jamming_zone" or item["kind"] == "spoofing":
                         alerts.append(self._alert("close", kind, item, now))
 
@@ -508,7 +503,7 @@ class LiveMonitor:
         return {
             "source": self.source,
             "time_source": self.time_source,
-            "data_time": iso(self.hwm) if self.hwm > -math.inf else None,
+            "data_time": iso_utc(self.hwm) if self.hwm > -math.inf else None,
             "resumed": self.resumed,
             "elapsed_s": round(elapsed, 3),
             "messages": self.acct.decoded,

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..schema import iso_utc
 from .encode import checksum, sentences
 from .ports import Station
 
@@ -42,8 +43,7 @@ def iso(ts: pd.Timestamp | float, t0: pd.Timestamp | None = None, ms: bool = Tru
     """ISO 8601 UTC with a 'Z' (``ts`` seconds after ``t0`` when a float)."""
     if t0 is not None:
         ts = t0 + pd.Timedelta(round(float(ts) * 1000), "ms")
-    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{ts.microsecond // 1000:03d}Z" if ms else f"{text}Z"
+    return iso_utc(ts) if ms else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_gzip(path: Path, lines: Iterable[str]) -> None:
