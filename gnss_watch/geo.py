@@ -57,3 +57,12 @@ def local_xy(lat: ArrayLike, lon: ArrayLike, lat0: ArrayLike, lon0: ArrayLike) -
     x = EARTH_RADIUS_M * np.radians(np.asarray(lon) - lon0) * np.cos(np.radians(lat0))
     y = EARTH_RADIUS_M * np.radians(np.asarray(lat) - lat0)
     return x, y
+
+
+def point_segment_m(px: ArrayLike, py: ArrayLike, ax: ArrayLike, ay: ArrayLike, bx: ArrayLike, by: ArrayLike) -> np.ndarray:
+    """Distance from points P to segments AB in a local metric plane (:func:`local_xy`), metres."""
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip(np.where(len2 > 0, ((px - ax) * dx + (py - ay) * dy) / len2, 0.0), 0.0, 1.0)
+    return np.hypot(px - (ax + u * dx), py - (ay + u * dy))

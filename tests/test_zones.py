@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from shapely.geometry import shape
 from test_events import T0, finish, flag, seconds, track
 
+from gnss_watch.config import ZonesConfig
 from gnss_watch.evaluate import _laea, evaluate
 from gnss_watch.geo import KNOT_MS, destination, haversine_m
 from gnss_watch.outputs import write_csv
 from gnss_watch.zones import (
-    GRID_COLUMNS, JAM_EVENT_COLUMNS, ZONE_COLUMNS, ZonesConfig, build_jamming, disc_polygon, fit_disc, grid,
-    share_disc,
+    GRID_COLUMNS, JAM_EVENT_COLUMNS, ZONE_COLUMNS, build_jamming, disc_polygon, fit_disc, grid, share_disc,
     write_zones_geojson,
 )
 
@@ -455,7 +455,7 @@ def test_a_base_station_in_reach_times_the_zone_while_no_ship_is_inside(three_la
 def test_a_base_station_in_reach_of_two_zones_times_neither() -> None:
     """Its outage is the union of both jammers' time on (or either's): only a station in
     reach of one zone alone says when that one was on."""
-    from gnss_watch.zones import _station_outage_window
+    from gnss_watch.zones.witnesses import _station_outage_window
 
     t0 = T0.timestamp()
     east = destination(*CENTRE, 90.0, 80_000.0)
@@ -506,7 +506,7 @@ def test_fit_disc_fits_an_arc_and_falls_back_on_a_line() -> None:
 def test_bisectors_of_crossings_of_two_jammers_do_not_fling_the_centre_away() -> None:
     """Crossings (km, local plane) of one jammer at the origin move the centre onto it; near-parallel
     crossings of two jammers 50 km apart have bisectors that meet ~0.5 Mm off: the prior stands."""
-    from gnss_watch.zones import _bisector_centre
+    from gnss_watch.zones.shape import _bisector_centre
 
     cfg = ZonesConfig()
     one = np.array([[-30, -5, 30, -5], [-28, 8, 28, 8], [-20, -20, 20, 20]], dtype=float) * 1000
@@ -620,7 +620,7 @@ SWITCH_B = [(5, 2700, 6000, 80, 55_000), (6, 2760, 7000, 95, 65_000), (7, 2800, 
 
 
 def test_a_second_jammer_switching_on_elsewhere_splits_the_cluster() -> None:
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     a, b = SWITCH_A, SWITCH_B
     zone, windows = _split_onsets(episodes(a + b), ZonesConfig())
@@ -639,7 +639,7 @@ def test_losses_minutes_apart_are_a_switch_on_only_if_one_instant_explains_them(
     of its last good fix: no one instant explains all three, so they are ships entering
     A's zone one after another (dense traffic), not B switching on. Reporting every 3 min
     (at anchor), one instant explains them: B switched on."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     b = [(5, 2700, 6000, 80, 55_000), (6, 2740, 7000, 95, 65_000), (7, 2780, 8000, 90, 50_000)]
     e = episodes(SWITCH_A, 180.0)
@@ -654,7 +654,7 @@ def test_recoveries_minutes_apart_are_a_switch_off_only_if_one_instant_explains_
     """The test above backwards in time: three ships regain the fix at 5220, 5260 and 5300 s,
     A's ships at 8000 s. Each first good fix 10 s after the last lost report: ships leaving
     one after another; 3 min after: one switch-off explains them."""
-    from gnss_watch.zones import _split_switch_offs
+    from gnss_watch.zones.cluster import _split_switch_offs
 
     mirror = [(m, 8000 - f, 8000 - s, b, d) for m, s, f, b, d in SWITCH_A]
     b = [(5, 2000, 5300, 80, 55_000), (6, 1000, 5260, 95, 65_000), (7, 0, 5220, 90, 50_000)]
@@ -674,7 +674,7 @@ def test_a_switch_on_seen_by_ships_at_one_anchorage_splits_the_cluster(both_ends
     """B, 60 km east of A, switches on at 2700 s around three ships within 2 km of each
     other. Ships at anchor cannot sail into a zone, so losing the fix together is a
     switch-on; ships under way so close may be in company entering an edge."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     b = [(5, 2700, 6000, 90, 60_000), (6, 2730, 6100, 91, 61_000), (7, 2760, 6050, 89, 60_500)]
     e = episodes(SWITCH_A + b)
@@ -693,7 +693,7 @@ def test_a_window_inside_another_sharing_its_switching_does_not_stand_on_its_own
     """Two zones of three ships each: one on from 0 to 8000 s; the other, inside it, sharing its
     switch-off (ships that entered together and regained the fix at the switch-off: alternative
     seeds 101, 181, 184 had such a duplicate), or ending at a switch-off of its own."""
-    from gnss_watch.zones import _standing
+    from gnss_watch.zones.cluster import _standing
 
     rows = [(1, 0, 8000, 0, 10_000), (2, 30, 8000, 120, 15_000), (3, 60, 8000, 240, 20_000),
             (4, second[0], second[1], 90, 20_000), (5, second[0], second[1], 95, 20_000),
@@ -714,7 +714,7 @@ def test_an_episode_joins_a_zone_still_seen_not_one_nobody_saw_for_long(silent_b
     300-1000 s and again at 6000-7000 s. Had it its fix back at 1000 s, nobody saw A for
     over half an hour before 6000 s, and B was seen all along: that loss is B's. Silent from
     1000 s to 6000 s, it was jammed all along, A with it: it stays A's, and so does A's window."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     ship8 = [(8, 300, 1000, 90, 25_000), (8, 6000, 7000, 90, 25_000)]
     a = [(1, 0, 1200, 0, 10_000), (2, 30, 1300, 120, 12_000), (3, 60, 1400, 240, 9_000)]
@@ -735,7 +735,7 @@ def test_more_ships_losing_the_fix_at_once_than_chance_explains_is_a_switch_on(n
     the fix, around ``n_b`` ships within 90 s. Seven at once is far more than ships
     arriving at random (about one per 3 min here) explain: B's zone, though chained to
     the loss at 3800 s and inside A's extent; three could be chance."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     a = [(1, 0, 6000, 0, 20_000), (2, 30, 6500, 120, 20_000), (3, 60, 7000, 240, 20_000)]
     entering = [(10 + n, 600 * (n + 1), 600 * (n + 1) + 2400, 60 * n, 20_000) for n in range(6)]
@@ -752,7 +752,7 @@ def test_a_switch_on_minutes_after_another_far_from_its_ships_is_a_zone_of_its_o
     """A switches on at 0 s around three ships at anchor (losses spread over 2 min); B,
     55 km east, switches on at 330 s around three others: within minutes of A's last loss,
     so one chain of losses, but far outside where A's ships lost the fix."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     a = [(1, 0, 3000, 0, 8_000), (2, 60, 3100, 120, 9_000), (3, 120, 3200, 240, 7_000)]
     b = [(5, 330, 5000, 80, 55_000), (6, 360, 5100, 95, 60_000), (7, 400, 5200, 90, 50_000)]
@@ -773,7 +773,7 @@ def test_a_switch_on_minutes_after_another_far_from_its_ships_is_a_zone_of_its_o
     ([(0.0, 3000.0), (5000.0, 8000.0), (0.0, 8000.0)], [0, 1, 2]),
 ])
 def test_the_zone_of_ships_in_the_overlap_of_two_joins_one_of_them(windows, folded) -> None:
-    from gnss_watch.zones import _fold_spanning
+    from gnss_watch.zones.cluster import _fold_spanning
 
     zone, kept = _fold_spanning(np.array([0, 0, 1, 2, 2]), windows, ZonesConfig())
     assert zone.tolist() == [folded[z] for z in [0, 0, 1, 2, 2]]
@@ -781,7 +781,7 @@ def test_the_zone_of_ships_in_the_overlap_of_two_joins_one_of_them(windows, fold
 
 
 def test_beyond_chance_is_a_poisson_tail_over_the_clusters_windows() -> None:
-    from gnss_watch.zones import _beyond_chance
+    from gnss_watch.zones.cluster import _beyond_chance
 
     starts = np.linspace(0.0, 6300.0, 28)  # 0.8 losses per 3-min window
     assert not _beyond_chance(4, starts, ZonesConfig())  # P(>= 4) x 35 windows = 0.3
@@ -794,7 +794,7 @@ def test_ships_in_company_are_no_switch_on_whatever_loss_follows_them() -> None:
     60 km east of jammer A's ships; a fourth loses it 20 km from them at 2950 s, minutes later,
     chained to them but outside their report interval. The three are a crossing in company,
     not a switch-on: the fourth, far off, does not make them one."""
-    from gnss_watch.zones import _split_onsets
+    from gnss_watch.zones.cluster import _split_onsets
 
     company = [(5, 2700, 6000, 90, 60_000), (6, 2730, 6050, 90, 60_500), (7, 2760, 6100, 90, 61_000),
                (8, 2950, 6500, 60, 62_000)]
@@ -808,7 +808,7 @@ def test_ships_in_company_are_no_switch_on_whatever_loss_follows_them() -> None:
 def test_a_jammer_switching_off_while_another_stays_on_ends_its_zone() -> None:
     """The previous test backwards in time: A's ships regain the fix together at 8000 s;
     B, 60 km east, switched off at 5300 s with three ships regaining it together."""
-    from gnss_watch.zones import _split_switch_offs
+    from gnss_watch.zones.cluster import _split_switch_offs
 
     mirror = [(m, 8000 - f, 8000 - s, b, d) for m, s, f, b, d in SWITCH_A + SWITCH_B]
     zone, windows = _split_switch_offs(episodes(mirror), ZonesConfig())
@@ -930,7 +930,7 @@ def test_a_held_fix_just_outside_the_estimated_disc_counts_as_a_silence_would(th
 
 
 def test_sample_times_skips_empty_intervals() -> None:
-    from gnss_watch.zones import _sample_times
+    from gnss_watch.zones.shape import _sample_times
 
     rep, t = _sample_times(np.array([0.0, 100.0, 50.0]), np.array([20.0, 90.0, 50.0]), 10.0)
     assert list(rep) == [0, 0, 0, 2]  # the second interval ends before it starts: no samples
@@ -939,8 +939,6 @@ def test_sample_times_skips_empty_intervals() -> None:
 
 def test_jamming_on_reports_with_no_good_fix_at_all_does_not_crash() -> None:
     """A file whose only vessel never has a usable fix (real: gfw bad-tagblock-group.nmea)."""
-    from gnss_watch.zones import build_jamming
-
     t = pd.date_range("2024-06-01", periods=4, freq="10s", tz="UTC")
     reports = pd.DataFrame({"time": t, "mmsi": 230000001, "lat": np.nan, "lon": np.nan, "pos_valid": False,
                             "sog": np.nan, "second": 63, "score": 0.7, "kind": "jamming",
@@ -955,7 +953,7 @@ def test_a_zone_seen_switching_on_by_one_ship_and_off_by_two_stands() -> None:
     at 600 s and off at 7200 s around four ships. A fifth ship enters A's reach at 2000 s,
     nearer B's ships, and regains its fix with A's ship when A switches off. Read forwards,
     A's switch-on has one witness and is no zone; backwards, its switch-off has two."""
-    from gnss_watch.zones import _split_cluster
+    from gnss_watch.zones.cluster import _split_cluster
 
     a = [(1, 0, 9000, 0, 5_000)]
     b = [(2, 600, 7200, 80, 30_000), (3, 630, 7230, 100, 40_000), (4, 660, 7190, 90, 45_000),
@@ -972,7 +970,7 @@ def test_short_crossings_at_a_switch_on_are_no_switching_signature() -> None:
     10 min (their episodes end together because they began together) and one that stays
     jammed till 5100 s; B, 60 km east, is on from 2000 to 6000 s around three ships that
     lose and regain the fix together. The long A episode is A's, not B's."""
-    from gnss_watch.zones import _split_cluster
+    from gnss_watch.zones.cluster import _split_cluster
 
     a = [(1, 0, 500, 0, 12_000), (2, 10, 400, 120, 14_000), (3, 30, 600, 240, 13_000), (4, 20, 5100, 300, 5_000)]
     b = [(5, 2000, 6000, 80, 55_000), (6, 2010, 6010, 95, 65_000), (7, 2030, 5990, 90, 50_000)]
@@ -987,7 +985,7 @@ def test_ships_entering_or_leaving_one_after_another_are_no_switching() -> None:
     (5200-5600 s); four enter minutes apart (5000-5500 s) and regain it at the switch-off.
     B, 70 km east, is on from 6000 to 10000 s around three ships. The staggered exits
     and entries chain, but no report interval holds them: A is one zone, 0-9000 s."""
-    from gnss_watch.zones import _split_cluster
+    from gnss_watch.zones.cluster import _split_cluster
 
     a = [(1, 0, 9000, 0, 10_000), (2, 20, 9010, 120, 15_000), (3, 40, 9030, 240, 20_000)]
     leaving = [(4, 10, 5200, 60, 20_000), (5, 30, 5350, 180, 22_000), (6, 50, 5600, 300, 24_000)]
@@ -1027,7 +1025,7 @@ def test_a_jammer_seen_by_many_ships_is_not_the_overlap_of_two_chance_signatures
     at 4000 s and stay till the switch-off: two short 'signatures' that A's window spans. A
     window spanning two others is the ships in the overlap of two discs -- but not when more
     ships witness it than the two together: A is one zone, 0-9030 s."""
-    from gnss_watch.zones import _split_cluster
+    from gnss_watch.zones.cluster import _split_cluster
 
     a = [(k, 10 * k, 9000 + 5 * k, 50 * k, 5_000 + 2_000 * k) for k in range(1, 8)]
     x = [(8, 15, 5000, 20, 25_000), (9, 25, 5040, 140, 26_000), (10, 35, 5090, 260, 24_000)]
@@ -1073,7 +1071,7 @@ def test_slow_recoveries_chained_to_a_switching_do_not_hide_it() -> None:
     it 150 and 300 s after its switch-off (slow receivers), chaining the signature's ends
     over more than one report interval: the interval holding most recoveries is A's (with
     the one 150 s late in it)."""
-    from gnss_watch.zones import _split_switchings
+    from gnss_watch.zones.cluster import _split_switchings
 
     a = [(1, 0, 9000, 0, 10_000), (2, 20, 9010, 120, 15_000), (3, 40, 9020, 240, 20_000)]
     b = [(6, 3000, 12_000, 80, 60_000), (7, 3020, 12_010, 95, 65_000), (8, 3040, 12_020, 90, 62_000)]

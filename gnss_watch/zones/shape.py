@@ -1,0 +1,252 @@
+"""A zone's disc: fitted to its edge fixes, then bounded by the ships that kept their fix.
+
+Zone shape
+    An algebraic (Kasa) circle fit to the edge fixes in a local metric plane,
+    its radius raised to the ``edge_quantile`` of their distances (receivers
+    differ in robustness), kept when its relative error (from the parameters'
+    covariance, edge fixes ``boundary_sigma_m`` off the edge) is at most
+    ``fit_max_rel_error`` (fixes around the zone, or on a long enough arc:
+    ``fit_min_coverage_deg``) and the disc holds (``fit_min_contained``) the
+    points seen inside.
+    Otherwise, e.g. ships along one lane, the smallest circle enclosing every
+    point of the zone: a disc with the crossing as diameter, never a strip
+    along the lane. Ships crossing the zone whole (entry and exit both edge
+    fixes) move the centre onto their chords' perpendicular bisectors (a
+    receiver loses and regains its fix at the same range). That disc then
+    seeds :func:`share_disc`: the disc where at least ``zone_jammed_share``
+    of the ships seen (each vessel counted once, jammed ones along a straight
+    run from loss to recovery, others by their good fixes during the zone)
+    lost the fix, so ships keeping their fix bound the zone where many agree
+    and the zone is not limited to the few points jammed ships reported;
+    where no ship bounds it (a coast, an empty sea) it reaches ``open_radius_m``.
+    The radius is held to ``min_radius_m``..``max_radius_m``;
+    the centre estimates the emitter area. start/end are the first and last
+    jammed report. A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
+    Confidence (0..1) = (1 - 0.5 ** n_vessels) x geometry term (fit: 1 -
+    relative error; enclosing circle: 0.5 x coverage / 360), moved
+    ``bs_support_weight`` of the way to 1 when base stations within reach
+    reported invalid GNSS time during the zone (``bs_flags``). Zones are
+    numbered J001... by start.
+
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from ..config import ZonesConfig
+from ..geo import EARTH_RADIUS_M, destination, local_xy
+
+
+def _from_local(x: float, y: float, lat0: float, lon0: float) -> tuple[float, float]:
+    lat = lat0 + np.degrees(y / EARTH_RADIUS_M)
+    return float(lat), float(lon0 + np.degrees(x / (EARTH_RADIUS_M * np.cos(np.radians(lat0)))))
+
+
+def _coverage_deg(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
+    """Angle (degrees) the points cover around (cx, cy): 360 minus the widest empty sector."""
+    if len(x) < 2:
+        return 0.0
+    ang = np.sort(np.degrees(np.arctan2(y - cy, x - cx)) % 360.0)
+    return float(360.0 - np.diff(np.r_[ang, ang[0] + 360.0]).max())
+
+
+def _kasa(x: np.ndarray, y: np.ndarray, sigma_m: float) -> tuple[float, float, float, float]:
+    """Algebraic circle fit: centre x, y and radius (metres) and the fit's 1-sigma relative error.
+
+    x^2 + y^2 = a x + b y + c is linear in (a, b, c). A point off the circle by
+    d moves the left side by ~2 r d, so the parameters' covariance is
+    (2 r s)^2 (A'A)^-1 with s the larger of the rms residual and ``sigma_m``;
+    the relative error is (sd(radius) + sd(centre)) / radius, infinite when the
+    points are (near) collinear. Coordinates are centred and scaled first so
+    A'A is well conditioned.
+    """
+    mx, my = x.mean(), y.mean()
+    scale = float(np.sqrt(np.mean((x - mx) ** 2 + (y - my) ** 2))) or 1.0
+    u, v = (x - mx) / scale, (y - my) / scale
+    a = np.column_stack([u, v, np.ones_like(u)])
+    sol = np.linalg.lstsq(a, u * u + v * v, rcond=None)[0]
+    cu, cv = sol[0] / 2, sol[1] / 2
+    r2 = sol[2] + cu * cu + cv * cv
+    ata = a.T @ a
+    if r2 <= 0 or np.linalg.cond(ata) > 1e8:
+        return mx, my, float("inf"), float("inf")
+    r = float(np.sqrt(r2))
+    rms = float(np.sqrt(np.mean((np.hypot(u - cu, v - cv) - r) ** 2)))
+    noise = max(rms, sigma_m / scale)
+    cov = (2 * r * noise) ** 2 * np.linalg.inv(ata)
+    grad = np.array([cu, cv, 1.0]) / (2 * r)
+    sd_r = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    sd_c = float(np.sqrt(max(cov[0, 0] + cov[1, 1], 0.0)) / 2)
+    return mx + cu * scale, my + cv * scale, r * scale, (sd_r + sd_c) / r
+
+
+def _bisector_centre(
+    chords: np.ndarray, cx: float, cy: float, prior_sd_m: float, cfg: ZonesConfig
+) -> tuple[float, float] | None:
+    """Zone centre (local metres) from crossings' perpendicular bisectors, shrunk towards (cx, cy).
+
+    A receiver's robustness is its own: a ship crossing the zone loses and
+    regains its fix at the same distance from the emitter, so the centre lies
+    on the perpendicular bisector of its entry and exit fixes,
+    ``n . c = (|b|^2 - |a|^2) / (2 |b - a|)`` with ``n`` the unit chord. This
+    holds whatever the receivers' reach, unlike a circle through all edge
+    fixes (which lie anywhere from the edge to well inside). Bisectors of
+    ships on one lane are parallel and fix only the along-lane coordinate; the
+    prior (``prior_sd_m`` metres, 1 sigma) supplies the rest. ``chords``:
+    (k, 4) entry x, y, exit x, y; chords shorter than ``min_radius_m`` (slow or
+    anchored ships) give no direction. Each bisector is ``chord_sigma_m`` off.
+    A centre more than ``bisector_max_shift_sd`` prior sigmas from (cx, cy) is
+    the bisectors disagreeing with the ships' positions: None (keep (cx, cy)).
+    """
+    a, b = chords[:, :2], chords[:, 2:]
+    length = np.hypot(*(b - a).T)
+    keep = length >= cfg.min_radius_m
+    a, b, length = a[keep], b[keep], length[keep]
+    n = (b - a) / length[:, None]
+    rhs = ((b * b).sum(axis=1) - (a * a).sum(axis=1)) / (2 * length)
+    w = 1.0 / cfg.chord_sigma_m**2
+    lhs = w * n.T @ n + np.eye(2) / prior_sd_m**2
+    c = np.linalg.solve(lhs, w * n.T @ rhs + np.array([cx, cy]) / prior_sd_m**2)
+    if np.hypot(c[0] - cx, c[1] - cy) > cfg.bisector_max_shift_sd * prior_sd_m:
+        return None
+    return float(c[0]), float(c[1])
+
+
+def fit_disc(
+    boundary_lat: np.ndarray, boundary_lon: np.ndarray, all_lat: np.ndarray, all_lon: np.ndarray,
+    config: ZonesConfig | None = None, chords: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The disc a jamming zone's points outline (degrees in, metres out).
+
+    ``boundary_*``: fixes on the edge (entries and exits); ``all_*``: the
+    cluster's other points (interior fixes, crossing ends); ``chords``
+    (optional, (k, 4) entry lat, lon, exit lat, lon of ships crossing the
+    whole zone) refine the centre (:func:`_bisector_centre`; ``method`` then
+    ends in '+bisectors'). Returns
+    ``centre_lat``, ``centre_lon``, ``radius_m``, ``method`` ('circle_fit' or
+    'enclosing_circle'), ``rel_error`` (the fit's relative error, NaN for the
+    enclosing circle) and ``coverage_deg`` (angle the points cover around the
+    centre); rules in the module docstring.
+    """
+    cfg = config or ZonesConfig()
+    alat = np.r_[np.asarray(boundary_lat, float), np.asarray(all_lat, float)]
+    alon = np.r_[np.asarray(boundary_lon, float), np.asarray(all_lon, float)]
+    lat0, lon0 = float(np.mean(alat)), float(np.mean(alon))
+    bx, by = local_xy(np.asarray(boundary_lat, float), np.asarray(boundary_lon, float), lat0, lon0)
+    ax, ay = local_xy(alat, alon, lat0, lon0)
+    method, rel_error = "enclosing_circle", float("nan")
+    if len(bx) >= 3:
+        cx, cy, r, rel_error = _kasa(bx, by, cfg.boundary_sigma_m)
+        # Every fix seen inside (crossing ends, degraded positions) must lie in the disc,
+        # up to the fit's own error: a short noisy arc can fit a far too small circle.
+        slack = r * (1.0 + cfg.fit_max_rel_error) + 3.0 * cfg.boundary_sigma_m
+        contained = np.mean(np.hypot(ax - cx, ay - cy) <= slack) >= cfg.fit_min_contained
+        arc = _coverage_deg(bx, by, cx, cy) >= cfg.fit_min_coverage_deg
+        if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained and arc:
+            method = "circle_fit"
+    if method == "enclosing_circle":
+        points = shapely.multipoints(np.column_stack([ax, ay]))
+        centre = shapely.centroid(shapely.minimum_bounding_circle(points))
+        cx, cy, r = centre.x, centre.y, float(shapely.minimum_bounding_radius(points))
+    ch = np.empty((0, 4)) if chords is None else np.asarray(chords, float).reshape(-1, 4)
+    ch = ch[np.isfinite(ch).all(axis=1)]
+    if len(ch) >= 2 and len(bx):
+        ex, ey = local_xy(ch[:, 0], ch[:, 1], lat0, lon0)
+        qx, qy = local_xy(ch[:, 2], ch[:, 3], lat0, lon0)
+        centre = _bisector_centre(np.column_stack([ex, ey, qx, qy]), cx, cy, max(r, cfg.min_radius_m), cfg)
+        if centre is not None:
+            (cx, cy), method = centre, method + "+bisectors"
+    if method != "enclosing_circle":
+        # Receivers differ in robustness: the zone reaches as far as the most
+        # sensitive ones lose their fix (not the average one), and holds the
+        # points seen inside it but the odd wild dead-reckoned one.
+        edge = float(np.quantile(np.hypot(bx - cx, by - cy), cfg.edge_quantile))
+        held = float(np.quantile(np.hypot(ax - cx, ay - cy), cfg.fit_min_contained))
+        r = max(edge, held) if method != "circle_fit" else max(r, edge)
+    clat, clon = _from_local(cx, cy, lat0, lon0)
+    cov = _coverage_deg(bx, by, cx, cy) if method.startswith("circle_fit") else _coverage_deg(ax, ay, cx, cy)
+    return {"centre_lat": clat, "centre_lon": clon, "radius_m": float(np.clip(r, cfg.min_radius_m, cfg.max_radius_m)),
+            "method": method, "rel_error": rel_error if method.startswith("circle_fit") else float("nan"),
+            "coverage_deg": cov}
+
+
+def _sample_times(start: np.ndarray, end: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times every ``step_s`` seconds from each interval's start to its end: (interval number, time).
+
+    An empty interval (end before start, e.g. an episode clipped to a zone window it
+    does not reach) gives no times.
+    """
+    span = end - start
+    k = np.where(span >= 0, np.floor(np.where(span >= 0, span, 0) / step_s) + 1, 0).astype(np.int64)
+    rep = np.repeat(np.arange(len(start)), k)
+    offset = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    return rep, start[rep] + offset * step_s
+
+
+def share_disc(
+    jam_lat: np.ndarray, jam_lon: np.ndarray, good_lat: np.ndarray, good_lon: np.ndarray,
+    centre_lat: float, centre_lon: float, radius_m: float, config: ZonesConfig | None = None,
+    jam_weight: np.ndarray | None = None, good_weight: np.ndarray | None = None,
+) -> tuple[float, float, float]:
+    """The disc where jammed ships make at least ``zone_jammed_share`` of those seen (degrees in, metres out).
+
+    ``jam_*``: where the zone's jammed ships were (one sample per vessel per
+    ``share_step_s``), ``good_*``: good fixes of ships nearby during the zone,
+    sampled alike; ``*_weight`` (default 1) make each vessel count once, so
+    that many ships must agree, not one reporting often or staying long.
+    A place is in the zone when at least that share of the ships seen there
+    lost the fix (an immune ship or two inside do not carve it up; many
+    ships keeping their fix bound it): the disc maximising
+    ``sum_in jammed x (1 - share) - sum_in good x share`` over centres within
+    half ``radius_m`` of (``centre_lat``, ``centre_lon``) (a grid of
+    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Of the
+    discs that fit the evidence alike (the same ships in and out), the
+    largest: each reaches halfway from its last ship in to the next one out,
+    or ``open_radius_m`` where no ship bounds it -- the area where the
+    interference is, not only where ships happened to be (the smallest such
+    disc shrinks a coastal jammer's zone onto the shipping lane). Returns
+    centre lat, lon and radius (metres).
+    """
+    cfg = config or ZonesConfig()
+    if not len(jam_lat):
+        return centre_lat, centre_lon, radius_m
+    jx, jy = local_xy(np.asarray(jam_lat, float), np.asarray(jam_lon, float), centre_lat, centre_lon)
+    gx, gy = local_xy(np.asarray(good_lat, float), np.asarray(good_lon, float), centre_lat, centre_lon)
+    x, y = np.r_[jx, gx], np.r_[jy, gy]
+    jw = np.ones(len(jx)) if jam_weight is None else np.asarray(jam_weight, float)
+    gw = np.ones(len(gx)) if good_weight is None else np.asarray(good_weight, float)
+    w = np.r_[jw * (1.0 - cfg.zone_jammed_share), -gw * cfg.zone_jammed_share]
+    best = (0.0, 0.0, radius_m)
+    span, step = max(radius_m / 2, cfg.min_radius_m), cfg.share_grid_m * 4
+    for _ in range(2):  # coarse grid, then a fine one about the best coarse centre
+        g = np.arange(-span, span + step / 2, step)
+        gx_, gy_ = np.meshgrid(g, g)
+        cx, cy = best[0] + gx_.ravel(), best[1] + gy_.ravel()
+        d = np.hypot(x[None, :] - cx[:, None], y[None, :] - cy[:, None])
+        order = np.argsort(d, axis=1)
+        ds = np.take_along_axis(d, order, axis=1)
+        gain = np.cumsum(w[order], axis=1)
+        gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
+        top = gain.max()
+        if np.isfinite(top):
+            # Of the discs holding the same ships, the largest: the boundary lies halfway
+            # from the last ship in to the next one out, or open_radius_m off if none is near.
+            same = gain >= top - 1e-9 * max(abs(top), 1.0)
+            nxt = np.concatenate([ds[:, 1:], np.full((len(ds), 1), np.inf)], axis=1)
+            reach = np.maximum(np.where(nxt <= cfg.open_radius_m, (ds + nxt) / 2, cfg.open_radius_m), ds)
+            k, i = np.unravel_index(np.argmax(np.where(same, reach, -np.inf)), ds.shape)
+            best = (float(cx[k]), float(cy[k]), float(reach[k, i]))
+        span, step = step, cfg.share_grid_m
+    lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
+    return lat, lon, best[2]
+
+
+def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:
+    """A geodesic circle as a lon/lat polygon."""
+    rlat, rlon = destination(lat, lon, np.linspace(0.0, 360.0, vertices, endpoint=False), radius_m)
+    return Polygon(np.column_stack([rlon, rlat]))
