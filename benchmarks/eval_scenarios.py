@@ -31,7 +31,7 @@ import numpy as np
 from gnss_watch.evaluate import evaluate
 from gnss_watch.ingest import read
 from gnss_watch.replay import replay
-from gnss_watch.schema import unix_seconds
+from gnss_watch.schema import iso_utc_series, unix_seconds
 from gnss_watch.simulate import FILES, simulate
 
 
@@ -52,7 +52,7 @@ def thinned_csv(nmea: Path, every_s: float, path: Path, long_range: bool = False
                    cx=np.floor(p["lon"] / 0.5).fillna(-999))
     p = p[~key.duplicated(["mmsi", "bin", "cy", "cx"])]
     out = p[["mmsi", "lat", "lon", "sog", "cog", "heading", "second", "accuracy", "raim", "msg_type"]].copy()
-    out.insert(1, "timestamp", p["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z")
+    out.insert(1, "timestamp", iso_utc_series(p["time"]))
     out["lat"], out["lon"] = out["lat"].fillna(91.0), out["lon"].fillna(181.0)  # AIS 'not available'
     if long_range:
         a = out["msg_type"].isin([1, 2, 3]).to_numpy()

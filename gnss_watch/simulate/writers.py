@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..schema import iso_utc
+from ..schema import iso_utc, iso_utc_series
 from .encode import checksum, sentences
 from .ports import Station
 
@@ -158,9 +158,8 @@ def dma_csv(path: Path, rows: pd.DataFrame, t0: pd.Timestamp) -> None:
 def labels_csv(path: Path, labels: pd.DataFrame, t0: pd.Timestamp) -> None:
     """labels.csv of the truth contract: one row per received position report."""
     when = t0 + pd.to_timedelta(np.round(labels["t"].to_numpy() * 1000), unit="ms")
-    ms = (when.microsecond // 1000).astype(str).str.zfill(3)
     out = pd.DataFrame({
-        "time": when.strftime("%Y-%m-%dT%H:%M:%S") + "." + ms + "Z",
+        "time": iso_utc_series(pd.Series(when)).to_numpy(),
         "mmsi": labels["mmsi"].to_numpy(),
         "label": labels["label"].to_numpy(),
         "event_id": labels["event_id"].to_numpy(),
