@@ -769,6 +769,8 @@ def test_a_switch_on_minutes_after_another_far_from_its_ships_is_a_zone_of_its_o
     ([(0.0, 5000.0), (2000.0, 8000.0), (0.0, 8000.0)], [0, 1, 0]),
     # from B's switch-on to the switch-off of A, on all along
     ([(0.0, 8000.0), (2000.0, 6000.0), (2000.0, 8000.0)], [0, 1, 1]),
+    # B on 2 min after A's switch-off: too short for ships in the overlap to show their fix back
+    ([(0.0, 5000.0), (5120.0, 8000.0), (0.0, 8000.0)], [0, 1, 0]),
     # A and B never on together: a third zone from A's start to B's end is its own
     ([(0.0, 3000.0), (5000.0, 8000.0), (0.0, 8000.0)], [0, 1, 2]),
 ])

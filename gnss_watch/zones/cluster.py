@@ -168,13 +168,13 @@ def _split_switchings(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, li
             win.append((s[k].min(), f[k].max(), len(np.unique(mm[k]))))
     win = np.array(win).reshape(-1, 3)
     # Window i spans x and y (:func:`_spanning`): it starts with x and ends with y, the two
-    # overlapping in time, or ships in the overlap of their discs would have had their
-    # fix back in between. Unless as many
+    # overlapping in time (or too nearly for a ship to show its fix back in between), or
+    # ships in the overlap of their discs would have had their fix back. Unless as many
     # ships witness it as x and y together: the overlap's lens holds more than
     # both crescents only where the discs nearly coincide (one jammer, whose own
     # signature chance coincidences in busy traffic cut short).
     fewer = win[:, None, None, 2] < win[None, :, None, 2] + win[None, None, :, 2]
-    win = win[~(_spanning(win[:, :2], w) & fewer).any(axis=(1, 2))][:, :2]
+    win = win[~(_spanning(win[:, :2], w, cfg.recovery_min_s) & fewer).any(axis=(1, 2))][:, :2]
     # Two crossings that happen to enter and leave together sit inside a zone's window.
     nested = (win[:, None, 0] >= win[None, :, 0] - w) & (win[:, None, 1] <= win[None, :, 1] + w)
     longer = (win[None, :, 1] - win[None, :, 0]) > (win[:, None, 1] - win[:, None, 0])
@@ -359,26 +359,29 @@ def _split_cluster(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[
     return bwd if _standing(e, *bwd, cfg) > _standing(e, *fwd, cfg) else fwd
 
 
-def _spanning(win: np.ndarray, w: float) -> np.ndarray:
+def _spanning(win: np.ndarray, w: float, bridge: float) -> np.ndarray:
     """``[i, j, k]``: window i (rows of ``win``, start and end in s) starts with j and ends
     with k (within ``w`` s; j ending and k starting more than ``w`` s from i's ends), and
-    j and k overlap in time."""
+    j and k overlap in time, or k starts less than ``bridge`` s after j ends: a ship
+    jammed by both has its fix back too briefly in between to end its episode
+    (``recovery_min_s``)."""
     ds = np.abs(win[:, None, 0] - win[None, :, 0])
     de = np.abs(win[:, None, 1] - win[None, :, 1])
     first, then = (ds <= w) & (de > w), (de <= w) & (ds > w)
-    return (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1])
-            & (win[None, :, None, 0] < win[None, None, :, 1]))
+    return (first[:, :, None] & then[:, None, :] & (win[None, None, :, 0] < win[None, :, None, 1] + bridge)
+            & (win[None, :, None, 0] < win[None, None, :, 1] + bridge))
 
 
 def _fold_spanning(
     zone: np.ndarray, windows: list[tuple[float, float]], cfg: ZonesConfig
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Zones without a zone whose window runs from one zone's switch-on to another's
-    switch-off (each within ``onset_window_s``) while the two overlap in time: its ships
+    switch-off (each within ``onset_window_s``) while the two overlap in time (or leave
+    less than ``recovery_min_s`` between them, too short to end an episode): its ships
     sat in the overlap of their discs, jammed by one and then the other (or by one all
     along and by the other too), and join the one whose switch-on they share
     (:func:`_split_switchings` drops such windows alike)."""
-    spans = _spanning(np.array(windows, dtype=float).reshape(-1, 2), cfg.onset_window_s)
+    spans = _spanning(np.array(windows, dtype=float).reshape(-1, 2), cfg.onset_window_s, cfg.recovery_min_s)
     into = np.arange(len(windows))
     for i in np.flatnonzero(spans.any(axis=(1, 2))).tolist():  # rare: a window or two
         into[i] = int(np.argwhere(spans[i])[0][0])
