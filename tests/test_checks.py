@@ -320,6 +320,25 @@ def test_impossible_jump_flags_the_displaced_stretch_and_knows_both_ends():
     assert not res["impossible_jump"].iloc[25]  # the return is the true track
 
 
+@pytest.mark.parametrize("second, jumps", [(62, False), (None, True)])
+def test_the_fix_returning_after_dead_reckoning_is_no_jump(second, jumps):
+    """A ship at 14 kn east turns north as its receiver loses the fix and dead reckons on
+    east for 30 minutes (UTC second 62), then the live fix returns 18 km from the reckoned
+    position: 13 km from the last live one, 30 minutes' sailing, so nothing is a jump (a
+    false spoof of the whole track before it otherwise). The same positions with ordinary
+    UTC seconds are a smooth fake track that snaps back, and are."""
+    before = leg(230000001, 59.5, 21.0, 14, 90, 60, 10)
+    lat0, lon0 = destination(before["lat"].iloc[-1], before["lon"].iloc[-1], 90.0, 14 * KNOT_MS * 10)
+    extra = {} if second is None else {"second": second, "accuracy": 0}
+    reckoned = leg(230000001, float(lat0), float(lon0), 14, 90, 180, 10, t0_s=600, **extra)
+    true = leg(230000001, float(lat0), float(lon0), 14, 0, 240, 10, t0_s=600)
+    res = check(build(before, reckoned, true.iloc[180:]), "impossible_jump")
+    assert haversine_m(reckoned["lat"].iloc[-1], reckoned["lon"].iloc[-1], true["lat"].iloc[180], true["lon"].iloc[180]) > 18_000
+    assert res["impossible_jump"].any() == jumps
+    if second is not None:
+        assert check(build(before, reckoned, true.iloc[180:]), "dead_reckoning")["dead_reckoning"].sum() == 180
+
+
 def pulled_off(n: int = 240, start: int = 60, end: int = 180, drift_kn: float = 4.0, bearing: float = 0.0,
                walked_back: bool = False) -> pd.DataFrame:
     """14 kn eastwards, 10 s reports; from report ``start`` the position drifts off at
@@ -385,7 +404,10 @@ def test_track_divergence_quiet_on_turns_course_changes_glitches_and_stale_fixes
     reckoned.loc[60:179, "second"] = 62
     tr = build(turned, lane, switched, old_leg, new_leg, held, reckoned)
     res = run_checks(tr)
-    assert {230000008, 230000010, 230000011, 230000013} <= set(tr.loc[res["impossible_jump"], "mmsi"])
+    # Each has a step no ship can make, but the fix returning after dead reckoning (the
+    # last is judged from the last live fix).
+    assert {230000008, 230000010, 230000011} <= set(tr.loc[res["impossible_jump"], "mmsi"])
+    assert 230000013 not in set(tr.loc[res["impossible_jump"], "mmsi"])
     assert not res["track_divergence"].any()
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geo import EARTH_RADIUS_M, KNOT_MS, angle_diff_deg, bearing_deg, haversine_m, local_xy
+from ..schema import SECOND_DEAD_RECKONING
 from .context import Context, group_first_index, range_min_max, window_first
 from .receiver import heard_where_it_claims
 
@@ -228,7 +229,9 @@ def jump_analysis(ctx: Context) -> Jumps:
 
     Per MMSI in raw time order, on the ``kinematic`` rows (no AtoN, no placeholder
     MMSIs such as 111111111, no guessed times), leaving out the second transmitter of
-    a shared MMSI; only MMSIs with an implausible raw step go through the sequential
+    a shared MMSI and dead-reckoned positions (the live fix coming back after dead
+    reckoning is judged from the last live one, as after a silence; a reckoned position
+    takes the flag of the fix it carries on from); only MMSIs with an implausible raw step go through the sequential
     :func:`_anchor_pass`. A forward pass anchors on the first report, a backward pass
     on the last; :func:`_reconcile` combines them, so a recording that starts (or
     ends) inside a displaced stretch flags the stretch rather than the true track.
@@ -251,7 +254,11 @@ def jump_analysis(ctx: Context) -> Jumps:
         exclude, ignore = _identity_conflict(ctx.segment[r], cfg.identity_min_alternations, cfg.identity_min_reports)
         if ignore:
             continue
-        r = r[~exclude]
+        # A position the receiver says it dead-reckoned (UTC second 62, ITU-R M.1371) is no
+        # fix: it drifts from the truth by whatever the vessel did since the last one.
+        r_all = r[~exclude]
+        reckoned = ctx.second[r_all] == SECOND_DEAD_RECKONING
+        r = r_all[~reckoned]
         if len(r) < 2:
             continue
         # Steps change where rows were left out: recompute them.
@@ -271,6 +278,12 @@ def jump_analysis(ctx: Context) -> Jumps:
         candidate[r] = (fwd[0] | bwd[0]) & ~other
         from_m[r] = np.where(fwd[0], fwd[1], bwd[1])
         excess[r] = np.where(fwd[0], fwd[2], bwd[2])
+        # A reckoned position carries on from the fix before it, displaced with it (a
+        # receiver spoofed, then jammed).
+        src = np.maximum.accumulate(np.where(reckoned, -1, np.arange(len(r_all))))
+        k = np.flatnonzero(reckoned & (src >= 0))
+        for col in (flagged, candidate, from_m, excess):
+            col[r_all[k]] = col[r_all[src[k]]]
     out = Jumps(flagged, np.where(flagged, excess, np.nan), np.where(candidate, from_m, np.nan), candidate)
     ctx.cache["jumps"] = out
     return out
