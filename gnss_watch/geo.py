@@ -59,7 +59,9 @@ def local_xy(lat: ArrayLike, lon: ArrayLike, lat0: ArrayLike, lon0: ArrayLike) -
     return x, y
 
 
-def point_segment_m(px: ArrayLike, py: ArrayLike, ax: ArrayLike, ay: ArrayLike, bx: ArrayLike, by: ArrayLike) -> np.ndarray:
+def point_segment_m(
+    px: ArrayLike, py: ArrayLike, ax: ArrayLike, ay: ArrayLike, bx: ArrayLike, by: ArrayLike
+) -> np.ndarray:
     """Distance from points P to segments AB in a local metric plane (:func:`local_xy`), metres."""
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy
