@@ -157,7 +157,9 @@ def iso_utc(t: pd.Timestamp | float | None) -> str | None:
     if t is None or pd.isna(t):
         return None
     if not isinstance(t, pd.Timestamp):
-        t = pd.Timestamp(t, unit="s", tz=UTC)
+        # to the microsecond a float64 epoch resolves (as utc_from_unix): 1070858923.612 is
+        # stored as ...611999..., which would otherwise print as .611
+        t = pd.Timestamp(round(float(t) * 1e6), unit="us", tz=UTC)
     return t.strftime(_ISO_MS)[:-3] + "Z"
 
 
