@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from gnss_watch.evaluate import evaluate
-from gnss_watch.schema import iso_utc
 from gnss_watch.replay import replay
+from gnss_watch.schema import iso_utc, unix_seconds
 
 MARGIN_S = 1800.0
 TAG_TIME = re.compile(r"c:(\d+)")
@@ -62,7 +62,7 @@ def cut(src: Path, dst: Path) -> list[str] | None:
                 for e in items if _s(e["end"]) >= a and _s(e["start"]) <= b]
 
     labels = pd.read_csv(src / "labels.csv", low_memory=False)
-    lt = (pd.to_datetime(labels["time"], utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    lt = unix_seconds(pd.to_datetime(labels["time"], utc=True))
     labels = labels[(lt >= a) & (lt <= b + 1)]
     labels.to_csv(dst / "labels.csv", index=False)
     jammed = labels[labels["label"] == "jammed"]

@@ -666,7 +666,8 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
         n_jam = 0
     jam_events = pd.DataFrame({
         "event_id": jam["zone_id"] + "-" + jam["affected_mmsi"].astype(str), "kind": "jamming",
-        "mmsi": jam["affected_mmsi"].astype("int64"), "start": iso_utc_series(jam["start"]), "end": iso_utc_series(jam["end"]),
+        "mmsi": jam["affected_mmsi"].astype("int64"),
+        "start": iso_utc_series(jam["start"]), "end": iso_utc_series(jam["end"]),
         "n_reports": n_jam, "lat": jam["centre"].str[1], "lon": jam["centre"].str[0],
         "score": 1.0, "reasons": "truth", "zone_id": jam["zone_id"],
     })
@@ -682,7 +683,8 @@ def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_di
                 "n_reports": int(zone_n.get(z.zone_id, 0)), "confidence": 1.0, "centre": z.centre,
             },
         }
-        for z, s, e in zip(zones.itertuples(index=False), iso_utc_series(zones["start"]), iso_utc_series(zones["end"]))
+        for z, s, e in zip(zones.itertuples(index=False), iso_utc_series(zones["start"]),
+                           iso_utc_series(zones["end"]))
     ]
     collection = {"type": "FeatureCollection", "features": features}
     (out / "zones.geojson").write_text(json.dumps(collection), encoding="utf-8")

@@ -231,8 +231,8 @@ def jump_analysis(ctx: Context) -> Jumps:
     MMSIs such as 111111111, no guessed times), leaving out the second transmitter of
     a shared MMSI and dead-reckoned positions (the live fix coming back after dead
     reckoning is judged from the last live one, as after a silence; a reckoned position
-    takes the flag of the fix it carries on from); only MMSIs with an implausible raw step go through the sequential
-    :func:`_anchor_pass`. A forward pass anchors on the first report, a backward pass
+    takes the flag of the fix it carries on from); only MMSIs with an implausible raw
+    step go through the sequential :func:`_anchor_pass`. A forward pass anchors on the first report, a backward pass
     on the last; :func:`_reconcile` combines them, so a recording that starts (or
     ends) inside a displaced stretch flags the stretch rather than the true track.
     A stretch whose radio was where it claims to be, out of earshot of the vessel
