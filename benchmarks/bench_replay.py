@@ -82,7 +82,7 @@ def measure(kind: str, path: str) -> dict:
                     pass
         out: dict = {"lines": n, "decoded": ok}
     else:
-        from gnss_watch.replay import replay
+        from gnss_watch.pipeline import replay
 
         imported = time.perf_counter()
         import_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

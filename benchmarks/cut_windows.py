@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from gnss_watch.evaluate import evaluate
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 from gnss_watch.schema import iso_utc, unix_seconds
 
 MARGIN_S = 1800.0

@@ -30,7 +30,7 @@ import numpy as np
 
 from gnss_watch.evaluate import evaluate
 from gnss_watch.ingest import read
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 from gnss_watch.schema import iso_utc_series, unix_seconds
 from gnss_watch.simulate import FILES, simulate
 

@@ -1,6 +1,10 @@
 """False alarms on real recordings: vessels with a spoofing or jamming event, file by file.
 
-    python benchmarks/real_false_alarms.py [DIR_OR_FILES ...]   (default: ../shared/data/real)
+    python benchmarks/real_false_alarms.py [DIR_OR_FILES ...]
+
+Default: the project's shared collection of real files (``../shared/data/real``, beside the
+repository, where the project keeps it); without it, the real files copied into this repository
+(``sample_data/real`` and ``tests/data/nmea``), a subset.
 
 Real public AIS files hold no known interference, so every spoofing event on
 them is a false alarm to explain (or a real oddity: a broken GNSS receiver, a
@@ -17,14 +21,18 @@ import sys
 from pathlib import Path
 
 from gnss_watch.ingest import IngestError
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "real"
+IN_REPO = [ROOT / "sample_data" / "real", ROOT / "tests" / "data" / "nmea"]
 NOT_AIS = {".geojson", ".md"}
 
 
 def files(args: list[str]) -> list[Path]:
-    paths = [Path(a) for a in args] or [DEFAULT]
+    if not args and not SHARED.is_dir():
+        print(f"{SHARED} not found: the real files in this repository instead")
+    paths = [Path(a) for a in args] or ([SHARED] if SHARED.is_dir() else IN_REPO)
     out: list[Path] = []
     for p in paths:
         out += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]

@@ -18,7 +18,7 @@ __all__ = ["Config", "Dataset", "Results", "read", "replay", "__version__"]
 
 # Imported on first use, so `import gnss_watch` (and ingest-only work) does not load
 # scikit-learn, scipy and matplotlib.
-_LAZY = {"Config": "config", "Dataset": "ingest", "read": "ingest", "Results": "replay", "replay": "replay"}
+_LAZY = {"Config": "config", "Dataset": "ingest", "read": "ingest", "Results": "pipeline", "replay": "pipeline"}
 
 
 def __getattr__(name: str) -> Any:

@@ -37,9 +37,24 @@ def _config(path: str | None):
         raise UsageError(f"{path}: {exc}") from None
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    from .replay import replay
+def _writable_dir(path: str) -> None:
+    """Say before any work is done when ``path`` cannot be an output directory: a file is
+    in the way, or the nearest existing folder cannot be written to."""
+    p = Path(path).absolute()
+    while not p.exists():
+        p = p.parent
+    if not p.is_dir():
+        raise UsageError(f"--out {path}: {p} is a file, not a directory")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path}: cannot write in {p}")
 
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .pipeline import replay
+
+    if args.report and args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    _writable_dir(args.out)
     config = _config(args.config)
     res = replay(args.inputs, out_dir=args.out, format=args.format, config=config,
                  start=args.start, progress=not args.quiet)
@@ -48,7 +63,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     skipped = ", ".join(f"{k} {v:,}" for k, v in lines["skipped"].items()) or "none"
     print(f"{lines['read']:,} lines: {lines['used']:,} used, skipped: {skipped}")
     print(f"{s['messages']['decoded']:,} messages, {s['positions']:,} position reports from {s['vessels']:,} "
-          f"vessels in {s['segments']:,} track segments; {s['time_span']['start']} .. {s['time_span']['end']}")
+          f"vessel{'' if s['vessels'] == 1 else 's'} in {s['segments']:,} track segments; {s['time_span']['start']} .. {s['time_span']['end']}")
     for w in s["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {args.out}/ in {s['elapsed_s']:.1f} s")
@@ -86,9 +101,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulate import simulate
+    from .simulate import check_arguments, simulate
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    _writable_dir(args.out)
+    try:
+        check_arguments(args.vessels, args.hours, formats, args.start)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     files = simulate(seed=args.seed, out_dir=args.out, vessels=args.vessels, hours=args.hours,
                      profile=args.profile, formats=formats, start=args.start,
                      interference=not args.clean)
@@ -120,6 +140,22 @@ def _host_port(value: str, default_host: str | None, flag: str) -> tuple[str, in
     return host.strip("[]"), int(port)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so outputs being written are cleaned up (no stray temp files)."""
+
+
+def _terminate_as_interrupt() -> None:
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a test's thread): leave it
+        pass
+
+
 def _stop_on_signals():
     """A stop flag set by SIGTERM/SIGINT: the monitor flushes its state and the command exits 0."""
     import signal
@@ -139,6 +175,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     for flag, value in (("--window", args.window), ("--step", args.step)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{flag} must be a positive number")
+    _writable_dir(args.out)
     if args.from_start and not args.follow:
         raise UsageError("--from-start goes with --follow")
     cfg = _config(args.config)
@@ -205,9 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "replay", help="analyse recorded AIS files",
-        description="Read AIS files (NMEA logs, DMA, NOAA or AISdb CSV, Digitraffic JSON; gzip/bz2/zip; '-' for stdin), "
-                    "rebuild tracks and write the results to --out.",
-        epilog="Writes positions.parquet, vessels.csv, base_stations.csv and summary.json.",
+        description="Read AIS files (NMEA logs, DMA, NOAA or AISdb CSV, Digitraffic JSON, decoded CSV; "
+                    "gzip/bz2/zip; '-' for stdin), rebuild tracks, find spoofing and jamming, and write the "
+                    "results to --out.",
+        epilog="Writes anomalies.csv, events.csv, zones.geojson, grid.csv, positions.parquet, vessels.csv, "
+               "base_stations.csv, config.toml and summary.json (with --report also report.html and report.pdf).",
     )
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="files, glob patterns, or - for stdin")
     r.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
@@ -218,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when an NMEA file has no times at all and no base-station reports: the time it began")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     r.add_argument("--report", action="store_true", help="also write report.html and report.pdf into --out")
-    r.add_argument("--top", type=int, default=10, metavar="N", help="with --report: spoofing events in the PDF")
+    r.add_argument("--top", type=int, default=10, metavar="N", help="with --report: spoofing events (highest score first) with a page in the PDF (default 10)")
     r.set_defaults(func=cmd_replay)
 
     rp = sub.add_parser(
@@ -230,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--top", type=int, default=10, metavar="N",
                     help="spoofing events (highest score first) with a page panel in the PDF (default 10; "
                          "the HTML shows all)")
-    rp.add_argument("--config", metavar="FILE", help="the TOML file the replay ran with (for the method section)")
+    rp.add_argument("--config", metavar="FILE", help="the TOML file the replay ran with, for the method section (default: DIR/config.toml)")
     rp.set_defaults(func=cmd_report)
 
     s = sub.add_parser(
@@ -243,10 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--vessels", type=int, default=150, help="number of vessels (default 150)")
     s.add_argument("--hours", type=float, default=3.0, help="duration in hours (default 3)")
     s.add_argument("--profile", default="gulf_of_finland", choices=["gulf_of_finland", "baltic"],
-                   help="sea area and its interference pattern")
+                   help="sea area and its interference pattern (default gulf_of_finland)")
     s.add_argument("--formats", default="nmea", metavar="LIST",
-                   help="comma-separated outputs: nmea (tag blocks), pghp (DMA $PGHP times), dma (aisdk CSV)")
-    s.add_argument("--start", default="2024-06-01T00:00:00Z", metavar="ISO8601", help="scenario start time")
+                   help="comma-separated outputs: nmea (tag blocks), pghp (DMA $PGHP times), dma (aisdk CSV) "
+                        "(default nmea)")
+    s.add_argument("--start", default="2024-06-01T00:00:00Z", metavar="ISO8601",
+                   help="scenario start time (default 2024-06-01T00:00:00Z)")
     s.add_argument("--clean", action="store_true", help="no jamming and no spoofing (a false-alarm baseline)")
     s.set_defaults(func=cmd_simulate)
 
@@ -257,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--truth", required=True, metavar="FILE", help="truth.json from 'gnss-watch simulate'")
     e.add_argument("--results", required=True, metavar="DIR", help="output directory of 'gnss-watch replay'")
-    e.add_argument("--labels", metavar="FILE", help="labels.csv (default: beside truth.json)")
+    e.add_argument("--labels", metavar="FILE", help="labels.csv (default: labels.csv or NAME.labels.csv[.gz] beside NAME.truth.json)")
     e.add_argument("--out", metavar="FILE", help="where to write evaluation.json (default: in --results)")
     e.set_defaults(func=cmd_evaluate)
 
@@ -316,14 +357,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     from .ingest import IngestError
 
+    _terminate_as_interrupt()
     try:
         return func(args)
     except (UsageError, IngestError) as exc:
         print(f"gnss-watch: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("gnss-watch: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback

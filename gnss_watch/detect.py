@@ -42,8 +42,9 @@ import pandas as pd
 
 from .checks import CHECK_FAMILY, check_base_stations, run_checks
 from .config import Config
-from .events import EVENT_COLUMNS, UNRELIABLE_FIX_CHECKS, build_spoofing_events
+from .events import EVENT_DTYPES, UNRELIABLE_FIX_CHECKS, build_spoofing_events
 from .model import ALERT_THRESHOLD, InterferenceForest, combine, features
+from .schema import conform
 from .zones import build_jamming, grid
 
 
@@ -135,11 +136,10 @@ def detect(
 
 
 def _all_events(spoof: pd.DataFrame, jam: pd.DataFrame) -> pd.DataFrame:
-    """Spoofing then jamming events (jamming events lack the spoofing-only columns)."""
+    """Spoofing then jamming events, typed as :data:`~gnss_watch.events.EVENT_DTYPES` (none found: empty,
+    still typed, so times keep their datetime dtype)."""
     frames = [f for f in (spoof, jam) if len(f)]
-    if not frames:
-        return pd.DataFrame({c: [] for c in EVENT_COLUMNS})
-    return pd.concat(frames, ignore_index=True).reindex(columns=EVENT_COLUMNS)
+    return conform(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), EVENT_DTYPES)
 
 
 def anomalies(reports: pd.DataFrame) -> pd.DataFrame:

@@ -71,8 +71,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -83,6 +81,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from .geo import EARTH_RADIUS_M
+from .outputs import write_text
 from .schema import iso_utc_series
 
 SPOOFING_KINDS = ("displacement", "circle", "fake_track", "teleport")
@@ -568,6 +567,13 @@ def _score_reports(labels: pd.DataFrame, anomalies: pd.DataFrame, cfg: EvalConfi
     return out
 
 
+def _labels_beside(truth_path: Path) -> list[Path]:
+    """Where a truth file's labels may lie: labels.csv beside it, or named as it is
+    (NAME.truth.json -> NAME.labels.csv, as the bundled sample), plain or gzipped."""
+    stem = truth_path.name.removesuffix(".json").removesuffix(".truth")
+    return [truth_path.parent / (n + gz) for n in ("labels.csv", f"{stem}.labels.csv") for gz in ("", ".gz")]
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -579,8 +585,10 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score the detection outputs in ``results_dir`` against ``truth``.
 
-    ``labels`` defaults to ``labels.csv`` beside ``truth`` when that is a path
-    and the file exists; without labels the report-level score is ``None``.
+    ``labels`` defaults to the labels beside ``truth`` when that is a path and
+    they exist (:func:`_labels_beside`: ``labels.csv`` or ``NAME.labels.csv``
+    for ``NAME.truth.json``, either gzipped or not); without labels the
+    report-level score is ``None``.
     Missing result files score as empty predictions (named in
     ``missing_files``). Raises ValueError for malformed files (naming file and
     row) and FileNotFoundError when ``results_dir`` or an explicit ``labels``
@@ -592,8 +600,8 @@ def evaluate(
     rdir = Path(results_dir)
     if not rdir.is_dir():
         raise FileNotFoundError(f"results directory not found: {rdir}")
-    if labels is None and truth_path is not None and (truth_path.parent / "labels.csv").is_file():
-        labels = truth_path.parent / "labels.csv"
+    if labels is None and truth_path is not None:
+        labels = next((p for p in _labels_beside(truth_path) if p.is_file()), None)
 
     missing = [name for name in RESULT_FILES if not (rdir / name).is_file()]
     events = _load_events(rdir / "events.csv")
@@ -616,20 +624,8 @@ def evaluate(
 
 
 def write_evaluation(result: dict[str, Any], path: str | Path) -> Path:
-    """Write ``result`` as JSON to ``path`` atomically (temp file beside it, then os.replace)."""
-    path = Path(path)
-    text = json.dumps(result, indent=2, allow_nan=False) + "\n"  # serialise first: a failure leaves no file
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``result`` as JSON to ``path`` atomically (serialised first: a failure leaves no file)."""
+    return write_text(path, json.dumps(result, indent=2, allow_nan=False) + "\n")
 
 
 def truth_as_results(truth: str | Path | dict, labels: str | Path | None, out_dir: str | Path) -> Path:

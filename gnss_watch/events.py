@@ -113,8 +113,14 @@ JUMP_ARTEFACTS = ("impossible_jump", "speed_mismatch", "course_mismatch")
 #: live fix coming back), are that position's artefacts, not a spoof.
 UNRELIABLE_FIX_CHECKS = ("dead_reckoning", "frozen_position", "erratic_fix")
 
-EVENT_COLUMNS = ["event_id", "kind", "mmsi", "start", "end", "n_reports", "lat", "lon", "score", "reasons",
-                 "zone_id", "true_lat", "true_lon", "claimed_lat", "claimed_lon", "group_id"]
+#: events.csv's schema: spoofing and jamming events alike (jamming events leave the
+#: true_*/claimed_* positions and group_id missing).
+EVENT_DTYPES: dict[str, str] = {
+    "event_id": "str", "kind": "str", "mmsi": "int64", "start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]",
+    "n_reports": "int64", "lat": "float64", "lon": "float64", "score": "float64", "reasons": "str", "zone_id": "str",
+    "true_lat": "float64", "true_lon": "float64", "claimed_lat": "float64", "claimed_lon": "float64", "group_id": "str",
+}
+EVENT_COLUMNS = list(EVENT_DTYPES)
 
 
 def to_time(seconds: np.ndarray) -> pd.Series:

@@ -64,6 +64,13 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+def csv_unsafe(value: Any) -> Any:
+    """:func:`csv_safe` undone, for text read back from a CSV this package wrote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     """CSV with text columns neutralised against formula injection; times as ISO 8601 UTC."""
     out = df.copy()
@@ -71,8 +78,8 @@ def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
         s = out[col]
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             out[col] = iso_utc_series(s).where(s.notna(), "")
-        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = s.map(csv_safe, na_action="ignore")
+        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object).map(csv_safe, na_action="ignore")
     return atomic_write(path, lambda tmp: out.to_csv(tmp, index=False))
 
 

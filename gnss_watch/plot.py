@@ -2,7 +2,7 @@
 
 Every function draws onto the matplotlib Axes it is given (a new figure when
 ``ax`` is None) and returns that Axes. ``results`` is a
-:class:`gnss_watch.replay.Results` (from :func:`gnss_watch.replay.replay`) or
+:class:`gnss_watch.pipeline.Results` (from :func:`gnss_watch.pipeline.replay`) or
 a replay output directory, loaded with :func:`gnss_watch.results.load_results`::
 
     from gnss_watch import plot
@@ -37,7 +37,7 @@ from .geo import EARTH_RADIUS_M, haversine_m
 from .schema import unix_seconds
 
 if TYPE_CHECKING:
-    from .replay import Results
+    from .pipeline import Results
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",

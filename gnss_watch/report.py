@@ -1,6 +1,6 @@
 """The anomaly report: ``report.html`` (one self-contained file) and ``report.pdf`` (A4 pages).
 
-:func:`write_report` turns a replay (a :class:`~gnss_watch.replay.Results` or
+:func:`write_report` turns a replay (a :class:`~gnss_watch.pipeline.Results` or
 its output directory) into evidence a reader can check::
 
     from gnss_watch.report import write_report
@@ -40,7 +40,7 @@ from . import __version__, plot
 from .checks import CHECK_FAMILY, CHECKS
 from .config import Config
 from .outputs import atomic_write, write_text
-from .replay import Results
+from .pipeline import Results
 
 #: A4 in inches (portrait, landscape).
 A4 = (8.27, 11.69)
@@ -141,8 +141,10 @@ def summary_rows(res: Results) -> list[tuple[str, str]]:
     lines = s.get("lines", {})
     skipped = ", ".join(f"{k} {v:,}" for k, v in lines.get("skipped", {}).items()) or "none"
     ts = s.get("time_span", {})
-    by_type = ", ".join(f"type {k}: {v:,}" for k, v in sorted(s.get("messages", {}).get("by_type", {}).items(),
-                                                             key=lambda kv: int(kv[0])))
+    # NMEA counts by message type; table readers (CSV, Digitraffic) by row kind ('position', 'static')
+    counts = s.get("messages", {}).get("by_type", {})
+    by_type = ", ".join([f"type {k}: {counts[k]:,}" for k in sorted((k for k in counts if str(k).isdigit()), key=int)]
+                        + [f"{k}: {counts[k]:,}" for k in sorted(k for k in counts if not str(k).isdigit())])
     return [
         ("Time span (UTC)", f"{ts.get('start')} – {ts.get('end')}"),
         ("Input lines", f"{lines.get('read', 0):,} read, {lines.get('used', 0):,} used; skipped: {skipped}"),

@@ -1,4 +1,4 @@
-"""Load a ``gnss-watch replay --out DIR`` directory back into a :class:`~gnss_watch.replay.Results`.
+"""Load a ``gnss-watch replay --out DIR`` directory back into a :class:`~gnss_watch.pipeline.Results`.
 
 The report and the notebooks work on either a fresh replay or its saved
 outputs; this module makes the second look like the first::
@@ -23,7 +23,8 @@ from .config import Config
 from .detect import Detection
 from .events import EVENT_COLUMNS
 from .ingest import Dataset
-from .replay import Results
+from .outputs import csv_unsafe
+from .pipeline import Results
 from .schema import BASE_STATION_DTYPES, POSITIONS, VESSEL_DTYPES, conform
 from .zones import GRID_COLUMNS, ZONE_COLUMNS
 
@@ -34,13 +35,14 @@ _TEXT = {"event_id", "kind", "reasons", "zone_id", "group_id", "cell", "level", 
 
 
 def _read_csv(path: Path, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A CSV written by :func:`gnss_watch.outputs.write_csv`: blanks are NaN, except in text columns ('')."""
+    """A CSV written by :func:`gnss_watch.outputs.write_csv`: blanks are NaN, except in text columns (''),
+    whose formula neutralisation is undone (the text as it came from AIS)."""
     if not path.is_file():
         return pd.DataFrame({c: [] for c in columns})
     # keep_default_na=False: a ship named 'NA' or 'NULL' stays a name.
     df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in _TEXT})
     for c in df.columns.intersection(list(_TEXT)):
-        df[c] = df[c].fillna("").astype(str)
+        df[c] = df[c].fillna("").astype(str).map(csv_unsafe)
     for c in times:
         if c in df.columns:
             df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")

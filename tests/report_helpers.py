@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gnss_watch.replay import Results, replay, write_outputs
+from gnss_watch.pipeline import Results, replay, write_outputs
 from gnss_watch.simulate import simulate
 
 HOSTILE_NAMES = ("<script>alert(1)</script>", '=HYPERLINK("http://evil.example","x")', r"$\frac{$ SHIP")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from gnss_watch.evaluate import evaluate
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import alt_scenarios  # noqa: E402  (a benchmark script beside eval_scenarios, not a package)

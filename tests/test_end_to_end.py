@@ -12,7 +12,7 @@ import pytest
 import shapely.geometry
 
 from gnss_watch.evaluate import evaluate
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "sample_data" / "gulf_of_finland.nmea.gz"
@@ -88,3 +88,56 @@ def test_every_subcommand_explains_itself() -> None:
     for sub in ([], ["replay"], ["simulate"], ["evaluate"], ["config"]):
         r = subprocess.run([sys.executable, "-m", "gnss_watch", *sub, "--help"], capture_output=True, text=True)
         assert r.returncode == 0 and "usage: gnss-watch" in r.stdout
+
+
+def test_the_package_level_replay_stays_the_function() -> None:
+    """`gnss_watch.replay` is the function however the package was imported before: a submodule of
+    the same name would replace it on the package once imported (by the report, say)."""
+    code = ("import gnss_watch.report, gnss_watch; from gnss_watch import results; "
+            "import gnss_watch.pipeline; f = gnss_watch.replay; g = gnss_watch.replay; "
+            "print(callable(f), f is g, f.__module__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.split() == ["True", "True", "gnss_watch.pipeline"], r.stderr
+
+
+def test_an_output_path_through_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    from gnss_watch.cli import main
+
+    (tmp_path / "f").write_text("x")
+    for out in (tmp_path / "f", tmp_path / "f" / "sub"):
+        r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(SAMPLE), "--out", str(out)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and r.stderr.strip().endswith(f"{tmp_path / 'f'} is a file, not a directory")
+    assert main(["simulate", "--seed", "1", "--out", str(tmp_path / "f" / "s")]) == 2
+
+
+def test_sigterm_while_writing_an_output_leaves_no_temp_file(tmp_path: Path) -> None:
+    """SIGTERM is raised like Ctrl-C, so the file being written is removed, not left half done."""
+    import os
+    import signal
+
+    from gnss_watch.cli import _terminate_as_interrupt, _Terminated
+    from gnss_watch.outputs import atomic_write
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        _terminate_as_interrupt()
+
+        def slow_writer(tmp: str) -> None:
+            Path(tmp).write_text("half")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        with pytest.raises(_Terminated):
+            atomic_write(tmp_path / "events.csv", slow_writer)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_neutralises_category_columns_too(tmp_path: Path) -> None:
+    """A receiving station's name (a category column, from the NMEA tag block) is text from the feed."""
+    from gnss_watch.outputs import write_csv
+
+    df = pd.DataFrame({"station": pd.Series(["=HYPERLINK(\"http://x\")", "AISD"], dtype="category"), "n": [1, 2]})
+    text = write_csv(tmp_path / "b.csv", df).read_text()
+    assert "'=HYPERLINK" in text and "\nAISD," in text

@@ -305,6 +305,18 @@ def test_truth_dict_without_labels_skips_reports(truth_path: Path, perfect: Path
     assert "skipped" in format_table(r)
 
 
+def test_labels_named_as_the_truth_file_are_found_beside_it(truth_path: Path, perfect: Path) -> None:
+    """NAME.truth.json finds NAME.labels.csv.gz beside it (the bundled sample's naming)."""
+    named = truth_path.parent / "sample.truth.json"
+    truth_path.rename(named)
+    labels = pd.read_csv(truth_path.parent / "labels.csv")
+    (truth_path.parent / "labels.csv").unlink()
+    assert evaluate(named, perfect)["reports"] is None
+    labels.to_csv(truth_path.parent / "sample.labels.csv.gz", index=False)
+    r = evaluate(named, perfect)
+    assert r["reports"]["n_labels"] == len(labels) and r["inputs"]["labels"].endswith("sample.labels.csv.gz")
+
+
 def test_config_tolerance_is_used(truth_path: Path, perfect: Path) -> None:
     edit_events(perfect, lambda ev: ev.assign(start=np.where(ev["event_id"] == "S003", iso(82), ev["start"]),
                                               end=np.where(ev["event_id"] == "S003", iso(90), ev["end"])))

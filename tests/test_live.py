@@ -30,7 +30,7 @@ from gnss_watch.events import EVENT_COLUMNS
 from gnss_watch.ingest import fold_vessels, read
 from gnss_watch.live import LiveMonitor
 from gnss_watch.live.sources import FollowSource, LineSplitter, TcpSource
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "sample_data" / "gulf_of_finland.nmea.gz"
@@ -254,6 +254,19 @@ def test_one_report_with_a_fast_clock_does_not_make_the_good_ones_stale(tmp_path
     mon.feed_lines(good[:10] + [wild], arrival=0.0)
     mon.feed_lines(good[10:], arrival=0.0)
     assert mon.counts["stale"] == 0 and mon.hwm <= t0 + 19 + mon.lc.stale_s
+
+
+def test_latency_is_dated_by_the_report_not_the_cursor(tmp_path: Path) -> None:
+    """A batch spanning more than stale_s (a log read from its start) holds the cursor back at its
+    median + stale_s; an event ending after the cursor still gets its latency, from the arrival of
+    the batch that brought its last report."""
+    mon = LiveMonitor(tmp_path, Config().replace(live={"stale_s": 300.0}))
+    t0 = 1_717_200_000
+    mon.feed_lines([tag(position(230000000 + k, 60.0, 25.0), c=t0 + 60 * k).encode() for k in range(30)],
+                   arrival=100.0)
+    assert mon.hwm < t0 + 29 * 60
+    mon.feed_lines([tag(position(230000100, 60.0, 25.0), c=t0 + 3000).encode()], arrival=105.0)
+    assert mon._latency(t0 + 29 * 60, now=110.0) == 10.0 and mon._latency(t0 + 2000, now=110.0) == 5.0
 
 
 def test_static_data_of_a_vessel_in_range_for_days_stays_bounded(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gnss_watch.evaluate import evaluate, truth_as_results
-from gnss_watch.replay import replay
+from gnss_watch.pipeline import replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import med_scenarios  # noqa: E402  (a benchmark script beside eval_scenarios, not a package)

@@ -294,3 +294,16 @@ def test_jamming_shows_every_transponder_behaviour():
     # Unaffected ships (robust receivers) stay clean throughout.
     clean_late = rep[(rep["label"] == "clean") & (rep["t"] >= 95)]
     assert set(clean_late["vessel"]).isdisjoint(zone.affected)
+
+
+@pytest.mark.parametrize("bad, says", [
+    (["--formats", "xyz"], "unknown format(s) ['xyz']"), (["--formats", ","], "no output format"),
+    (["--vessels", "0"], "at least one vessel"), (["--hours", "-1"], "positive duration"),
+    (["--hours", "nan"], "positive duration"), (["--start", "yesterday"], "start 'yesterday'"),
+])
+def test_cli_simulate_bad_arguments_exit_2_in_one_line(tmp_path, capsys, bad, says) -> None:
+    from gnss_watch.cli import main
+
+    assert main(["simulate", "--seed", "1", "--out", str(tmp_path / "s"), *bad]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1 and not (tmp_path / "s").exists()

@@ -53,7 +53,7 @@ from ..ingest.base import Batch
 from ..ingest.tables import digitraffic_batch
 from ..outputs import write_csv, write_json, write_parquet
 from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, conform, empty, iso_utc, unix_seconds
-from ..replay import Results, summarize, write_outputs
+from ..pipeline import Results, summarize, write_outputs
 from ..tracks import build_tracks
 from ..zones import write_zones_geojson
 from .store import EVENT_FIELDS, ZONE_FIELDS, Store
@@ -103,7 +103,7 @@ class LiveMonitor:
         self.pending: list[Batch] = []  # decoded since the last step
         self.recent_keys = np.empty(0, dtype=np.uint64)  # (mmsi, time, lat, lon, type) hashes, last stale_s
         self.recent_t = np.empty(0)
-        self.arrivals: tuple[list[float], list[float]] = ([], [])  # running max data time, its arrival (wall)
+        self.arrivals: tuple[list[float], list[float]] = ([], [])  # running max report time, its arrival (wall)
         self.events: dict[str, dict[str, Any]] = {}
         self.zones: dict[str, dict[str, Any]] = {}
         # The last step's (tracks, detection, window->stable event ids, window->stable zone ids).
@@ -215,9 +215,12 @@ class LiveMonitor:
             self.recent_t = np.concatenate([self.recent_t, t])
             self.counts["positions"] += len(pos)
             self.time_sources.update(pos["time_source"].astype(str).value_counts().to_dict())
+            # Latency is dated by the newest report that arrived, not by the cursor (held to the
+            # batch's median + stale_s): an event ending past the cursor has arrived all the same.
             times, walls = self.arrivals
-            if len(t) and (not times or self.hwm > times[-1]):
-                times.append(self.hwm)
+            newest = float(t.max()) if len(t) else -math.inf
+            if not times or newest > times[-1]:
+                times.append(newest)
                 walls.append(arrival)
         static, bs = batch.static, batch.base_stations
         if floor > -math.inf:  # static and base-station reports re-sent after a reconnect are stale too

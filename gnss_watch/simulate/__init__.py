@@ -32,11 +32,29 @@ from .reception import StationModel, base_reports, receive
 from .traffic import build_fleet, position_reports, static_reports
 from .writers import dma_csv, iso, labels_csv, nmea_pghp_lines, nmea_tagblock_lines, truth_json, write_gzip
 
-__all__ = ["simulate", "PROFILES", "FORMATS"]
+__all__ = ["simulate", "check_arguments", "PROFILES", "FORMATS"]
 
 FORMATS = ("nmea", "pghp", "dma")
 FILES = {"nmea": "scenario.nmea.gz", "pghp": "scenario_pghp.nmea.gz", "dma": "scenario_dma.csv",
          "truth": "truth.json", "labels": "labels.csv"}
+
+
+def check_arguments(vessels: int, hours: float, formats: tuple[str, ...], start: str) -> pd.Timestamp:
+    """The scenario's start as a UTC time, after checking :func:`simulate`'s arguments (ValueError
+    saying which one is wrong)."""
+    unknown = set(formats) - set(FORMATS)
+    if unknown or not formats:
+        what = f"unknown format(s) {sorted(unknown)}" if unknown else "no output format"
+        raise ValueError(f"{what} (choose from {', '.join(FORMATS)})")
+    if vessels < 1 or not hours > 0:
+        raise ValueError("need at least one vessel and a positive duration")
+    try:
+        t0 = pd.Timestamp(start)
+    except ValueError:
+        raise ValueError(f"start {start!r}: not an ISO 8601 time such as 2024-06-01T00:00:00Z") from None
+    if t0 is pd.NaT:
+        raise ValueError(f"start {start!r}: not an ISO 8601 time such as 2024-06-01T00:00:00Z")
+    return t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
 
 
 def simulate(
@@ -57,15 +75,9 @@ def simulate(
     ``interference=False`` gives a clean scenario: no jamming, no spoofing.
     """
     prof = get_profile(profile)
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise ValueError(f"unknown format(s) {sorted(unknown)} (choose from {', '.join(FORMATS)})")
-    if vessels < 1 or hours <= 0:
-        raise ValueError("need at least one vessel and a positive duration")
+    t0 = check_arguments(vessels, hours, formats, start)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    t0 = pd.Timestamp(start)
-    t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
     t0_unix = t0.timestamp()
     T = float(hours) * 3600.0
     rng_plan, rng_fleet, rng_reports, rng_stations, rng_spoof, rng_jam, rng_radio, rng_rx = (
