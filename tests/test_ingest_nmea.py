@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pyais.encode import encode_dict
 from pyais.stream import FileReaderStream
 from pyais.util import compute_checksum
 
@@ -333,6 +334,45 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
     assert balanced(ds.accounting)
 
 
+def test_a_compressed_file_damaged_at_its_start_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Deflate data corrupt within the first 64 KiB (sniffed before any line is read): a one-line
+    error naming the file, in gzip and in a zip member alike, not an internal error."""
+    import zlib as _zlib
+
+    raw = gzip.decompress(SAMPLE.read_bytes())[:200_000]
+    body = _zlib.compress(raw)[2:-4]  # raw deflate
+    bad = body[:40] + bytes(b ^ 0xFF for b in body[40:80]) + body[80:]
+    gz = tmp_path / "bad.nmea.gz"
+    gz.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + bad)
+    zp = tmp_path / "bad.zip"
+    with zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.nmea", raw)
+    blob = bytearray(zp.read_bytes())
+    at = blob.index(b"a.nmea") + 6 + 40
+    blob[at:at + 40] = bytes(b ^ 0xFF for b in blob[at:at + 40])
+    zp.write_bytes(bytes(blob))
+    for p, name in ((gz, str(gz)), (zp, f"{zp}:a.nmea")):
+        r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(p), "--out", str(tmp_path / "o")],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert r.stderr.startswith(f"gnss-watch: error: {name}: cannot decompress")
+
+
+def test_times_outside_the_ais_era_never_date_a_file(tmp_path: Path) -> None:
+    """A base station claiming the year 3000 dates nothing (the file stays undated, exit 2 asking
+    for --start), and a --start outside 1990-2099 is refused in one line."""
+    bs = encode_dict({"msg_type": 4, "mmsi": 2300001, "year": 3000, "month": 1, "day": 1, "hour": 12, "minute": 0,
+                      "second": 0, "lat": 60.0, "lon": 25.0})[0]
+    p = tmp_path / "undated.nmea"
+    p.write_text(bs + "\n" + position(230000001, 60.0, 25.0) + "\n")
+    with pytest.raises(UndatedError):
+        read(str(p))
+    for start in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00"):
+        r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(p), "--out", str(tmp_path / "o"),
+                            "--start", start], capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "outside the AIS era" in r.stderr
+
+
 def test_huge_line_and_binary_noise(tmp_path: Path) -> None:
     good = tag(position(230000001, 60.0, 25.0), c=T0)
     blob = good.encode() + b"\n" + b"!" * 10_000_000 + b"\n" + bytes(range(256)) * 100 + b"\n" + good.encode()
@@ -354,6 +394,26 @@ def _decode(lines: list[bytes]) -> Accounting:
     dec.feed(lines)
     dec.finish()
     return acct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.binary(max_size=90).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+                          st.sampled_from([b"\n", b"\r\n", b"\r"])), max_size=30),
+       st.integers(1, 70), st.booleans())
+def test_line_blocks_give_each_physical_line_once(lines, block_bytes: int, last_unterminated: bool) -> None:
+    """Whatever the line ends (LF, CR LF, lone CR) and wherever the blocks cut them, each line comes
+    out once: whole when short, cut to max + 1 bytes when too long (its rest never a line of its own)."""
+    from gnss_watch.ingest.nmea import iter_line_blocks
+
+    maxlen = 40
+    # a lone CR before an empty LF line reads as one CR LF
+    assume(not any(e == b"\r" and n == (b"", b"\n") for (_, e), n in zip(lines, lines[1:])))
+    data = b"".join(t + e for t, e in lines)
+    if last_unterminated and lines and lines[-1][0]:
+        data = data[: -len(lines[-1][1])]
+    got = [x for block in iter_line_blocks(io.BytesIO(data), maxlen, lambda e: None, block_bytes) for x in block]
+    want = [t if len(t) <= maxlen else t[: maxlen + 1] for t, _ in lines]
+    assert [x.rstrip(b"\r") if len(x) <= maxlen else x[: maxlen + 1] for x in got] == want
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -181,6 +181,22 @@ def test_dma_one_endless_line_is_one_too_long_line():
     assert acct.read == 3 and acct.skipped["too_long"] == 1 and len(pos) == 1
 
 
+def test_dma_truncated_gzip_keeps_the_rows_before_the_break():
+    """A daily export cut off mid-download: the rows read before the break are kept (all but at most
+    the last MiB read), with a warning saying why the input ended early."""
+    import gzip
+
+    rows = [dma_row(mmsi=str(219000000 + i % 500), ts=f"08/02/2018 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}")
+            for i in range(40_000)]
+    whole = gzip.compress("\n".join([DMA_HEADER, *rows]).encode())
+    acct = Accounting()
+    batches = list(read_dma(gzip.GzipFile(fileobj=io.BytesIO(whole[: len(whole) * 9 // 10])), "cut.csv.gz",
+                            IngestConfig(), acct))
+    n = sum(len(b.positions) for b in batches)
+    assert acct.balanced and acct.read == n + 1 + acct.skipped["malformed"] and 30_000 < n < 40_000  # a cut last row
+    assert len(acct.warnings) == 1 and "cut.csv.gz: input ends early (EOFError" in acct.warnings[0]
+
+
 def test_dma_rejects_other_csv_headers_with_one_line_message():
     with pytest.raises(IngestError) as exc:
         run(read_dma, (DATA / "dma_nearmiss_test1000_head.csv").read_bytes())

@@ -25,7 +25,7 @@ from pandas.api.types import union_categoricals
 from ..config import Config, IngestConfig
 from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform, empty
 from .accounting import SKIP_REASONS, Accounting
-from .base import Batch, IngestError, NotAISError, UndatedError
+from .base import ERA_S, READ_ERRORS, Batch, IngestError, NotAISError, UndatedError
 from .nmea import NmeaDecoder, read_nmea
 from .sources import FORMATS, open_sources
 
@@ -65,7 +65,10 @@ def parse_start(value: str | None) -> float | None:
         d = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise IngestError(f"--start {value!r}: not an ISO 8601 time such as 2024-06-01T00:00:00Z") from None
-    return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).timestamp()
+    t = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).timestamp()
+    if not ERA_S[0] <= t < ERA_S[1]:
+        raise IngestError(f"--start {value!r}: outside the AIS era (1990 to 2099)")
+    return t
 
 
 def read(
@@ -113,7 +116,7 @@ def read(
                     rate = acct.read / max(time.perf_counter() - t0, 1e-9)
                     print(f"\r{src.name}: {acct.read:,} lines, {acct.decoded:,} messages ({rate:,.0f} lines/s)",
                           end="", file=sys.stderr, flush=True)
-        except (OSError, EOFError) as exc:  # truncated gzip, damaged zip member, I/O error mid-file
+        except READ_ERRORS as exc:  # a reader that does not keep what came before the break
             raise IngestError(f"{src.name}: read failed after {acct.read:,} lines ({exc})") from None
     if show:
         print(file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -12,6 +14,16 @@ from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, empty
 #: Receive times outside [1990-01-01, 2100-01-01), in unix seconds, are no times: AIS
 #: exists since ~2000, and a clock reset to 1970 or a mangled stamp lands outside.
 ERA_S = (631_152_000.0, 4_102_444_800.0)
+
+
+#: What reading a damaged input raises: I/O errors, truncated gzip/bz2 (EOFError), corrupt
+#: deflate data (zlib.error) and zip members failing their CRC (BadZipFile).
+READ_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+
+
+def ends_early(source: str, exc: Exception, kept: str) -> str:
+    """The warning for an input that breaks off: what broke it and what was kept."""
+    return f"{source}: input ends early ({type(exc).__name__}: {exc}); kept {kept}"
 
 
 class IngestError(Exception):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
@@ -33,7 +32,7 @@ from pyais.messages import MSG_CLASS
 from ..config import IngestConfig
 from ..schema import BASE_STATION_DTYPES, DEVICE_BY_TYPE, POSITION_DTYPES, conform, unix_seconds, utc_from_unix
 from .accounting import Accounting
-from .base import ERA_S, Batch, UndatedError
+from .base import ERA_S, READ_ERRORS, Batch, UndatedError, ends_early
 
 # Payload characters allowed by the six-bit armouring: '0'..'W' and '`'..'w'.
 _PAYLOAD_CHARS = bytes(range(48, 88)) + bytes(range(96, 120))
@@ -219,10 +218,11 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
                      block_bytes: int = 1 << 16) -> Iterator[list[bytes]]:
     """Split a byte stream into lists of lines without ever holding an unbounded line.
 
-    A line longer than ``max_line_length`` is cut to ``max_line_length + 1``
-    bytes (so it is still recognised as too long) and the rest of it dropped.
-    A stream that breaks off (truncated gzip, I/O error) ends there: what was
-    read is kept and ``on_error`` is told why.
+    Lines end in LF, CR LF or a lone CR (old Mac-style logs). A line longer than
+    ``max_line_length`` is cut to ``max_line_length + 1`` bytes (so it is
+    still recognised as too long, once) and the rest of it dropped. A stream
+    that breaks off (truncated gzip, I/O error) ends there: what was read is
+    kept and ``on_error`` is told why.
     """
     carry = b""
     overlong = False
@@ -230,21 +230,28 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
         try:
             # read1: one underlying read at a time, so a stream that breaks loses only its last block
             block = stream.read1(block_bytes) if hasattr(stream, "read1") else stream.read(block_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
+        except READ_ERRORS as exc:
             on_error(exc)
             break
         if not block:
             break
-        lines = (carry + block).split(b"\n")
+        data = carry + block
+        held = b""
+        if b"\r" in data:
+            if data.endswith(b"\r"):  # maybe the first half of a CR LF: decided with the next block
+                data, held = data[:-1], b"\r"
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = data.split(b"\n")
         carry = lines.pop()
-        if overlong and lines:
-            lines[0] = lines[0][: max_line_length + 1] if len(lines[0]) > max_line_length else b"x" * (max_line_length + 1)
+        if overlong and lines:  # the rest of a line already counted as too long
+            del lines[0]
             overlong = False
         if len(carry) > max_line_length:
             if not overlong:
                 lines.append(carry[: max_line_length + 1])
                 overlong = True
             carry = b""
+        carry += held
         if lines:
             yield lines
     if carry and not overlong:
@@ -260,20 +267,24 @@ _PACKED = re.compile(rb"![^\n!$]*+(?:\$(?!PGHP)[^\n!$]*+)*+(?:!|\$PGHP)")
 _PGHP = re.compile(rb"\$PGHP[^\"\\!]*")
 
 
-def _records(lines: list[bytes]) -> Iterable[bytes]:
+def _records(lines: list[bytes], max_line_length: int) -> Iterable[bytes]:
     """Lines, with several sentences packed on one line split apart.
 
     Some exports write ``\\tag\\!AIVDM...*hh\\tag\\!AIVDM...*hh`` on one line. Each
     extra sentence is counted as a line read of its own, so the accounting
-    still balances and each sentence lands in one bucket.
+    still balances and each sentence lands in one bucket. A line cut for being
+    too long stays whole, to be counted as such (what was cut off is unread).
     """
     if not _PACKED.search(b"\n".join(lines)):  # the common case, checked at C speed
         return lines
-    return _split_records(lines)
+    return _split_records(lines, max_line_length)
 
 
-def _split_records(lines: list[bytes]) -> Iterator[bytes]:
+def _split_records(lines: list[bytes], max_line_length: int) -> Iterator[bytes]:
     for line in lines:
+        if len(line) > max_line_length:
+            yield line
+            continue
         recs = _RECORD.findall(line)
         # a "!..","$PGHP.." CSV row: the time line goes first, as in DMA logs
         pghp = _PGHP.findall(line) if b"$PGHP" in line else []
@@ -352,7 +363,7 @@ class NmeaDecoder:
         used = 0
         tb_cache = self.tag_blocks
         sentences = self.sentences
-        for raw in _records(lines):
+        for raw in _records(lines, maxlen):
             n_read += 1
             self.line_no += 1
             if len(raw) > maxlen:
@@ -741,10 +752,12 @@ def _positions(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _bs_utc(bs: pd.DataFrame) -> pd.Series:
-    """The UTC a type 4 report claims, NaT when any field is 'not available' or not a real date."""
+    """The UTC a type 4 report claims, NaT when any field is 'not available' or not a real date
+    of the AIS era (``ERA_S``: a clock gone wild, not a time to date reports by)."""
     parts = pd.DataFrame({"year": bs["y"], "month": bs["mo"], "day": bs["d"],
                           "hour": bs["h"], "minute": bs["mi"], "second": bs["s"]})
-    na = ((parts["year"] == 0) | (parts["month"] == 0) | (parts["day"] == 0)
+    first, last = (datetime.fromtimestamp(t, timezone.utc).year for t in ERA_S)
+    na = ((parts["year"] < first) | (parts["year"] >= last) | (parts["month"] == 0) | (parts["day"] == 0)
           | (parts["hour"] >= 24) | (parts["minute"] >= 60) | (parts["second"] >= 60))
     utc = pd.to_datetime(parts.where(~na), errors="coerce", utc=True)
     return utc
@@ -786,8 +799,7 @@ def read_nmea(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting
     pending: list[bytes] = []
 
     def broken(exc: Exception) -> None:
-        acct.warnings.append(f"{source}: input ends early ({type(exc).__name__}: {exc}); "
-                             f"kept the {acct.read + len(pending):,} lines before the break")
+        acct.warnings.append(ends_early(source, exc, f"the {acct.read + len(pending):,} lines before the break"))
 
     for lines in iter_line_blocks(stream, cfg.max_line_length, broken):
         pending.extend(lines)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .base import IngestError, NotAISError
+from .base import READ_ERRORS, IngestError, NotAISError
 
 FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic", "csv")
 SNIFF_BYTES = 64 * 1024
@@ -122,7 +122,7 @@ def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Sourc
                 buffered = io.BufferedReader(stream, buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
                 try:
                     head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                except READ_ERRORS as exc:
                     raise IngestError(f"{member}: cannot decompress ({exc})") from None
                 fmt = format if format != "auto" else sniff(head)
                 if fmt is None:

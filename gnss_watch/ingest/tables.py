@@ -45,7 +45,7 @@ from ..schema import (
     conform,
 )
 from .accounting import Accounting
-from .base import ERA_S, Batch, IngestError
+from .base import ERA_S, READ_ERRORS, Batch, IngestError, ends_early
 from .sources import HEADER_SEARCH_LINES
 
 #: Columns of a ``Batch.static`` frame from these readers.
@@ -215,12 +215,15 @@ _WS[[9, 10, 11, 12, 13, 32]] = True
 # --------------------------------------------------------------------------- lines
 
 
-def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, head: bytes = b"") -> Iterator[bytes]:
+def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, on_error: Callable[[Exception], None],
+                 head: bytes = b"") -> Iterator[bytes]:
     """Yield blocks of at most ``chunk_lines`` complete lines, each ending in '\\n'.
 
     A line longer than ``max_len`` is cut to ``max_len + 1`` bytes and the rest of it
     discarded while reading, so one endless line cannot exhaust memory; callers see
-    it as one line longer than ``max_len``. ``head`` is content already read.
+    it as one line longer than ``max_len``. ``head`` is content already read. A
+    stream that breaks off (truncated gzip, corrupt zip member) ends there: what was
+    read is kept and ``on_error`` is told why.
     """
     block = max(1 << 16, chunk_lines * 128)
     buf, eof, skipping = head, False, False
@@ -229,7 +232,11 @@ def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, head: bytes =
         buf, skipping = buf[: len(buf) - tail + max_len + 1], True
     while True:
         while not eof and buf.count(b"\n") < chunk_lines:
-            data = stream.read(block)
+            try:  # read1 of at most 1 MiB: a stream that breaks loses only what its last read held
+                data = stream.read1(min(block, 1 << 20)) if hasattr(stream, "read1") else stream.read(block)
+            except READ_ERRORS as exc:
+                on_error(exc)
+                data = b""
             if not data:
                 eof = True
                 break
@@ -250,6 +257,11 @@ def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, head: bytes =
         cut = int(ends[min(chunk_lines, len(ends)) - 1]) + 1
         chunk, buf = buf[:cut], buf[cut:]
         yield chunk
+
+
+def _warn_break(acct: Accounting, source: str) -> Callable[[Exception], None]:
+    """``on_error`` for :func:`_line_chunks`: a warning that the input broke off."""
+    return lambda exc: acct.warnings.append(ends_early(source, exc, "the lines before the break"))
 
 
 class _Lines:
@@ -352,7 +364,7 @@ def _read_csv_table(
     for label, column in columns.items():
         labels.setdefault(column, label)  # the first spelling names it
     want = ", ".join(repr(labels[c]) for c in required)
-    for chunk in _line_chunks(stream, cfg.chunk_lines, cfg.max_line_length):
+    for chunk in _line_chunks(stream, cfg.chunk_lines, cfg.max_line_length, _warn_break(acct, source)):
         lines = _Lines(chunk)
         n = len(lines)
         acct.read += n
@@ -1108,7 +1120,7 @@ def read_digitraffic(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Acc
     # JSON lines when one of the first lines is a JSON object or array on its own; a
     # pretty-printed or JavaScript-wrapped document has no such line.
     if any(isinstance(_loads(p), (dict, list)) for p in first):
-        for chunk in _line_chunks(stream, cfg.chunk_lines, MAX_JSON_LINE_BYTES, head):
+        for chunk in _line_chunks(stream, cfg.chunk_lines, MAX_JSON_LINE_BYTES, _warn_break(acct, source), head):
             records: list[Any] = []
             for line in chunk[:-1].split(b"\n"):
                 acct.read += 1
