@@ -7,7 +7,7 @@ TRUTH  ?= sample_data/gulf_of_finland.truth.json
 LABELS ?= sample_data/gulf_of_finland.labels.csv.gz
 OUT    ?= out
 
-.PHONY: demo test install dev bench clean
+.PHONY: demo test install dev bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(VENV)/.installed-dev
 	@# the live MQTT test runs a real local broker (Debian's mosquitto); it skips only if this fails
 	command -v mosquitto >/dev/null || (apt-get update -qq && apt-get install -y -qq mosquitto) || true
 	$(BIN)/python -m pytest
+
+notebooks: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ingest.py
