@@ -34,8 +34,11 @@ test: $(VENV)/.installed-dev
 	command -v mosquitto >/dev/null || (apt-get update -qq && apt-get install -y -qq mosquitto) || true
 	$(BIN)/python -m pytest
 
-notebooks: $(VENV)/.installed
+$(VENV)/.installed-notebooks: pyproject.toml | $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	touch $@
+
+notebooks: $(VENV)/.installed-notebooks
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(VENV)/.installed-dev

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 2 bad usage or input that cannot be read as AIS (one line
 on stderr, no traceback); 1 an internal error (set ``GNSS_WATCH_DEBUG=1`` for
-the traceback); 130 interrupted.
+the traceback); 130 / 143 interrupted by SIGINT / SIGTERM (``live`` and
+``serve`` stop cleanly on either and exit 0).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -41,9 +43,9 @@ def _writable_dir(path: str) -> None:
     """Say before any work is done when ``path`` cannot be an output directory: a file is
     in the way, or the nearest existing folder cannot be written to."""
     p = Path(path).absolute()
-    while not p.exists():
+    while not os.path.lexists(p):  # (os.path: Path.exists raises where a parent cannot be searched)
         p = p.parent
-    if not p.is_dir():
+    if not os.path.isdir(p):
         raise UsageError(f"--out {path}: {p} is a file, not a directory")
     if not os.access(p, os.W_OK | os.X_OK):
         raise UsageError(f"--out {path}: cannot write in {p}")
@@ -144,16 +146,17 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so outputs being written are cleaned up (no stray temp files)."""
 
 
-def _terminate_as_interrupt() -> None:
+def _terminate_as_interrupt() -> Any:
+    """Make SIGTERM raise :class:`_Terminated`; return the handler it replaced (None: not replaced)."""
     import signal
 
     def handler(signum: int, frame: object) -> None:
         raise _Terminated
 
     try:
-        signal.signal(signal.SIGTERM, handler)
+        return signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread (main() called from a test's thread): leave it
-        pass
+        return None
 
 
 def _stop_on_signals():
@@ -357,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     from .ingest import IngestError
 
-    _terminate_as_interrupt()
+    previous = _terminate_as_interrupt()
     try:
         return func(args)
     except (UsageError, IngestError) as exc:
@@ -375,3 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gnss-watch: internal error: {type(exc).__name__}: {exc} "
                   "(set GNSS_WATCH_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:  # main() called in-process (tests, notebooks): leave signals as found
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)

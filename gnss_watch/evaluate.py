@@ -568,10 +568,10 @@ def _score_reports(labels: pd.DataFrame, anomalies: pd.DataFrame, cfg: EvalConfi
 
 
 def _labels_beside(truth_path: Path) -> list[Path]:
-    """Where a truth file's labels may lie: labels.csv beside it, or named as it is
-    (NAME.truth.json -> NAME.labels.csv, as the bundled sample), plain or gzipped."""
+    """Where a truth file's labels may lie, in order: named as it is (NAME.truth.json ->
+    NAME.labels.csv, as the bundled sample), or labels.csv beside it; plain or gzipped."""
     stem = truth_path.name.removesuffix(".json").removesuffix(".truth")
-    return [truth_path.parent / (n + gz) for n in ("labels.csv", f"{stem}.labels.csv") for gz in ("", ".gz")]
+    return [truth_path.parent / (n + gz) for n in (f"{stem}.labels.csv", "labels.csv") for gz in ("", ".gz")]
 
 
 # --------------------------------------------------------------------------- public API
@@ -586,8 +586,8 @@ def evaluate(
     """Score the detection outputs in ``results_dir`` against ``truth``.
 
     ``labels`` defaults to the labels beside ``truth`` when that is a path and
-    they exist (:func:`_labels_beside`: ``labels.csv`` or ``NAME.labels.csv``
-    for ``NAME.truth.json``, either gzipped or not); without labels the
+    they exist (:func:`_labels_beside`: ``NAME.labels.csv`` for ``NAME.truth.json``,
+    else ``labels.csv``, either gzipped or not); without labels the
     report-level score is ``None``.
     Missing result files score as empty predictions (named in
     ``missing_files``). Raises ValueError for malformed files (naming file and

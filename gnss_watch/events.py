@@ -116,9 +116,10 @@ UNRELIABLE_FIX_CHECKS = ("dead_reckoning", "frozen_position", "erratic_fix")
 #: events.csv's schema: spoofing and jamming events alike (jamming events leave the
 #: true_*/claimed_* positions and group_id missing).
 EVENT_DTYPES: dict[str, str] = {
-    "event_id": "str", "kind": "str", "mmsi": "int64", "start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]",
-    "n_reports": "int64", "lat": "float64", "lon": "float64", "score": "float64", "reasons": "str", "zone_id": "str",
-    "true_lat": "float64", "true_lon": "float64", "claimed_lat": "float64", "claimed_lon": "float64", "group_id": "str",
+    "event_id": "object", "kind": "object", "mmsi": "int64", "start": "datetime64[ns, UTC]",
+    "end": "datetime64[ns, UTC]", "n_reports": "int64", "lat": "float64", "lon": "float64", "score": "float64",
+    "reasons": "object", "zone_id": "object", "true_lat": "float64", "true_lon": "float64", "claimed_lat": "float64",
+    "claimed_lon": "float64", "group_id": "object",
 }
 EVENT_COLUMNS = list(EVENT_DTYPES)
 

@@ -58,15 +58,16 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 
 def csv_safe(value: Any) -> Any:
-    """Neutralise a text cell that a spreadsheet would evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Neutralise a text cell that a spreadsheet would evaluate as a formula (and quote one that
+    already begins with the quote, so :func:`csv_unsafe` can tell the two apart)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START + ("'",)):
         return "'" + value
     return value
 
 
 def csv_unsafe(value: Any) -> Any:
     """:func:`csv_safe` undone, for text read back from a CSV this package wrote."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START + ("'",)):
         return value[1:]
     return value
 

@@ -256,17 +256,21 @@ def test_one_report_with_a_fast_clock_does_not_make_the_good_ones_stale(tmp_path
     assert mon.counts["stale"] == 0 and mon.hwm <= t0 + 19 + mon.lc.stale_s
 
 
-def test_latency_is_dated_by_the_report_not_the_cursor(tmp_path: Path) -> None:
+def test_an_event_past_the_cursor_still_has_a_latency(tmp_path: Path) -> None:
     """A batch spanning more than stale_s (a log read from its start) holds the cursor back at its
-    median + stale_s; an event ending after the cursor still gets its latency, from the arrival of
-    the batch that brought its last report."""
+    median + stale_s; an event ending after the cursor came with that batch (or an earlier one):
+    its latency is that batch's, not null. One fast clock does not date later reports early."""
     mon = LiveMonitor(tmp_path, Config().replace(live={"stale_s": 300.0}))
     t0 = 1_717_200_000
     mon.feed_lines([tag(position(230000000 + k, 60.0, 25.0), c=t0 + 60 * k).encode() for k in range(30)],
                    arrival=100.0)
-    assert mon.hwm < t0 + 29 * 60
-    mon.feed_lines([tag(position(230000100, 60.0, 25.0), c=t0 + 3000).encode()], arrival=105.0)
-    assert mon._latency(t0 + 29 * 60, now=110.0) == 10.0 and mon._latency(t0 + 2000, now=110.0) == 5.0
+    assert mon.hwm < t0 + 29 * 60 and mon._latency(t0 + 29 * 60, now=110.0) == 10.0
+    wild = tag(position(230000099, 60.0, 26.0), c=t0 + 29 * 60 + 1800).encode()  # 30 min ahead
+    mon.feed_lines([tag(position(230000101 + k, 60.0, 25.0), c=t0 + 29 * 60 + 10 * k).encode() for k in range(9)]
+                   + [wild], arrival=105.0)
+    mon.feed_lines([tag(position(230000102, 60.0, 25.0), c=t0 + 29 * 60 + 400 + 20 * k).encode()
+                    for k in range(5)], arrival=108.0)
+    assert mon._latency(t0 + 29 * 60 + 480, now=110.0) == 2.0
 
 
 def test_static_data_of_a_vessel_in_range_for_days_stays_bounded(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.image as mpimg  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from hypothesis import assume, given  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from report_helpers import HOSTILE_NAMES, fresh_replay, replay_dir  # noqa: E402
 
@@ -217,7 +218,7 @@ def test_report_tables_of_a_fresh_replay_with_no_events(res):
 
     from gnss_watch.detect import _all_events
 
-    none = _all_events(res.events.iloc[:0].drop(columns=["start", "end"]), res.events.iloc[:0])
+    none = _all_events(pd.DataFrame(), pd.DataFrame())
     assert str(none["start"].dtype) == "datetime64[ns, UTC]" and list(none.columns) == list(res.events.columns)
     quiet = dataclasses.replace(res, detection=dataclasses.replace(res.detection, events=none))
     assert report_mod.events_table(quiet).empty and report_mod.affected_vessels(quiet).empty
@@ -234,9 +235,7 @@ def test_summary_counts_rows_of_table_inputs_by_kind(res):
 
 @given(st.text(max_size=30))
 def test_names_read_back_are_the_names_written(name):
-    """The CSV's formula neutralisation undone on reading (a name that itself begins with a quote and
-    a formula character is the one text this cannot tell apart)."""
+    """The CSV's formula neutralisation undone on reading, whatever the name (one beginning with a quote too)."""
     from gnss_watch.outputs import csv_safe, csv_unsafe
 
-    assume(not (name.startswith("'") and name[1:2] in ("=", "+", "-", "@", "\t", "\r")))
     assert csv_unsafe(csv_safe(name)) == name and not str(csv_safe(name)).startswith(("=", "+", "-", "@"))

@@ -298,8 +298,9 @@ def test_jamming_shows_every_transponder_behaviour():
 
 @pytest.mark.parametrize("bad, says", [
     (["--formats", "xyz"], "unknown format(s) ['xyz']"), (["--formats", ","], "no output format"),
-    (["--vessels", "0"], "at least one vessel"), (["--hours", "-1"], "positive duration"),
-    (["--hours", "nan"], "positive duration"), (["--start", "yesterday"], "start 'yesterday'"),
+    (["--vessels", "0"], "at least one vessel"), (["--hours", "-1"], "more than 0 and at most"),
+    (["--hours", "nan"], "more than 0"), (["--hours", "inf"], "at most 744 hours"),
+    (["--start", "yesterday"], "start 'yesterday'"), (["--start", "9999-12-31T23:00:00Z"], "AIS era"),
 ])
 def test_cli_simulate_bad_arguments_exit_2_in_one_line(tmp_path, capsys, bad, says) -> None:
     from gnss_watch.cli import main

@@ -197,6 +197,29 @@ def test_dma_truncated_gzip_keeps_the_rows_before_the_break():
     assert len(acct.warnings) == 1 and "cut.csv.gz: input ends early (EOFError" in acct.warnings[0]
 
 
+def test_a_row_cut_off_by_a_break_is_malformed_not_a_shorter_number():
+    """A stream breaking inside a row's last number (lon 12.5678 cut to 12.5) must not give a position."""
+    from gnss_watch.ingest.tables import read_generic
+
+    class Breaks(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read1(self, n: int = -1) -> bytes:
+            if not self.data:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            out, self.data = self.data, b""
+            return out
+
+    data = b"mmsi,timestamp,lat,lon\n219000001,2024-06-01T00:00:00Z,55.5,12.5678\n219000001,2024-06-01T00:01:00Z,55.5,12.5"
+    acct = Accounting()
+    pos = pd.concat([b.positions for b in read_generic(Breaks(data), "cut.csv", IngestConfig(), acct)])
+    assert list(pos["lon"]) == [12.5678] and acct.skipped["malformed"] == 1 and acct.read == 3 and acct.balanced
+
+
 def test_dma_rejects_other_csv_headers_with_one_line_message():
     with pytest.raises(IngestError) as exc:
         run(read_dma, (DATA / "dma_nearmiss_test1000_head.csv").read_bytes())

@@ -218,7 +218,8 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
                      block_bytes: int = 1 << 16) -> Iterator[list[bytes]]:
     """Split a byte stream into lists of lines without ever holding an unbounded line.
 
-    Lines end in LF, CR LF or a lone CR (old Mac-style logs). A line longer than
+    Lines end in LF, CR LF or a lone CR (old Mac-style logs); CRs before an LF are one line
+    end with it (CR CR LF: a CR LF file converted once more). A line longer than
     ``max_line_length`` is cut to ``max_line_length + 1`` bytes (so it is
     still recognised as too long, once) and the rest of it dropped. A stream
     that breaks off (truncated gzip, I/O error) ends there: what was read is
@@ -239,8 +240,11 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
         held = b""
         if b"\r" in data:
             if data.endswith(b"\r"):  # maybe the first half of a CR LF: decided with the next block
-                data, held = data[:-1], b"\r"
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                stripped = data.rstrip(b"\r")
+                data, held = stripped, data[len(stripped):]
+            while b"\r\n" in data:
+                data = data.replace(b"\r\n", b"\n")
+            data = data.replace(b"\r", b"\n")
         lines = data.split(b"\n")
         carry = lines.pop()
         if overlong and lines:  # the rest of a line already counted as too long
@@ -254,7 +258,11 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
         carry += held
         if lines:
             yield lines
-    if carry and not overlong:
+    if carry.endswith(b"\r"):  # CRs held at the end of the stream: line ends after all
+        text = carry.rstrip(b"\r")
+        tail = [text] + [b""] * (len(carry) - len(text) - 1)
+        yield tail[1:] if overlong else tail
+    elif carry and not overlong:
         yield [carry]
 
 

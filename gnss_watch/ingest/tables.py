@@ -215,15 +215,16 @@ _WS[[9, 10, 11, 12, 13, 32]] = True
 # --------------------------------------------------------------------------- lines
 
 
-def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, on_error: Callable[[Exception], None],
+def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, on_error: Callable[[Exception, bool], None],
                  head: bytes = b"") -> Iterator[bytes]:
     """Yield blocks of at most ``chunk_lines`` complete lines, each ending in '\\n'.
 
     A line longer than ``max_len`` is cut to ``max_len + 1`` bytes and the rest of it
     discarded while reading, so one endless line cannot exhaust memory; callers see
     it as one line longer than ``max_len``. ``head`` is content already read. A
-    stream that breaks off (truncated gzip, corrupt zip member) ends there: what was
-    read is kept and ``on_error`` is told why.
+    stream that breaks off (truncated gzip, corrupt zip member) ends there: the lines
+    read whole are kept and ``on_error(exc, cut)`` is told why, and whether a line was
+    cut off by the break (dropped: a number cut short would still parse).
     """
     block = max(1 << 16, chunk_lines * 128)
     buf, eof, skipping = head, False, False
@@ -235,8 +236,9 @@ def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, on_error: Cal
             try:  # read1 of at most 1 MiB: a stream that breaks loses only what its last read held
                 data = stream.read1(min(block, 1 << 20)) if hasattr(stream, "read1") else stream.read(block)
             except READ_ERRORS as exc:
-                on_error(exc)
-                data = b""
+                last = buf.rfind(b"\n") + 1
+                on_error(exc, last < len(buf))
+                buf, data = buf[:last], b""
             if not data:
                 eof = True
                 break
@@ -259,9 +261,16 @@ def _line_chunks(stream: BinaryIO, chunk_lines: int, max_len: int, on_error: Cal
         yield chunk
 
 
-def _warn_break(acct: Accounting, source: str) -> Callable[[Exception], None]:
-    """``on_error`` for :func:`_line_chunks`: a warning that the input broke off."""
-    return lambda exc: acct.warnings.append(ends_early(source, exc, "the lines before the break"))
+def _warn_break(acct: Accounting, source: str) -> Callable[[Exception, bool], None]:
+    """``on_error`` for :func:`_line_chunks`: a warning that the input broke off; a line it
+    cut short counts as read and 'malformed'."""
+    def warn(exc: Exception, cut: bool) -> None:
+        acct.warnings.append(ends_early(source, exc, "the lines before the break"))
+        if cut:
+            acct.read += 1
+            acct.skipped["malformed"] += 1
+
+    return warn
 
 
 class _Lines:

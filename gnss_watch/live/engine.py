@@ -103,7 +103,7 @@ class LiveMonitor:
         self.pending: list[Batch] = []  # decoded since the last step
         self.recent_keys = np.empty(0, dtype=np.uint64)  # (mmsi, time, lat, lon, type) hashes, last stale_s
         self.recent_t = np.empty(0)
-        self.arrivals: tuple[list[float], list[float]] = ([], [])  # running max report time, its arrival (wall)
+        self.arrivals: tuple[list[float], list[float]] = ([], [])  # running max data time, its arrival (wall)
         self.events: dict[str, dict[str, Any]] = {}
         self.zones: dict[str, dict[str, Any]] = {}
         # The last step's (tracks, detection, window->stable event ids, window->stable zone ids).
@@ -215,12 +215,9 @@ class LiveMonitor:
             self.recent_t = np.concatenate([self.recent_t, t])
             self.counts["positions"] += len(pos)
             self.time_sources.update(pos["time_source"].astype(str).value_counts().to_dict())
-            # Latency is dated by the newest report that arrived, not by the cursor (held to the
-            # batch's median + stale_s): an event ending past the cursor has arrived all the same.
             times, walls = self.arrivals
-            newest = float(t.max()) if len(t) else -math.inf
-            if not times or newest > times[-1]:
-                times.append(newest)
+            if len(t) and (not times or self.hwm > times[-1]):
+                times.append(self.hwm)
                 walls.append(arrival)
         static, bs = batch.static, batch.base_stations
         if floor > -math.inf:  # static and base-station reports re-sent after a reconnect are stale too
@@ -314,10 +311,15 @@ class LiveMonitor:
         return alerts
 
     def _latency(self, data_t: float, now: float) -> float | None:
-        """Wall seconds from the arrival of the data holding time ``data_t`` to now."""
+        """Wall seconds from the arrival of the data holding time ``data_t`` to now.
+
+        The cursor is held to a batch's median + stale_s (one fast clock must not move it), so
+        a report past it (a batch spanning more, as a log read from its start) came with the
+        latest batch recorded, or before: its latency is at least that batch's."""
         times, walls = self.arrivals
-        i = bisect.bisect_left(times, data_t)
-        return round(now - walls[i], 3) if i < len(times) else None
+        if not times:
+            return None
+        return round(now - walls[min(bisect.bisect_left(times, data_t), len(times) - 1)], 3)
 
     def _alert(self, action: str, kind: str, item: dict[str, Any], now: float) -> dict[str, Any]:
         a: dict[str, Any] = {"alert": action, "type": kind, "id": item.get("event_id") or item["zone_id"],

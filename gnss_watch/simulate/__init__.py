@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import IngestConfig
+from ..ingest.base import ERA_S
 from .encode import base_payload, position_payloads, quantise_latlon, radio_states, static_payloads
 from .interference import apply_jamming, apply_spoofing, place_zones
 from .interference import plan as plan_interference
@@ -35,6 +36,8 @@ from .writers import dma_csv, iso, labels_csv, nmea_pghp_lines, nmea_tagblock_li
 __all__ = ["simulate", "check_arguments", "PROFILES", "FORMATS"]
 
 FORMATS = ("nmea", "pghp", "dma")
+#: A month: longer scenarios are a memory problem, not a test of anything more.
+MAX_HOURS = 744.0
 FILES = {"nmea": "scenario.nmea.gz", "pghp": "scenario_pghp.nmea.gz", "dma": "scenario_dma.csv",
          "truth": "truth.json", "labels": "labels.csv"}
 
@@ -46,15 +49,18 @@ def check_arguments(vessels: int, hours: float, formats: tuple[str, ...], start:
     if unknown or not formats:
         what = f"unknown format(s) {sorted(unknown)}" if unknown else "no output format"
         raise ValueError(f"{what} (choose from {', '.join(FORMATS)})")
-    if vessels < 1 or not hours > 0:
-        raise ValueError("need at least one vessel and a positive duration")
+    if vessels < 1 or not 0 < hours <= MAX_HOURS:
+        raise ValueError(f"need at least one vessel and a duration of more than 0 and at most {MAX_HOURS:g} hours")
     try:
         t0 = pd.Timestamp(start)
     except ValueError:
-        raise ValueError(f"start {start!r}: not an ISO 8601 time such as 2024-06-01T00:00:00Z") from None
+        t0 = pd.NaT
     if t0 is pd.NaT:
         raise ValueError(f"start {start!r}: not an ISO 8601 time such as 2024-06-01T00:00:00Z")
-    return t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
+    t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
+    if not ERA_S[0] <= t0.timestamp() < ERA_S[1] - hours * 3600:
+        raise ValueError(f"start {start!r}: the scenario must lie in the AIS era (1990 to 2099)")
+    return t0
 
 
 def simulate(
