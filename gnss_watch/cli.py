@@ -42,6 +42,8 @@ def _config(path: str | None):
 def _writable_dir(path: str) -> None:
     """Say before any work is done when ``path`` cannot be an output directory: a file is
     in the way, or the nearest existing folder cannot be written to."""
+    if not path.strip():
+        raise UsageError("--out: empty; name the output directory")
     p = Path(path).absolute()
     while not os.path.lexists(p):  # (os.path: Path.exists raises where a parent cannot be searched)
         p = p.parent
@@ -159,6 +161,11 @@ def _terminate_as_interrupt() -> Any:
         return None
 
 
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    print("gnss-watch: interrupted", file=sys.stderr)
+    return 143 if isinstance(exc, _Terminated) else 130
+
+
 def _stop_on_signals():
     """A stop flag set by SIGTERM/SIGINT: the monitor flushes its state and the command exits 0."""
     import signal
@@ -174,8 +181,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     import json
 
     from .live import FollowSource, LiveMonitor, MqttSource, TcpSource, UdpSource, run
+    from .live.engine import DirectoryBusy
 
-    for flag, value in (("--window", args.window), ("--step", args.step)):
+    for flag, value in (("--window", args.window and args.window * 60.0), ("--step", args.step)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{flag} must be a positive number")
     _writable_dir(args.out)
@@ -208,7 +216,12 @@ def cmd_live(args: argparse.Namespace) -> int:
     def emit(alert: dict) -> None:
         print(json.dumps(alert), flush=True)
 
-    monitor = LiveMonitor(args.out, cfg, source=source.name, emit=emit)
+    try:
+        monitor = LiveMonitor(args.out, cfg, source=source.name, emit=emit)
+    except DirectoryBusy as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:  # e.g. --out under /proc: passes the permission check, cannot be created
+        raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from None
     print(f"gnss-watch live: {source.name} -> {args.out}/ (window {lc.window_s / 60:g} min"
           f"{', resuming' if monitor.resumed else ''})", file=sys.stderr, flush=True)
     run(source, monitor, stop)
@@ -357,18 +370,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    func: Callable[[argparse.Namespace], int] = args.func
-    from .ingest import IngestError
-
     previous = _terminate_as_interrupt()
+    try:
+        return _run(args.func, args)
+    finally:
+        if previous is not None:  # main() called in-process (tests, notebooks): leave signals as found
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """``func(args)`` with every way it can end turned into an exit code (module docstring)."""
+    try:
+        from .ingest import IngestError  # (loads pandas: a signal may come meanwhile)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     try:
         return func(args)
     except (UsageError, IngestError) as exc:
         print(f"gnss-watch: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print("gnss-watch: interrupted", file=sys.stderr)
-        return 143 if isinstance(exc, _Terminated) else 130
+        return _interrupted(exc)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
@@ -378,8 +402,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gnss-watch: internal error: {type(exc).__name__}: {exc} "
                   "(set GNSS_WATCH_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
-    finally:
-        if previous is not None:  # main() called in-process (tests, notebooks): leave signals as found
-            import signal
-
-            signal.signal(signal.SIGTERM, previous)

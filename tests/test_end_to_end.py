@@ -109,6 +109,9 @@ def test_an_output_path_through_a_file_is_refused_before_any_work(tmp_path: Path
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stderr.strip().endswith(f"{tmp_path / 'f'} is a file, not a directory")
     assert main(["simulate", "--seed", "1", "--out", str(tmp_path / "f" / "s")]) == 2
+    # an empty --out would write into the working directory; a window that overflows once in seconds
+    assert main(["live", "--tcp", "127.0.0.1:9", "--out", ""]) == 2
+    assert main(["live", "--tcp", "127.0.0.1:9", "--out", str(tmp_path / "lv"), "--window", "1e308"]) == 2
 
 
 def test_sigterm_while_writing_an_output_leaves_no_temp_file(tmp_path: Path) -> None:

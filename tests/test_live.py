@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from nmea_helpers import position, sentences, tag
 from shapely.geometry import shape
 
@@ -29,7 +30,8 @@ from gnss_watch.config import Config, LiveConfig
 from gnss_watch.events import EVENT_COLUMNS
 from gnss_watch.ingest import fold_vessels, read
 from gnss_watch.live import LiveMonitor
-from gnss_watch.live.sources import FollowSource, LineSplitter, TcpSource
+from gnss_watch.ingest.nmea import LineSplitter
+from gnss_watch.live.sources import FollowSource, TcpSource
 from gnss_watch.pipeline import replay
 
 ROOT = Path(__file__).parents[1]
@@ -107,10 +109,12 @@ def sample_slice(path: Path, n_lines: int, garbage: bool = False) -> Path:
 def test_line_splitter_joins_lines_split_across_reads_and_cuts_overlong_ones() -> None:
     sp = LineSplitter(max_len=20)
     assert sp.feed(b"!AIVDM,1") == []
-    assert sp.feed(b",1\r\n!B") == [b"!AIVDM,1,1\r"]
+    assert sp.feed(b",1\r\n!B") == [b"!AIVDM,1,1"]
     assert sp.feed(b"" + b"y" * 30) == [b"!B" + b"y" * 19]  # cut to max_len + 1: the decoder says too long
     assert sp.feed(b"y" * 30 + b"\nnext\n") == [b"next"]  # the rest of the long line is dropped, not a new line
     assert sp.feed(b"partial") == [] and sp.flush() == [b"partial"]
+    # a feed ending its lines in a lone CR (live, as in replay: one splitter for both)
+    assert sp.feed(b"a\rb\r") == [b"a"] and sp.feed(b"c\r\n") == [b"b", b"c"] and sp.flush() == []
 
 
 def _tcp_server(scripts: list[list[bytes | float | None]]) -> tuple[int, threading.Thread]:
@@ -298,6 +302,18 @@ def test_empty_history_still_gives_a_readable_events_table_and_odd_topics_are_co
     mon.close()
     assert list(pd.read_csv(tmp_path / "events.csv").columns)[:3] == ["event_id", "kind", "mmsi"]
 
+def test_one_monitor_per_directory(tmp_path: Path) -> None:
+    """A second monitor on a directory in use is refused (it would alert every event again); once
+    the first closes, the directory is free."""
+    from gnss_watch.live.engine import DirectoryBusy
+
+    first = LiveMonitor(tmp_path, Config())
+    with pytest.raises(DirectoryBusy, match="in use by another"):
+        LiveMonitor(tmp_path, Config())
+    first.close()
+    LiveMonitor(tmp_path, Config()).close()
+
+
 def test_multi_sentence_message_split_across_reads_is_assembled(tmp_path: Path) -> None:
     part1, part2 = sentences(5, mmsi=230000005, shipname="SPLIT", callsign="OH2", destination="TURKU", ship_type=70)
     mon = LiveMonitor(tmp_path, Config())
@@ -341,6 +357,7 @@ def test_events_keep_stable_ids_across_window_runs_and_alert_open_grow_close(tmp
     # a later run flags one more old report of a closed event: record updated, no alert, stays closed
     assert fold(_events((2, 800, 880, 4))) == [] and mon.events["S000002"]["status"] == "closed"
     mon.step()  # persisted: a new monitor on the directory knows them
+    mon.close()
     again = LiveMonitor(tmp_path, Config())
     assert set(again.events) == {"S000001", "S000002", "S000003"} and again.events["S000002"]["end_s"] == T0 + 880
 

@@ -436,6 +436,21 @@ def test_digitraffic_json_lines_garbage_never_raises(junk):
     assert acct.used >= 2 and pos.mmsi.tolist().count(230000001) >= 2
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["time", "lat", "lon", "sog", "name", "destination", "shipType"]),
+       st.one_of(st.integers(min_value=2**63, max_value=10**400), st.integers(max_value=-(2**63) - 1),
+                 st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1),
+                 st.text(max_size=5)))
+def test_digitraffic_values_json_allows_but_no_table_holds(key, value):
+    """Valid JSON an MQTT feed may send -- integers beyond 64 bits, lone surrogates in text -- is
+    counted (a record with such a position is an invalid field), never a crash (it stopped the live
+    monitor)."""
+    rec = {"time": 1668075025, "lon": 20.3, "lat": 60.0, "mmsi": 230000001, "name": "X", key: value}
+    good = {"time": 1668075026, "lon": 20.31, "lat": 60.0, "mmsi": 230000002}
+    pos, static, _, acct = run(read_digitraffic, b"\n".join(json.dumps(r).encode() for r in (rec, good)))
+    assert 230000002 in set(pos["mmsi"]) and acct.read == 2
+
+
 # ----------------------------------------------------------------------------- AISdb / exactEarth CSV
 
 

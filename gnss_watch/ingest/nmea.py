@@ -214,19 +214,62 @@ def parse_sentence(sentence: bytes) -> tuple[int, int, bytes, bytes, bytes, int,
     return cnt_i, num_i, seq, chan, payload, fill_i, tt, ts
 
 
+class LineSplitter:
+    """Bytes as they are read -> complete lines, however the reads split them.
+
+    Lines end in LF, CR LF or a lone CR (old Mac-style logs); CRs before an LF are one
+    line end with it (CR CR LF: a CR LF file converted once more). A line longer than
+    ``max_len`` is passed on cut to ``max_len + 1`` bytes (so the decoder counts it as
+    too long, once) and the rest of it dropped: memory never holds more than one line.
+    """
+
+    def __init__(self, max_len: int) -> None:
+        self.max_len = max_len
+        self.carry = b""
+        self.overlong = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        data = self.carry + data
+        held = b""
+        if b"\r" in data:
+            if data.endswith(b"\r"):  # maybe the first half of a CR LF: decided with the next read
+                stripped = data.rstrip(b"\r")
+                data, held = stripped, data[len(stripped):]
+            while b"\r\n" in data:
+                data = data.replace(b"\r\n", b"\n")
+            data = data.replace(b"\r", b"\n")
+        lines = data.split(b"\n")
+        carry = lines.pop()
+        if self.overlong and lines:  # the rest of a line already passed on as too long
+            del lines[0]
+            self.overlong = False
+        if len(carry) > self.max_len:
+            if not self.overlong:
+                lines.append(carry[: self.max_len + 1])
+                self.overlong = True
+            carry = b""
+        self.carry = carry + held
+        return lines
+
+    def flush(self) -> list[bytes]:
+        """The end of the stream: the unterminated last line (the decoder judges it), and
+        CRs held at the very end, which were line ends after all."""
+        carry, overlong = self.carry, self.overlong
+        self.carry, self.overlong = b"", False
+        if carry.endswith(b"\r"):
+            text = carry.rstrip(b"\r")
+            tail = [text] + [b""] * (len(carry) - len(text) - 1)
+            return tail[1:] if overlong else tail
+        return [carry] if carry and not overlong else []
+
+
 def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[[Exception], None],
                      block_bytes: int = 1 << 16) -> Iterator[list[bytes]]:
-    """Split a byte stream into lists of lines without ever holding an unbounded line.
-
-    Lines end in LF, CR LF or a lone CR (old Mac-style logs); CRs before an LF are one line
-    end with it (CR CR LF: a CR LF file converted once more). A line longer than
-    ``max_line_length`` is cut to ``max_line_length + 1`` bytes (so it is
-    still recognised as too long, once) and the rest of it dropped. A stream
-    that breaks off (truncated gzip, I/O error) ends there: what was read is
-    kept and ``on_error`` is told why.
+    """Split a byte stream into lists of lines (:class:`LineSplitter`) without ever holding an
+    unbounded line. A stream that breaks off (truncated gzip, I/O error) ends there: what was
+    read is kept and ``on_error`` is told why.
     """
-    carry = b""
-    overlong = False
+    splitter = LineSplitter(max_line_length)
     while True:
         try:
             # read1: one underlying read at a time, so a stream that breaks loses only its last block
@@ -236,34 +279,12 @@ def iter_line_blocks(stream: BinaryIO, max_line_length: int, on_error: Callable[
             break
         if not block:
             break
-        data = carry + block
-        held = b""
-        if b"\r" in data:
-            if data.endswith(b"\r"):  # maybe the first half of a CR LF: decided with the next block
-                stripped = data.rstrip(b"\r")
-                data, held = stripped, data[len(stripped):]
-            while b"\r\n" in data:
-                data = data.replace(b"\r\n", b"\n")
-            data = data.replace(b"\r", b"\n")
-        lines = data.split(b"\n")
-        carry = lines.pop()
-        if overlong and lines:  # the rest of a line already counted as too long
-            del lines[0]
-            overlong = False
-        if len(carry) > max_line_length:
-            if not overlong:
-                lines.append(carry[: max_line_length + 1])
-                overlong = True
-            carry = b""
-        carry += held
+        lines = splitter.feed(block)
         if lines:
             yield lines
-    if carry.endswith(b"\r"):  # CRs held at the end of the stream: line ends after all
-        text = carry.rstrip(b"\r")
-        tail = [text] + [b""] * (len(carry) - len(text) - 1)
-        yield tail[1:] if overlong else tail
-    elif carry and not overlong:
-        yield [carry]
+    tail = splitter.flush()
+    if tail:
+        yield tail
 
 
 _RECORD = re.compile(rb"(?:\\[^\\!]*\\)?![A-Za-z]{2}VD[MO][^\\!]*")

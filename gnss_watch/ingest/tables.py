@@ -989,12 +989,23 @@ def _flatten(rec: Any) -> dict[str, Any] | None:
         if isinstance(coords, list) and len(coords) >= 2:
             out["lon"], out["lat"] = coords[0], coords[1]
     flat = {
-        # A boolean is only meaningful as a flag; elsewhere it must not read as 1/0.
-        k: str(v) if isinstance(v, bool) and k not in _DT_FLAGS else v
-        for k, v in out.items()
+        k: _scalar(k, v) for k, v in out.items()
         if k in _DT_KEYS and (v is None or isinstance(v, (int, float, str)))
     }
     return flat or None
+
+
+def _scalar(key: str, v: Any) -> Any:
+    """A JSON value as the tables take it. A boolean is only meaningful as a flag (elsewhere it
+    must not read as 1/0); an integer beyond 64 bits is no value (JSON allows any size); text
+    keeps no lone surrogate ('\\ud800' is valid JSON but no text)."""
+    if isinstance(v, bool):
+        return v if key in _DT_FLAGS else str(v)
+    if isinstance(v, int) and not -(2**63) <= v < 2**63:
+        return None
+    if isinstance(v, str) and not v.isascii():
+        return v.encode("utf-8", "replace").decode("utf-8")
+    return v
 
 
 def _epoch(s: pd.Series) -> pd.Series:

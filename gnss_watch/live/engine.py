@@ -74,6 +74,25 @@ def _num(v: Any) -> Any:
     return v
 
 
+class DirectoryBusy(Exception):
+    """Another monitor holds the output directory: two would alert every event twice."""
+
+
+def _lock_dir(out: Path) -> Any:
+    """An exclusive lock on ``out`` (``live.lock``), held while the returned file is open."""
+    fh = open(out / "live.lock", "a+")
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return fh
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise DirectoryBusy(f"{out}: in use by another 'gnss-watch live' (one monitor per directory)") from None
+    return fh
+
+
 class LiveMonitor:
     """Sliding-window detector with persistent events, zones and alerts in ``out_dir``.
 
@@ -88,6 +107,7 @@ class LiveMonitor:
         self.lc = self.cfg.live
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_dir(self.out)
         self.emit = emit or (lambda a: None)
         self.clock = clock
         self.store = Store(self.out / "live.sqlite")
@@ -541,6 +561,7 @@ class LiveMonitor:
             self.step()
         self.refresh()
         self.store.close()
+        self._lock.close()  # releases the directory
 
     def _finish_decoder(self) -> None:
         """Leftover NMEA fragments are incomplete: count them (their messages never arrived)."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from ..config import LiveConfig
+from ..ingest.nmea import LineSplitter
 
 #: Longest wait, seconds, before a source yields control back to the caller.
 TICK_S = 0.5
@@ -43,39 +44,6 @@ class Chunk:
     arrival: float
     lines: list[bytes] = field(default_factory=list)
     messages: list[tuple[str, bytes]] = field(default_factory=list)
-
-
-class LineSplitter:
-    """Bytes from reads -> complete lines, however the lines were split across reads.
-
-    A line longer than ``max_len`` is passed on cut to ``max_len + 1`` bytes (so
-    the decoder counts it as too long) and the rest of it dropped: memory never
-    holds more than one line's worth.
-    """
-
-    def __init__(self, max_len: int) -> None:
-        self.max_len = max_len
-        self.carry = b""
-        self.overlong = False
-
-    def feed(self, data: bytes) -> list[bytes]:
-        lines = (self.carry + data).split(b"\n")
-        self.carry = lines.pop()
-        if self.overlong and lines:
-            del lines[0]  # the tail of a line already passed on as too long
-            self.overlong = False
-        if len(self.carry) > self.max_len:
-            if not self.overlong:
-                lines.append(self.carry[: self.max_len + 1])
-                self.overlong = True
-            self.carry = b""
-        return lines
-
-    def flush(self) -> list[bytes]:
-        """The unterminated last line (a connection that broke mid-line): the decoder judges it."""
-        rest, self.carry = self.carry, b""
-        overlong, self.overlong = self.overlong, False
-        return [rest] if rest and not overlong else []
 
 
 def _wait(seconds: float, stop: threading.Event) -> Iterator[Chunk]:
@@ -184,10 +152,8 @@ class UdpSource(Source):
                 except TimeoutError:
                     yield Chunk(time.time())
                     continue
-                lines = data.split(b"\n")
-                if len(lines) > 1 and not lines[-1]:
-                    lines.pop()  # the datagram's final newline
-                yield Chunk(time.time(), lines)
+                splitter = LineSplitter(self.max_len)  # a datagram holds whole lines
+                yield Chunk(time.time(), splitter.feed(data) + splitter.flush())
         finally:
             self.sock.close()
 
