@@ -13,6 +13,7 @@ TOML file whose tables mirror the sections here (``[ingest]``, ``[tracks]``)::
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -752,8 +753,15 @@ class Config:
                 default = getattr(section, key)
                 if isinstance(default, bool) != isinstance(val, bool) or not isinstance(val, (type(default), int)):
                     raise ValueError(f"config key {name}.{key} must be {type(default).__name__}, got {val!r}")
+                if name in _POSITIVE_SECTIONS and not (math.isfinite(val) and val > 0):
+                    raise ValueError(f"config key {name}.{key} must be a finite number above 0, got {val!r}")
             cfg = cfg.replace(**{name: {k: type(getattr(section, k))(v) for k, v in values.items()}})
         return cfg
+
+
+#: Sections whose every setting is a positive quantity (durations, sizes, counts, ratios): a 0,
+#: a negative or a nan there gives a busy loop (a backoff of 0 s) or silently no data (a nan window).
+_POSITIVE_SECTIONS = ("ingest", "live")
 
 
 def _toml_value(v: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +83,16 @@ def test_config_show_and_override(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(SAMPLE), "--out", str(tmp_path / "o"),
                         "--config", str(cfg)], capture_output=True, text=True)
     assert r.returncode == 2 and "no_such_key" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("text", ["[live]\nbackoff_initial_s = 0.0", "[live]\nwindow_s = nan",
+                                  "[live]\nread_timeout_s = inf", "[ingest]\nmax_line_length = 0"])
+def test_live_and_ingest_settings_must_be_positive(text: str) -> None:
+    """A backoff of 0 s reconnected in a busy loop, a nan window dropped every report as stale."""
+    from gnss_watch.config import Config
+
+    with pytest.raises(ValueError, match="must be a finite number above 0"):
+        Config.from_dict(tomllib.loads(text))
 
 
 def test_every_subcommand_explains_itself() -> None:
