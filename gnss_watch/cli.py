@@ -139,7 +139,9 @@ def _host_port(value: str, default_host: str | None, flag: str) -> tuple[str, in
     host, sep, port = value.rpartition(":")
     if not sep:
         host = default_host or ""
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    # Port 0 means 'any free port': a listener (--udp) may bind it, a client (--tcp) cannot connect to it.
+    lowest = 0 if default_host else 1
+    if not host or not port.isdigit() or not lowest <= int(port) <= 65535:
         raise UsageError(f"{flag} {value!r}: expected {'[HOST:]PORT' if default_host else 'HOST:PORT'}")
     return host.strip("[]"), int(port)
 

@@ -88,6 +88,10 @@ def replay(
     res = Results(ds, det, summary, cfg)
     if out_dir is not None:
         t2 = time.perf_counter()
+        # summary.json comes last: a directory without one holds an interrupted run, which loading refuses,
+        # rather than new tables beside an earlier run's summary and report.
+        for stale in ("summary.json", "report.html", "report.pdf"):
+            (Path(out_dir) / stale).unlink(missing_ok=True)
         write_outputs(res, out_dir)
         timings["outputs"] = time.perf_counter() - t2
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}

@@ -148,6 +148,28 @@ def test_sigterm_while_writing_an_output_leaves_no_temp_file(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupted_replay_leaves_no_summary_beside_its_tables(tmp_path: Path, monkeypatch) -> None:
+    """summary.json is written last and removed first: new tables must never sit beside an old summary."""
+    from gnss_watch import pipeline
+    from gnss_watch.results import load_results as load
+
+    src = ROOT / "tests" / "data" / "test_aisdk_20180208_sample.csv"
+    out = tmp_path / "out"
+    replay(str(src), out_dir=out)
+    (out / "report.html").write_text("an earlier run's report")
+    assert load(out).summary["lines"]["read"] > 0
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "write_zones_geojson", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        replay(str(src), out_dir=out)
+    assert not (out / "summary.json").exists() and not (out / "report.html").exists()
+    with pytest.raises(FileNotFoundError, match="summary.json"):
+        load(out)
+
+
 def test_csv_neutralises_category_columns_too(tmp_path: Path) -> None:
     """A receiving station's name (a category column, from the NMEA tag block) is text from the feed."""
     from gnss_watch.outputs import write_csv

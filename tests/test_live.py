@@ -193,7 +193,7 @@ def test_live_settings_are_documented_and_bad_sources_are_usage_errors(tmp_path:
     assert all(docs.get(f) for f in LiveConfig.__dataclass_fields__)  # every setting says why
     packed = tmp_path / "log.gz"
     packed.write_bytes(b"\x1f\x8b\x08\x00 a gzip header")
-    for args in (["--tcp", "no-port"], ["--udp", "x:y"], ["--mqtt", "http://example.org/"],
+    for args in (["--tcp", "no-port"], ["--tcp", "127.0.0.1:0"], ["--udp", "x:y"], ["--mqtt", "http://example.org/"],
                  ["--tcp", "127.0.0.1:9", "--window", "-5"], ["--tcp", "127.0.0.1:9", "--step", "nan"],
                  ["--follow", str(packed)], ["--tcp", "127.0.0.1:9", "--from-start"]):
         assert main(["live", *args, "--out", str(tmp_path)]) == 2
@@ -227,7 +227,10 @@ def test_untimed_lines_take_arrival_time_and_tagged_lines_their_own(tmp_path: Pa
     p = mon.positions
     assert list(p["time_source"].astype(str)) == ["arrival"]
     assert p["time"].iloc[0] == pd.Timestamp(1_717_200_000.5, unit="s", tz="UTC")
-    assert mon.status()["time_source"] == "arrival"
+    status = mon.status()
+    assert status["time_source"] == "arrival"
+    # every counter is there from the start, zeros included
+    assert (status["positions"], status["stale"], status["alerts"], status["steps"]) == (1, 0, 0, 1)
 
     mon2 = LiveMonitor(tmp_path / "b", Config())
     mon2.feed_lines([tag(position(230000001, 60.0, 25.0), s="X", c=1_600_000_000).encode()], arrival=1_717_200_000.0)

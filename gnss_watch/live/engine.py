@@ -59,6 +59,8 @@ from ..zones import write_zones_geojson
 from .store import EVENT_FIELDS, ZONE_FIELDS, Store
 
 _DEDUP_COLS = ["mmsi", "time", "lat", "lon", "msg_type"]
+# Counters status.json always carries, zeros included, so a reader need not guess a missing key.
+STATUS_COUNTS = ("positions", "stale", "duplicate_rows", "steps", "alerts", "reconnects")
 
 
 def unix(text: str) -> float:
@@ -128,7 +130,7 @@ class LiveMonitor:
         self.zones: dict[str, dict[str, Any]] = {}
         # The last step's (tracks, detection, window->stable event ids, window->stable zone ids).
         self.snapshot: tuple[pd.DataFrame, Detection, dict[str, str], dict[str, str]] | None = None
-        self.counts: Counter = Counter()  # messages, positions, stale, duplicate_rows, alerts, steps
+        self.counts: Counter = Counter()  # STATUS_COUNTS
         self.time_sources: Counter = Counter()
         now = clock()
         self.started = now
@@ -538,7 +540,7 @@ class LiveMonitor:
             "open_spoofing_events": sum(e["status"] == "open" and e["kind"] == "spoofing"
                                         for e in self.events.values()),
             "open_zones": sum(z["status"] == "open" for z in self.zones.values()),
-            **{k: int(v) for k, v in self.counts.items()},
+            **{k: int(self.counts[k]) for k in STATUS_COUNTS},
             "accounting": self.acct.to_dict(),
         }
 
