@@ -29,15 +29,22 @@ Jamming zones
     tolerance). ``best_iou`` is the largest single-candidate IoU;
     ``union_iou`` is the IoU of the union of all candidates that intersect it
     with positive area (a zone the detector split over several time windows or
-    patches). The zone is **found** when ``max(best_iou, union_iou) >=
-    zone_iou_threshold``; its matched predictions are the best single candidate
-    when that alone reaches the threshold (or beats the union), else the union.
-    Start and end
-    errors compare the earliest start and latest end of the matched
-    predictions with the truth window; timing is on time when both are within
-    ``zone_time_tolerance_s``. Recall = found / truth zones; precision =
-    predicted zones matched to any found truth zone / predicted zones (several
-    predictions may match one truth zone, so there is no F1). Each truth zone
+    patches). Matching is one-to-one, as a detection benchmark's is: a
+    predicted zone is one claim of a jammer and answers for one truth zone.
+    Single predictions reaching ``zone_iou_threshold`` are assigned to truth
+    zones (Hungarian) for the most zones on time (start and end each within
+    ``zone_time_tolerance_s``), then the most found, then the largest IoU sum:
+    of two jammers at one site, each prediction goes to the one whose window
+    it gives, not to whichever its disc happens to overlap by a hundredth
+    more. A truth zone left without one is matched by the union of its touching
+    candidates no other truth zone took (a zone split over several
+    predictions) when that union reaches the threshold. The zone is
+    **found** when matched; start and end errors compare the earliest start
+    and latest end of its matched predictions with the truth window. A
+    prediction merging two truth zones finds one of them (until 2026-12-07 it
+    was counted as finding both, each taking its best-IoU candidate).
+    Recall = found / truth zones; precision = predicted zones matched /
+    predicted zones (several may match one truth zone, so there is no F1). Each truth zone
     also says what company it kept in the truth, to read its misses by:
     ``company`` is 'same_site' when its intersection with another truth zone
     active at the same time holds at least ``same_site_share`` of the smaller
@@ -78,6 +85,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.optimize import linear_sum_assignment
 from shapely.geometry import mapping, shape
 
 from .geo import EARTH_RADIUS_M
@@ -467,41 +475,59 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
     pred = pred.reset_index(drop=True)
     p_start, p_end = _utc64(pred["start"]), _utc64(pred["end"])
     p_geom = pred["geometry"].to_numpy()
-    matched_pred: set[int] = set()
-    zones = []
-    company = _company(truth.zones, cfg)
-    for z, (kind, with_ids) in zip(truth.zones.itertuples(index=False), company):  # a handful of zones
+    tz_all = list(truth.zones.itertuples(index=False))
+    n_t, n_p, thr, tol = len(tz_all), len(pred), cfg.zone_iou_threshold, cfg.zone_time_tolerance_s
+    iou = np.zeros((n_t, n_p))
+    inter = np.zeros((n_t, n_p))
+    union_of: list[Any] = [None] * n_t  # the truth zone in its own equal-area projection, for unions
+    for i, z in enumerate(tz_all):  # a handful of zones
         cand = np.flatnonzero((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64()))
-        best_iou = union_iou = 0.0
-        chosen: np.ndarray = np.empty(0, dtype=int)
         if len(cand):
             project = _laea(*z.geometry.centroid.coords[0])
-            tz = shapely.transform(z.geometry, project)
-            pz = shapely.transform(p_geom[cand], project)
-            ious, inter = _iou(tz, pz)
-            best = int(np.argmax(ious))
-            best_iou = float(ious[best])
-            touching = inter > 0
-            if touching.any():
-                union_iou = float(_iou(tz, np.array([shapely.union_all(pz[touching])]))[0][0])
-            # the best single prediction when it finds the zone on its own; the union only
-            # when the zone was split over several predictions that none matches alone
-            alone = best_iou >= cfg.zone_iou_threshold
-            chosen = cand[[best]] if alone or union_iou <= best_iou else cand[touching]
-        found = max(best_iou, union_iou) >= cfg.zone_iou_threshold
+            union_of[i] = (shapely.transform(z.geometry, project), shapely.transform(p_geom, project))
+            iou[i, cand], inter[i, cand] = _iou(union_of[i][0], union_of[i][1][cand])
+    t_start = np.array([z.start.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
+    t_end = np.array([z.end.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
+    sec = np.timedelta64(1, "s")
+    on_time = ((np.abs(p_start[None, :] - t_start[:, None]) / sec <= tol)
+               & (np.abs(p_end[None, :] - t_end[:, None]) / sec <= tol))
+    single = iou >= thr
+    chosen: list[np.ndarray] = [np.empty(0, dtype=int)] * n_t
+    if single.any():
+        # Most zones on time, then most found, then the largest IoU sum (each term outweighs the next).
+        gain = np.where(single, 1.0 + on_time * float(n_t + 1) + iou / (n_t + 1) ** 2, 0.0)
+        rows, cols = linear_sum_assignment(gain, maximize=True)
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            if single[i, j]:
+                chosen[i] = np.array([j])
+    taken = np.zeros(n_p, dtype=bool)
+    for k in chosen:
+        taken[k] = True
+    union_iou = np.zeros(n_t)
+    for i in range(n_t):
+        touching = np.flatnonzero(inter[i] > 0)
+        if len(touching):
+            union_iou[i] = float(_iou(union_of[i][0], np.array([shapely.union_all(union_of[i][1][touching])]))[0][0])
+        free = touching[~taken[touching]]
+        if not len(chosen[i]) and len(free):
+            # a zone the detector split over several predictions that none matches alone
+            if float(_iou(union_of[i][0], np.array([shapely.union_all(union_of[i][1][free])]))[0][0]) >= thr:
+                chosen[i] = free
+                taken[free] = True
+    zones = []
+    for i, (z, (kind, with_ids)) in enumerate(zip(tz_all, _company(truth.zones, cfg))):
+        found = len(chosen[i]) > 0
         start_err = end_err = None
         if found:
-            matched_pred |= set(chosen.tolist())
-            start_err = float((p_start[chosen].min() - z.start.to_datetime64()) / np.timedelta64(1, "s"))
-            end_err = float((p_end[chosen].max() - z.end.to_datetime64()) / np.timedelta64(1, "s"))
-        tol = cfg.zone_time_tolerance_s
+            start_err = float((p_start[chosen[i]].min() - z.start.to_datetime64()) / sec)
+            end_err = float((p_end[chosen[i]].max() - z.end.to_datetime64()) / sec)
         zones.append({
             "zone_id": z.zone_id,
             "found": bool(found),
-            "best_iou": best_iou,
-            "union_iou": union_iou,
-            "n_candidates": int(len(cand)),
-            "pred_zone_ids": pred["zone_id"].to_numpy()[chosen].tolist() if found else [],
+            "best_iou": float(iou[i].max()) if n_p else 0.0,
+            "union_iou": float(union_iou[i]),
+            "n_candidates": int(((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64())).sum()),
+            "pred_zone_ids": pred["zone_id"].to_numpy()[chosen[i]].tolist(),
             "start_error_s": start_err,
             "end_error_s": end_err,
             "timing_ok": bool(found and abs(start_err) <= tol and abs(end_err) <= tol),
@@ -509,6 +535,7 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             "company_zone_ids": with_ids,
             "n_witnesses": z.n_witnesses,
         })
+    matched_pred = set(np.flatnonzero(taken).tolist())
     n_found = sum(z["found"] for z in zones)
     n_on_time = sum(z["timing_ok"] for z in zones)
     return {

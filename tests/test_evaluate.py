@@ -238,6 +238,30 @@ def test_zone_split_in_time_and_space_is_found_by_union(truth_path: Path, perfec
     assert r["zones"]["precision"] == pytest.approx(4 / 5)
 
 
+def test_zone_matching_is_one_to_one_and_prefers_the_window_each_prediction_gives(truth_path: Path, perfect: Path) -> None:
+    """Two jammers at one site, one on inside the other's window: each prediction answers for one truth zone,
+    the one whose window it gives, even where its disc overlaps the other a little more."""
+    truth = json.loads(truth_path.read_text())
+    j1 = truth["jamming_zones"][0]
+    lat, lon = destination(C1[1], C1[0], 90.0, 0.3 * R1)
+    truth["jamming_zones"] = [j1, {**j1, "zone_id": "J003", "start": iso(40), "end": iso(80),
+                                    "geometry": circle(float(lon), float(lat), R1)}]
+    # 'long' gives J001's window and overlaps J003 more; 'short' gives J003's window.
+    lat_l, lon_l = destination(C1[1], C1[0], 90.0, 0.2 * R1)
+    write_zones(perfect, [("long", circle(float(lon_l), float(lat_l), R1), iso(30), iso(90)),
+                          ("short", circle(*C1, R1), iso(41), iso(79))])
+    r = evaluate(truth, perfect)["zones"]
+    z1, z3 = r["zones"]
+    assert z1["best_iou"] == pytest.approx(1.0)  # 'short' is J001's own disc (and J003's poorer one)...
+    assert (z1["pred_zone_ids"], z3["pred_zone_ids"]) == (["long"], ["short"])  # ...yet each takes the other
+    assert z1["timing_ok"] and z3["timing_ok"] and r["precision"] == 1.0
+
+    # One prediction merging both finds one of them (on time for J001), not both.
+    write_zones(perfect, [("merged", circle(*C1, R1), iso(30), iso(90))])
+    z1, z3 = evaluate(truth, perfect)["zones"]["zones"]
+    assert z1["found"] and z1["timing_ok"] and not z3["found"] and z3["best_iou"] >= 0.3
+
+
 def test_each_truth_zone_says_which_zones_shared_its_place_and_time(truth_path: Path, perfect: Path) -> None:
     truth = json.loads(truth_path.read_text())
     j1, j2 = truth["jamming_zones"]
