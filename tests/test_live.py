@@ -31,7 +31,7 @@ from gnss_watch.events import EVENT_COLUMNS
 from gnss_watch.ingest import fold_vessels, read
 from gnss_watch.live import LiveMonitor
 from gnss_watch.ingest.nmea import LineSplitter
-from gnss_watch.live.sources import FollowSource, TcpSource
+from gnss_watch.live.sources import FollowSource, TcpSource, UdpSource
 from gnss_watch.pipeline import replay
 
 ROOT = Path(__file__).parents[1]
@@ -199,6 +199,30 @@ def test_live_settings_are_documented_and_bad_sources_are_usage_errors(tmp_path:
         assert main(["live", *args, "--out", str(tmp_path)]) == 2
         err = capsys.readouterr().err
         assert err.startswith("gnss-watch: error:") and err.count("\n") == 1, args
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's drop count (SO_RXQ_OVFL) is Linux's")
+def test_udp_datagrams_the_kernel_dropped_are_counted(tmp_path: Path) -> None:
+    """A burst into a tiny receive buffer: every datagram is either read or counted as dropped (the kernel
+    tells the count with the next datagram it delivers)."""
+    src = UdpSource("127.0.0.1", 0, LiveConfig(), 2048, log=lambda m: None, rcvbuf=1)  # the kernel's minimum
+    sent = 300
+    stop = threading.Event()
+    chunks = src.chunks(stop)
+    got = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for k in range(sent):  # nobody reads meanwhile
+            s.sendto(position(230000000 + k, 60.0, 25.0).encode(), src.address)
+        while lines := next(chunks).lines:  # until a timeout: the buffer is drained
+            got += len(lines)
+        s.sendto(position(230000999, 60.0, 25.0).encode(), src.address)
+        while not (lines := next(chunks).lines):
+            pass
+        got += len(lines)
+    stop.set()
+    chunks.close()
+    assert src.dropped > 0 and got > 1
+    assert got + src.dropped == sent + 1
 
 
 def test_follow_skips_what_the_log_held_before_unless_asked(tmp_path: Path) -> None:

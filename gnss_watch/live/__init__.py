@@ -56,10 +56,12 @@ def run(source: Source, monitor: LiveMonitor, stop: threading.Event, status_ever
                     monitor.feed_mqtt(messages, first)
                 lines, messages = [], []
             monitor.counts["reconnects"] = source.reconnects
+            monitor.counts["dropped_datagrams"] = source.dropped
             monitor.tick(now)
             if now - last_status >= every:
                 last_status = now
-                log(monitor.status_line() + (f", {source.reconnects} reconnects" if source.reconnects else ""))
+                log(monitor.status_line() + (f", {source.reconnects} reconnects" if source.reconnects else "")
+                    + (f", {source.dropped:,} datagrams dropped by the kernel (receiver too slow)" if source.dropped else ""))
             if stop.is_set():
                 break
         if lines:

@@ -60,7 +60,7 @@ from .store import EVENT_FIELDS, ZONE_FIELDS, Store
 
 _DEDUP_COLS = ["mmsi", "time", "lat", "lon", "msg_type"]
 # Counters status.json always carries, zeros included, so a reader need not guess a missing key.
-STATUS_COUNTS = ("positions", "stale", "duplicate_rows", "steps", "alerts", "reconnects")
+STATUS_COUNTS = ("positions", "stale", "duplicate_rows", "steps", "alerts", "reconnects", "dropped_datagrams")
 
 
 def unix(text: str) -> float:

@@ -64,6 +64,7 @@ class Source:
         self.log = log
         self.connects = 0
         self.reconnects = 0
+        self.dropped = 0  # datagrams lost before they could be read (UDP)
 
     def chunks(self, stop: threading.Event) -> Iterator[Chunk]:
         raise NotImplementedError
@@ -132,12 +133,30 @@ class TcpSource(Source):
             delay = min(delay * 2, cfg.backoff_max_s)
 
 
-class UdpSource(Source):
-    """NMEA datagrams (AIS-catcher ``-u HOST PORT``, rtl-ais, most receivers): one or more whole lines each."""
+# Linux's SO_RXQ_OVFL (socket(7); the socket module does not name it): each datagram received carries the
+# count of datagrams the kernel has dropped on this socket so far, its receive buffer full.
+_SO_RXQ_OVFL = 40
 
-    def __init__(self, host: str, port: int, cfg: LiveConfig, max_line_length: int, log: Log = _stderr) -> None:
+
+class UdpSource(Source):
+    """NMEA datagrams (AIS-catcher ``-u HOST PORT``, rtl-ais, most receivers): one or more whole lines each.
+
+    UDP has no flow control: datagrams arriving while the receive buffer
+    (``rcvbuf`` bytes, asked of the kernel) is full are dropped before they are
+    read. On Linux the kernel counts them; ``dropped`` holds that count (0
+    elsewhere, where it cannot be known), and the status says it.
+    """
+
+    def __init__(self, host: str, port: int, cfg: LiveConfig, max_line_length: int, log: Log = _stderr,
+                 rcvbuf: int = 4 << 20) -> None:
         super().__init__(cfg, max_line_length, log)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, _SO_RXQ_OVFL, 1)
+            self.counts_drops = sys.platform.startswith("linux")
+        except OSError:
+            self.counts_drops = False
         self.sock.bind((host, port))
         self.address = self.sock.getsockname()
         self.name = f"udp://{self.address[0]}:{self.address[1]}"
@@ -145,13 +164,17 @@ class UdpSource(Source):
     def chunks(self, stop: threading.Event) -> Iterator[Chunk]:
         self.sock.settimeout(TICK_S)
         self.connects = 1
+        ancillary = socket.CMSG_SPACE(4)
         try:
             while not stop.is_set():
                 try:
-                    data, _ = self.sock.recvfrom(1 << 16)
+                    data, cmsgs, _, _ = self.sock.recvmsg(1 << 16, ancillary)
                 except TimeoutError:
                     yield Chunk(time.time())
                     continue
+                for level, kind, value in cmsgs:
+                    if self.counts_drops and level == socket.SOL_SOCKET and kind == _SO_RXQ_OVFL and len(value) >= 4:
+                        self.dropped = int.from_bytes(value[:4], sys.byteorder)
                 splitter = LineSplitter(self.max_len)  # a datagram holds whole lines
                 yield Chunk(time.time(), splitter.feed(data) + splitter.flush())
         finally:
