@@ -1128,3 +1128,25 @@ def test_build_jamming_on_any_mix_of_reports_keeps_its_contract(reports: pd.Data
     jammed = reports.loc[reports["kind"] == "jamming", "mmsi"].nunique()
     assert (zones["n_vessels"] >= cfg.min_zone_vessels).all() and (zones["n_vessels"] <= jammed).all()
     assert zones["radius_km"].between(cfg.min_radius_m / 1000, cfg.max_radius_m / 1000).all()
+
+
+@pytest.mark.parametrize("owned", [True, False])
+def test_a_ship_in_two_discs_does_not_start_or_end_the_later_zone(owned: bool) -> None:
+    """Zone 1's ship 9 lost its fix with zone 0's switch-on (in both discs) and regained it with zone 0's
+    switch-off; zone 1's own ships began an hour later and ended later still. Zone 0 owns its switch-on
+    when three of its ships share it; otherwise nothing says whose the early loss was."""
+    from gnss_watch.zones.cluster import _own_windows
+
+    zero = [(1, 0, 5000, 0, 10_000), (2, 30, 5000, 120, 15_000), (3, 60 if owned else 900, 5020, 240, 20_000)]
+    one = [(9, 20, 5010, 90, 40_000), (10, 3600, 9000, 80, 55_000), (11, 3650, 9050, 95, 65_000)]
+    e = episodes(zero + one)
+    zone = np.array([0, 0, 0, 1, 1, 1])
+    windows = _own_windows(e, zone, [(0.0, 5020.0), (20.0, 9050.0)], ZonesConfig())
+    assert windows[0] == (0.0, 5020.0)
+    assert windows[1] == ((3600.0, 9050.0) if owned else (20.0, 9050.0))
+    # Ends alike, time running backwards: zone 0's ship 3 regained its fix with zone 1's switch-off.
+    late = [(1, 0, 3000, 0, 10_000), (2, 30, 3010, 120, 15_000), (3, 60, 9030, 240, 20_000),
+            (10, 5000, 9000, 80, 55_000), (11, 5050, 9050, 95, 65_000), (12, 5100, 9040, 90, 60_000)]
+    windows = _own_windows(episodes(late), np.array([0, 0, 0, 1, 1, 1]), [(0.0, 9030.0), (5000.0, 9050.0)],
+                           ZonesConfig())
+    assert windows == [(0.0, 3010.0), (5000.0, 9050.0)]

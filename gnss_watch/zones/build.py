@@ -13,7 +13,7 @@ from ..config import ZonesConfig
 from ..geo import haversine_m
 from ..outputs import write_json
 from ..schema import iso_utc
-from .cluster import _cluster, _merge_cotimed, _split_cluster, _split_space
+from .cluster import _cluster, _merge_cotimed, _own_windows, _split_cluster, _split_space
 from .episodes import _episodes, _good_fixes
 from .shape import _sample_times, disc_polygon, fit_disc, share_disc
 from .witnesses import _base_station_support, _held_fixes, _lone_losses, _silences, _station_outage_window
@@ -75,6 +75,7 @@ def build_jamming(
             zone_label[members] = sub + len(windows)
             windows += sub_windows
     zone_label, windows = _merge_cotimed(episodes, zone_label, windows, good, cfg)
+    windows = _own_windows(episodes, zone_label, windows, cfg)
     zones = []
     zone_of_label: dict[int, int] = {}
     for label, window in enumerate(windows):  # one pass per zone
