@@ -135,14 +135,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _host_port(value: str, default_host: str | None, flag: str) -> tuple[str, int]:
+def _host_port(value: str, default_host: str | None, flag: str, listen: bool) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep:
         host = default_host or ""
-    # Port 0 means 'any free port': a listener (--udp) may bind it, a client (--tcp) cannot connect to it.
-    lowest = 0 if default_host else 1
-    if not host or not port.isdigit() or not lowest <= int(port) <= 65535:
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise UsageError(f"{flag} {value!r}: expected {'[HOST:]PORT' if default_host else 'HOST:PORT'}")
+    if int(port) == 0 and not listen:  # 'any free port' is for listening: nothing serves on port 0
+        raise UsageError(f"{flag} {value!r}: port 0 is not a server's port")
     return host.strip("[]"), int(port)
 
 
@@ -200,9 +200,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     lc, maxlen = cfg.live, cfg.ingest.max_line_length
     try:
         if args.tcp:
-            source = TcpSource(*_host_port(args.tcp, None, "--tcp"), lc, maxlen, once=args.exit_at_eof)
+            source = TcpSource(*_host_port(args.tcp, None, "--tcp", listen=False), lc, maxlen, once=args.exit_at_eof)
         elif args.udp:
-            source = UdpSource(*_host_port(args.udp, "0.0.0.0", "--udp"), lc, maxlen)
+            source = UdpSource(*_host_port(args.udp, "0.0.0.0", "--udp", listen=True), lc, maxlen)
         elif args.follow:
             if os.path.isfile(args.follow):  # (a log not there yet is waited for)
                 with open(args.follow, "rb") as fh:  # a compressed log cannot be followed as it grows

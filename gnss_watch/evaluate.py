@@ -32,8 +32,8 @@ Jamming zones
     patches). Matching is one-to-one, as a detection benchmark's is: a
     predicted zone is one claim of a jammer and answers for one truth zone.
     Single predictions reaching ``zone_iou_threshold`` are assigned to truth
-    zones (Hungarian) for the most zones on time (start and end each within
-    ``zone_time_tolerance_s``), then the most found, then the largest IoU sum:
+    zones (Hungarian) for the most zones found, then the most on time (start and
+    end each within ``zone_time_tolerance_s``), then the largest IoU sum:
     of two jammers at one site, each prediction goes to the one whose window
     it gives, not to whichever its disc happens to overlap by a hundredth
     more. A truth zone left without one is matched by the union of its touching
@@ -484,8 +484,10 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
         cand = np.flatnonzero((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64()))
         if len(cand):
             project = _laea(*z.geometry.centroid.coords[0])
-            union_of[i] = (shapely.transform(z.geometry, project), shapely.transform(p_geom, project))
-            iou[i, cand], inter[i, cand] = _iou(union_of[i][0], union_of[i][1][cand])
+            projected = np.full(n_p, None, dtype=object)  # only candidates: a far one would not project finitely
+            projected[cand] = shapely.transform(p_geom[cand], project)
+            union_of[i] = (shapely.transform(z.geometry, project), projected)
+            iou[i, cand], inter[i, cand] = _iou(union_of[i][0], projected[cand])
     t_start = np.array([z.start.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
     t_end = np.array([z.end.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
     sec = np.timedelta64(1, "s")
@@ -494,8 +496,8 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
     single = iou >= thr
     chosen: list[np.ndarray] = [np.empty(0, dtype=int)] * n_t
     if single.any():
-        # Most zones on time, then most found, then the largest IoU sum (each term outweighs the next).
-        gain = np.where(single, 1.0 + on_time * float(n_t + 1) + iou / (n_t + 1) ** 2, 0.0)
+        # Most zones found, then most on time, then the largest IoU sum (each term outweighs the next).
+        gain = np.where(single, float(n_t + 1) ** 2 + on_time * float(n_t + 1) + iou, 0.0)
         rows, cols = linear_sum_assignment(gain, maximize=True)
         for i, j in zip(rows.tolist(), cols.tolist()):
             if single[i, j]:
@@ -764,8 +766,8 @@ def format_table(result: dict[str, Any]) -> str:
     ])
 
     zn = result["zones"]
-    lines += ["", f"Jamming zones (time overlap and IoU >= {cfg['zone_iou_threshold']:g}; on time within "
-                  f"{cfg['zone_time_tolerance_s']:g} s)"]
+    lines += ["", f"Jamming zones (time overlap and IoU >= {cfg['zone_iou_threshold']:g}, each prediction matching one "
+                  f"truth zone; on time within {cfg['zone_time_tolerance_s']:g} s)"]
     lines += _grid(["", "truth", "pred", "found", "matched pred", "precision", "recall", "on time"],
                    [["zones", *(zn[k] for k in ("n_truth", "n_pred", "found", "pred_matched", "precision", "recall", "timing_ok"))]])
     if zn["zones"]:

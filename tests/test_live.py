@@ -206,6 +206,9 @@ def test_udp_datagrams_the_kernel_dropped_are_counted(tmp_path: Path) -> None:
     """A burst into a tiny receive buffer: every datagram is either read or counted as dropped (the kernel
     tells the count with the next datagram it delivers)."""
     src = UdpSource("127.0.0.1", 0, LiveConfig(), 2048, log=lambda m: None, rcvbuf=1)  # the kernel's minimum
+    if not src.counts_drops:
+        src.sock.close()
+        pytest.skip("this kernel refuses SO_RXQ_OVFL")
     sent = 300
     stop = threading.Event()
     chunks = src.chunks(stop)

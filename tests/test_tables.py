@@ -120,11 +120,12 @@ def test_dma_static_devices_sentinels_and_base_stations():
 def test_text_fields_lose_control_and_bidi_characters():
     """A name carrying a right-to-left override (or a zero-width space, a bell) would show reordered or hidden
     text in a report; AIS 6-bit text cannot carry them, so a table's text drops them."""
-    rows = [dma_row(rest="3.0,12.3,45.6,44.0,9123456,OXYZ2,\u202eANNA\u200b\x07,Tanker,Category X,20,100,GPS,7.5,"
-                         "\u2066GOTEBORG\u2069,13/02/2018 18:00:00,AIS,80,20,8,12")]
+    rows = [dma_row(rest="3.0,12.3,45.6,44.0,9123456,OXYZ2,\u202eANNA\u200b\x07\tB\U000e0041,Tanker,Category X,20,100,"
+                         "GPS,7.5,\u2066GOTE\u00adBORG\u2069\u061c,13/02/2018 18:00:00,AIS,80,20,8,12")]
     pos, static, base, acct = run(read_dma, "\n".join([DMA_HEADER, *rows]).encode())
     assert acct.used == 1
-    assert static[["name", "destination"]].iloc[0].tolist() == ["ANNA", "GOTEBORG"]
+    # a control character is a space, so a tab between words keeps them apart
+    assert static[["name", "destination"]].iloc[0].tolist() == ["ANNA  B", "GOTEBORG"]
 
 
 def test_dma_bad_lines_are_counted_by_reason():

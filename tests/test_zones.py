@@ -1144,6 +1144,10 @@ def test_a_ship_in_two_discs_does_not_start_or_end_the_later_zone(owned: bool) -
     windows = _own_windows(e, zone, [(0.0, 5020.0), (20.0, 9050.0)], ZonesConfig())
     assert windows[0] == (0.0, 5020.0)
     assert windows[1] == ((3600.0, 9050.0) if owned else (20.0, 9050.0))
+    # Vessels own a switching, not episodes: one ship's fix flickering twice is not a second witness.
+    flicker = [(1, 0, 100, 0, 10_000), (1, 120, 5000, 0, 10_000), (2, 30, 5000, 120, 15_000)]
+    windows = _own_windows(episodes(flicker + one), zone, [(0.0, 5000.0), (20.0, 9050.0)], ZonesConfig())
+    assert windows[1] == (20.0, 9050.0)
     # Ends alike, time running backwards: zone 0's ship 3 regained its fix with zone 1's switch-off.
     late = [(1, 0, 3000, 0, 10_000), (2, 30, 3010, 120, 15_000), (3, 60, 9030, 240, 20_000),
             (10, 5000, 9000, 80, 55_000), (11, 5050, 9050, 95, 65_000), (12, 5100, 9040, 90, 60_000)]

@@ -142,38 +142,51 @@ class UdpSource(Source):
     """NMEA datagrams (AIS-catcher ``-u HOST PORT``, rtl-ais, most receivers): one or more whole lines each.
 
     UDP has no flow control: datagrams arriving while the receive buffer
-    (``rcvbuf`` bytes, asked of the kernel) is full are dropped before they are
-    read. On Linux the kernel counts them; ``dropped`` holds that count (0
-    elsewhere, where it cannot be known), and the status says it.
+    (``rcvbuf`` bytes asked of the kernel, which may grant less) is full are
+    dropped before they are read. On Linux the kernel counts them (the count
+    arrives with the next datagram delivered); ``dropped`` holds that count (0
+    elsewhere, where it cannot be known: ``counts_drops`` says which), and the
+    status says it.
     """
 
     def __init__(self, host: str, port: int, cfg: LiveConfig, max_line_length: int, log: Log = _stderr,
                  rcvbuf: int = 4 << 20) -> None:
         super().__init__(cfg, max_line_length, log)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, _SO_RXQ_OVFL, 1)
-            self.counts_drops = sys.platform.startswith("linux")
+        try:  # Linux caps the request at net.core.rmem_max; some systems refuse a size above theirs
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         except OSError:
-            self.counts_drops = False
-        self.sock.bind((host, port))
+            pass
+        self.counts_drops = False
+        if sys.platform.startswith("linux") and hasattr(socket, "CMSG_SPACE"):
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, _SO_RXQ_OVFL, 1)
+                self.counts_drops = True
+            except OSError:
+                pass
+        try:
+            self.sock.bind((host, port))
+        except OSError:
+            self.sock.close()
+            raise
         self.address = self.sock.getsockname()
         self.name = f"udp://{self.address[0]}:{self.address[1]}"
 
     def chunks(self, stop: threading.Event) -> Iterator[Chunk]:
         self.sock.settimeout(TICK_S)
         self.connects = 1
-        ancillary = socket.CMSG_SPACE(4)
         try:
             while not stop.is_set():
                 try:
-                    data, cmsgs, _, _ = self.sock.recvmsg(1 << 16, ancillary)
+                    if self.counts_drops:
+                        data, cmsgs, _, _ = self.sock.recvmsg(1 << 16, socket.CMSG_SPACE(4))
+                    else:
+                        data, cmsgs = self.sock.recvfrom(1 << 16)[0], []
                 except TimeoutError:
                     yield Chunk(time.time())
                     continue
                 for level, kind, value in cmsgs:
-                    if self.counts_drops and level == socket.SOL_SOCKET and kind == _SO_RXQ_OVFL and len(value) >= 4:
+                    if level == socket.SOL_SOCKET and kind == _SO_RXQ_OVFL and len(value) >= 4:
                         self.dropped = int.from_bytes(value[:4], sys.byteorder)
                 splitter = LineSplitter(self.max_len)  # a datagram holds whole lines
                 yield Chunk(time.time(), splitter.feed(data) + splitter.flush())

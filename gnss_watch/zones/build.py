@@ -73,9 +73,8 @@ def build_jamming(
             members = cluster[side == g]
             sub, sub_windows = _split_cluster(episodes.iloc[members], cfg)
             zone_label[members] = sub + len(windows)
-            windows += sub_windows
+            windows += _own_windows(episodes.iloc[members], sub, sub_windows, cfg)
     zone_label, windows = _merge_cotimed(episodes, zone_label, windows, good, cfg)
-    windows = _own_windows(episodes, zone_label, windows, cfg)
     zones = []
     zone_of_label: dict[int, int] = {}
     for label, window in enumerate(windows):  # one pass per zone

@@ -516,27 +516,29 @@ def _own_windows(
 ) -> list[tuple[float, float]]:
     """Windows that start with their own switch-on and end with their own switch-off.
 
-    A ship in the overlap of two jammers' discs loses its fix with the first to
-    switch on and regains it with the last to switch off, and its episode joins
-    one zone. A zone owns a switch-on when at least ``switch_min_vessels`` of
-    its episodes began within ``switch_on_spread_s`` of its start. Where a zone
+    ``e``: one cluster's episodes (crossings chained within ``cluster_distance_m``:
+    jammers near enough to share ships), ``zone``: each one's window. A ship in
+    the overlap of two jammers' discs loses its fix with the first to switch on
+    and regains it with the last to switch off, and its episode joins one zone.
+    A zone owns a switch-on when at least ``switch_min_vessels`` vessels began
+    an episode of it within ``switch_on_spread_s`` of its start. Where a zone
     that does not own its start has episodes that began within
     ``switch_on_spread_s`` of another zone's owned switch-on, while its other
     episodes all began more than ``onset_window_s`` later, that switch-on
     explains them and they do not start this zone; ends likewise, backwards.
-    ``zone``: each episode's window (-1: none). Returns the windows.
+    Returns the windows.
     """
     if len(windows) < 2:
         return windows
     win = np.array(windows, dtype=float).reshape(-1, 2)
     burst, w = cfg.switch_on_spread_s, cfg.onset_window_s
+    mmsi = e["mmsi"].to_numpy()
     out = win.copy()
     for end, times in ((0, e["start_s"].to_numpy()), (1, e["end_s"].to_numpy())):
         sign = 1.0 if end == 0 else -1.0  # ends: the same, time running backwards
         t = sign * times
         first = sign * win[:, end]  # each zone's earliest start (latest end, negated)
-        # A switching a zone owns: at least switch_min_vessels of its episodes within a burst of its window's edge.
-        owned = np.array([int((np.abs(t[zone == z] - first[z]) <= burst).sum()) >= cfg.switch_min_vessels
+        owned = np.array([len(np.unique(mmsi[(zone == z) & (np.abs(t - first[z]) <= burst)])) >= cfg.switch_min_vessels
                           for z in range(len(win))])
         for z in np.flatnonzero(~owned).tolist():  # a handful of zones
             mine = t[zone == z]
