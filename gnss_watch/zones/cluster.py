@@ -21,10 +21,12 @@ Clustering
     neighbour stays on, :func:`_split_switch_offs`). The same is read
     backwards in time (switch-offs first), and the reading that leaves more
     zones with enough vessels and reports is kept (:func:`_split_cluster`).
-    Conversely, zones that switched on and off together, within a radio
-    horizon's diameter, are merged unless ships kept their fix between them:
-    one wide jammer seen by ships too far apart to cluster
-    (:func:`_merge_cotimed`).
+    A zone's window starts with its own switch-on and ends with its own
+    switch-off, not with a ship in two discs that lost or regained its fix with
+    a neighbour's (:func:`_own_windows`). Conversely, zones that switched on and
+    off together, within a radio horizon's diameter, are merged unless ships
+    kept their fix between them: one wide jammer seen by ships too far apart to
+    cluster (:func:`_merge_cotimed`).
 
 """
 

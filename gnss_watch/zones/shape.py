@@ -21,7 +21,9 @@ Zone shape
     where no ship bounds it (a coast, an empty sea) it reaches ``open_radius_m``.
     The radius is held to ``min_radius_m``..``max_radius_m``;
     the centre estimates the emitter area. start/end are the first and last
-    jammed report. A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
+    jammed report (but of ships in two zones' discs whose loss or recovery
+    another zone's switching explains, see :func:`.cluster._own_windows`, or a
+    base station's outage, see :func:`.witnesses._station_outage_window`). A zone needs ``min_zone_vessels`` and ``min_zone_reports``.
     Confidence (0..1) = (1 - 0.5 ** n_vessels) x geometry term (fit: 1 -
     relative error; enclosing circle: 0.5 x coverage / 360), moved
     ``bs_support_weight`` of the way to 1 when base stations within reach
