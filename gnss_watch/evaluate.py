@@ -480,8 +480,10 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
     iou = np.zeros((n_t, n_p))
     inter = np.zeros((n_t, n_p))
     union_of: list[Any] = [None] * n_t  # the truth zone in its own equal-area projection, for unions
+    n_cand = np.zeros(n_t, dtype=int)
     for i, z in enumerate(tz_all):  # a handful of zones
         cand = np.flatnonzero((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64()))
+        n_cand[i] = len(cand)
         if len(cand):
             project = _laea(*z.geometry.centroid.coords[0])
             projected = np.full(n_p, None, dtype=object)  # only candidates: a far one would not project finitely
@@ -528,7 +530,7 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             "found": bool(found),
             "best_iou": float(iou[i].max()) if n_p else 0.0,
             "union_iou": float(union_iou[i]),
-            "n_candidates": int(((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64())).sum()),
+            "n_candidates": int(n_cand[i]),
             "pred_zone_ids": pred["zone_id"].to_numpy()[chosen[i]].tolist(),
             "start_error_s": start_err,
             "end_error_s": end_err,
