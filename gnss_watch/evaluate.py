@@ -479,7 +479,8 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
     n_t, n_p, thr, tol = len(tz_all), len(pred), cfg.zone_iou_threshold, cfg.zone_time_tolerance_s
     iou = np.zeros((n_t, n_p))
     inter = np.zeros((n_t, n_p))
-    union_of: list[Any] = [None] * n_t  # the truth zone in its own equal-area projection, for unions
+    # Per truth zone: it and its candidates in its own equal-area projection (None: no candidate).
+    projected_of: list[Any] = [None] * n_t
     n_cand = np.zeros(n_t, dtype=int)
     for i, z in enumerate(tz_all):  # a handful of zones
         cand = np.flatnonzero((p_start <= z.end.to_datetime64()) & (p_end >= z.start.to_datetime64()))
@@ -488,8 +489,8 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
             project = _laea(*z.geometry.centroid.coords[0])
             projected = np.full(n_p, None, dtype=object)  # only candidates: a far one would not project finitely
             projected[cand] = shapely.transform(p_geom[cand], project)
-            union_of[i] = (shapely.transform(z.geometry, project), projected)
-            iou[i, cand], inter[i, cand] = _iou(union_of[i][0], projected[cand])
+            projected_of[i] = (shapely.transform(z.geometry, project), projected)
+            iou[i, cand], inter[i, cand] = _iou(projected_of[i][0], projected[cand])
     t_start = np.array([z.start.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
     t_end = np.array([z.end.to_datetime64() for z in tz_all], dtype="datetime64[ns]")
     sec = np.timedelta64(1, "s")
@@ -504,6 +505,12 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
         for i, j in zip(rows.tolist(), cols.tolist()):
             if single[i, j]:
                 chosen[i] = np.array([j])
+
+    def iou_of_union(i: int, k: np.ndarray) -> float:
+        """IoU of truth zone ``i`` with the union of predictions ``k``."""
+        truth_geom, projected = projected_of[i]
+        return float(_iou(truth_geom, np.array([shapely.union_all(projected[k])]))[0][0])
+
     taken = np.zeros(n_p, dtype=bool)
     for k in chosen:
         taken[k] = True
@@ -511,11 +518,11 @@ def _score_zones(truth: _Truth, pred: pd.DataFrame, cfg: EvalConfig) -> dict[str
     for i in range(n_t):
         touching = np.flatnonzero(inter[i] > 0)
         if len(touching):
-            union_iou[i] = float(_iou(union_of[i][0], np.array([shapely.union_all(union_of[i][1][touching])]))[0][0])
+            union_iou[i] = iou_of_union(i, touching)
         free = touching[~taken[touching]]
         if not len(chosen[i]) and len(free):
             # a zone the detector split over several predictions that none matches alone
-            if float(_iou(union_of[i][0], np.array([shapely.union_all(union_of[i][1][free])]))[0][0]) >= thr:
+            if iou_of_union(i, free) >= thr:
                 chosen[i] = free
                 taken[free] = True
     zones = []
