@@ -12,6 +12,7 @@ import argparse
 import math
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,6 +52,24 @@ def _writable_dir(path: str) -> None:
         raise UsageError(f"--out {path}: {p} is a file, not a directory")
     if not os.access(p, os.W_OK | os.X_OK):
         raise UsageError(f"--out {path}: cannot write in {p}")
+    # access() says yes to root almost anywhere (/proc, a read-only mount): try it, leaving nothing behind.
+    target, created = Path(path).absolute(), []
+    try:
+        for d in reversed([target, *target.parents]):
+            if not os.path.lexists(d):
+                os.mkdir(d)
+                created.append(d)
+        fd, probe = tempfile.mkstemp(dir=target, prefix=".gnss-watch-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot write there ({exc.strerror or exc})") from None
+    finally:
+        for d in reversed(created):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -125,6 +125,19 @@ def test_an_output_path_through_a_file_is_refused_before_any_work(tmp_path: Path
     assert main(["live", "--tcp", "127.0.0.1:9", "--out", str(tmp_path / "lv"), "--window", "1e308"]) == 2
 
 
+def test_an_output_path_that_cannot_be_created_is_refused_and_the_probe_leaves_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """access() says yes to root almost anywhere (/proc): the directory is tried before any work."""
+    from gnss_watch.cli import main
+
+    assert main(["replay", str(SAMPLE), "--out", "/proc/gnss-watch-test/out"]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+    # the probe removes the folders it made: a run refused later (not AIS) leaves no empty directory
+    (tmp_path / "notes.txt").write_text("shopping list\n")
+    assert main(["replay", str(tmp_path / "notes.txt"), "--out", str(tmp_path / "new" / "out")]) == 2
+    assert not (tmp_path / "new").exists()
+
+
 def test_sigterm_while_writing_an_output_leaves_no_temp_file(tmp_path: Path) -> None:
     """SIGTERM is raised like Ctrl-C, so the file being written is removed, not left half done."""
     import os
