@@ -517,12 +517,17 @@ def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    ap.add_argument("--vessels", type=int, default=130)
-    ap.add_argument("--hours", type=float, default=2.5)
-    ap.add_argument("--clean-seed", type=int, default=4)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/alt"))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
+                    help="scenario seeds, one row each (pick seeds nobody has looked at: see README)")
+    ap.add_argument("--vessels", type=int, default=130,
+                    help="vessels per scenario")
+    ap.add_argument("--hours", type=float, default=2.5,
+                    help="scenario length, hours")
+    ap.add_argument("--clean-seed", type=int, default=4,
+                    help="seed of the scenario without interference (false-alarm baseline)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/alt"),
+                    help="keep scenarios and results here; scenarios found there are reused")
     ap.add_argument("--scatter-m", type=float, default=0.0,
                     help="jammed receivers with the 'frozen' habit scatter their fixes by this much instead, metres")
     ap.add_argument("--held-sog-zero", action="store_true",

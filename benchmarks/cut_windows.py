@@ -17,10 +17,10 @@ scenario spoofing recall and precision, the events the window cuts
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +76,13 @@ def cut(src: Path, dst: Path) -> list[str] | None:
 
 
 def main() -> None:
-    for src in map(Path, sys.argv[1:]):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dirs", nargs="+", type=Path, metavar="DIR",
+                    help="scenario directories kept by eval_scenarios.py / alt_scenarios.py --work")
+    for src in ap.parse_args().dirs:
+        if not (src / "truth.json").is_file():
+            print(f"{src}: not a scenario directory (no truth.json)")
+            continue
         if "clean" in src.name:
             continue
         dst = src / "cut"

@@ -144,12 +144,17 @@ def clean_row(r: dict) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105])
-    ap.add_argument("--profile", default="gulf_of_finland", choices=["gulf_of_finland", "baltic"])
-    ap.add_argument("--vessels", type=int, default=150)
-    ap.add_argument("--hours", type=float, default=3.0)
-    ap.add_argument("--clean-seed", type=int, default=201)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105],
+                    help="scenario seeds, one row each (pick seeds nobody has looked at: see README)")
+    ap.add_argument("--profile", default="gulf_of_finland", choices=["gulf_of_finland", "baltic"],
+                    help="the simulator's waters and traffic")
+    ap.add_argument("--vessels", type=int, default=150,
+                    help="vessels per scenario")
+    ap.add_argument("--hours", type=float, default=3.0,
+                    help="scenario length, hours")
+    ap.add_argument("--clean-seed", type=int, default=201,
+                    help="seed of the scenario without interference (false-alarm baseline)")
     ap.add_argument("--work", type=Path, help="keep scenarios and results here, and reuse the scenarios found "
                                               "there (default: a temp dir); --vessels/--hours must match them")
     ap.add_argument("--thin-s", type=float, default=0.0,

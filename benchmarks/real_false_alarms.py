@@ -17,7 +17,7 @@ zones, then each spoofing event with its reasons. Files that are not AIS, or tha
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 from gnss_watch.ingest import IngestError
@@ -40,8 +40,12 @@ def files(args: list[str]) -> list[Path]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("paths", nargs="*", metavar="DIR_OR_FILE",
+                    help=f"AIS files, or folders of them (default: {SHARED} if there, else the real files in this "
+                         "repository)")
     total_v = total_s = total_j = total_z = 0
-    for f in files(sys.argv[1:]):
+    for f in files(ap.parse_args().paths):
         try:
             res = replay(str(f), out_dir=None)
         except IngestError as exc:
