@@ -4,8 +4,9 @@
 >>> ds.positions.head(); ds.vessels; ds.base_stations; ds.accounting.to_dict()
 
 Formats are told apart by content (``format="auto"``): NMEA 0183 logs, the
-Danish Maritime Authority's aisdk CSV, NOAA MarineCadastre CSV and Finland's
-Digitraffic JSON. gzip, bz2 and zip are opened transparently; ``-`` reads
+Danish Maritime Authority's aisdk CSV, NOAA MarineCadastre CSV, AISdb /
+exactEarth decoded CSV, any decoded CSV naming MMSI, time, latitude and
+longitude columns, and Finland's Digitraffic JSON. gzip, bz2 and zip are opened transparently; ``-`` reads
 stdin. Inputs stream in chunks, so memory is bounded by the output tables.
 """
 

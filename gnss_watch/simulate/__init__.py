@@ -9,7 +9,7 @@
   Danish Maritime Authority layout, a ``$PGHP`` line with the receive time
   before each message;
 * ``scenario_dma.csv`` (format ``"dma"``): DMA 'aisdk' CSV, one row per message;
-* ``truth.json`` and ``labels.csv``, as specified in ``notes/TRUTH_FORMAT.md``.
+* ``truth.json`` and ``labels.csv``, as specified in ``docs/truth_format.md``.
 
 The same seed gives byte-identical files. Each stage draws from its own random
 stream (``numpy.random.SeedSequence.spawn``), so changing one stage does not
