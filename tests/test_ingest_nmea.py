@@ -514,3 +514,24 @@ def test_a_prefix_without_a_time_leaves_the_sentence_undated(tmp_path: Path) -> 
     assert ds.accounting.skipped == {"other_nmea": 1, "bad_time": 3}
     assert set(ds.positions["mmsi"]) == {230000001, 230000002, 230000006, 230000007}
     assert (ds.positions["time"] == pd.Timestamp(T0, unit="s", tz="UTC")).all()  # the last time heard
+
+
+def test_an_undated_copy_of_a_sentence_takes_the_streams_first_time(tmp_path: Path) -> None:
+    """A sentence with no time, then its copy with a tag-block time: the copy is the duplicate, and
+    the kept row takes the stream's first time although no row of the batch carries one (it was a
+    row with no time at all, which crashed the grid downstream)."""
+    sentence = position(230000001, 60.0, 25.0)
+    ds = read(str(write(tmp_path, [sentence, tag(sentence, c=T0)])))
+    assert balanced(ds.accounting) and ds.accounting.skipped == {"duplicate": 1}
+    assert ds.positions["time"].tolist() == [pd.Timestamp(T0, unit="s", tz="UTC")]
+
+
+def test_a_tag_block_time_that_does_not_read_is_a_bad_stamp(tmp_path: Path) -> None:
+    """'c:abc' or a clock reset to 1970 in a tag block: the line is skipped as bad_time, as a logger's
+    unreadable stamp is, not dated by a neighbour (nor does it date the sentence after a lone tag block)."""
+    lines = [tag(position(230000001, 60.0, 25.0), c=T0), "\\c:abc*00\\" + position(230000002, 60.0, 25.1),
+             "\\s:rx1,c:300*00\\" + position(230000003, 60.0, 25.2), "\\c:9e99*00\\",
+             tag(position(230000004, 60.0, 25.3), c=T0 + 10)]
+    ds = read(str(write(tmp_path, lines)))
+    assert balanced(ds.accounting) and ds.accounting.skipped == {"bad_time": 3}
+    assert ds.positions["mmsi"].tolist() == [230000001, 230000004]

@@ -74,6 +74,10 @@ def _epoch(value: bytes) -> float:
     return _plausible(t)
 
 
+#: What :func:`parse_tag_block` gives for a ``c:`` field that holds no plausible time.
+BAD_TIME = float("-inf")
+
+
 def _plausible(t: float) -> float:
     """``t`` when it can be a receive time (within :data:`ERA_S`), else NaN."""
     return t if ERA_S[0] <= t < ERA_S[1] else NAN
@@ -121,8 +125,10 @@ def leading_time(prefix: bytes) -> float:
 
 
 def parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
-    """(unix time or NaN, station or None, group 'seq-total-id' or None) from a tag block's text.
+    """(unix time, station or None, group 'seq-total-id' or None) from a tag block's text.
 
+    The time is NaN without a ``c:`` field and ``-inf`` (:data:`BAD_TIME`) when
+    ``c:`` holds no plausible time: a bad stamp, not to be replaced by a neighbour's.
     The tag block checksum is not enforced: loggers often write it wrong, and
     each value must parse on its own anyway.
     """
@@ -134,6 +140,8 @@ def parse_tag_block(tb: bytes) -> tuple[float, str | None, bytes | None]:
         key, _, val = field.partition(b":")
         if key == b"c":
             t = _epoch(val)
+            if t != t:
+                t = BAD_TIME
         elif key in (b"s", b"si") and val:
             station = val.decode("ascii", "replace")
         elif key == b"g":
@@ -359,6 +367,7 @@ class NmeaDecoder:
         self.start = start
         self.line_no = 0
         self.last_time = NAN
+        self.first_time = NAN
         self.dated = False  # has any line of this stream carried a time?
         self.time_kind = ""
         # Metadata lines ($PGHP, standalone tag blocks) wait here for the sentence they describe.
@@ -421,6 +430,9 @@ class NmeaDecoder:
                         tb_cache.clear()
                     parsed = tb_cache[tb] = parse_tag_block(tb)
                 t, station, group = parsed
+                if t == BAD_TIME:
+                    skipped["bad_time"] += 1
+                    continue
                 sentence = line[end + 1:]
                 kind = "tagblock"
                 if not sentence:
@@ -459,6 +471,9 @@ class NmeaDecoder:
                         continue
                     t0 = leading_time(line[:back])
                     t, station, group = parse_tag_block(line[back + 1:end])
+                    if t == BAD_TIME:
+                        skipped["bad_time"] += 1
+                        continue
                     kind = "tagblock"
                     if t != t and t0 == t0:
                         t, kind = t0, "leading"
@@ -506,6 +521,8 @@ class NmeaDecoder:
             if t != t and arrival is not None and self.time_kind in ("", "arrival"):
                 t, kind = arrival, "arrival"
             if t == t:
+                if not self.dated:
+                    self.first_time = t
                 self.dated = True
                 self.last_time = t
                 self.time_kind = kind
@@ -662,10 +679,11 @@ class NmeaDecoder:
         return Batch(_positions(cols.pos), pd.DataFrame(cols.static), pd.DataFrame(cols.bs))
 
     def _fill_times(self, batch: Batch) -> None:
-        """Rows before the first time seen in the stream take that first time."""
+        """Rows before the first time seen in the stream take that first time (which may have come
+        on a line that made no row: a duplicate, a lone tag block)."""
         for df in (batch.positions, batch.static, batch.base_stations):
             if len(df) and df["time"].isna().any():
-                df["time"] = df["time"].astype(float).bfill().ffill()
+                df["time"] = df["time"].astype(float).bfill().ffill().fillna(self.first_time)
                 if "time_source" in df:
                     df["time_source"] = df["time_source"].replace("", self.time_kind or "unknown")
 
