@@ -39,8 +39,6 @@ station       category             receiving station / source where known, else 
 time_source   category             'tagblock', 'pghp', 'leading', 'trailing',
                                    'basestation', 'start', 'csv', 'json', or
                                    'arrival' (a live stream without times of its own)
-n_receptions  int16                how many receptions of this exact message were
-                                   merged into the row (duplicates across stations)
 ============  ===================  ==================================================
 
 :func:`gnss_watch.tracks.build_tracks` adds ``TRACK_COLUMNS`` (see there).
@@ -85,7 +83,6 @@ POSITION_DTYPES: dict[str, str] = {
     "device": "category",
     "station": "category",
     "time_source": "category",
-    "n_receptions": "int16",
 }
 POSITIONS = list(POSITION_DTYPES)
 
@@ -187,7 +184,7 @@ def conform(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
         elif dtype.startswith("float"):
             s = pd.Series(np.full(n, np.nan), index=df.index)
         elif dtype in ("int8", "int16", "int32", "int64"):
-            s = pd.Series(np.full(n, 1 if col == "n_receptions" else -1, dtype=dtype), index=df.index)
+            s = pd.Series(np.full(n, -1, dtype=dtype), index=df.index)
         elif dtype == "category":
             s = pd.Series([""] * n, index=df.index, dtype="object")
         elif dtype == "bool":

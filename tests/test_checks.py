@@ -40,7 +40,7 @@ def leg(mmsi: int, lat: float, lon: float, speed: float, course: float, n: int, 
     la, lo = destination(lat, lon, course, speed * KNOT_MS * (t - t0_s))
     df = pd.DataFrame({"time": T0 + pd.to_timedelta(t, unit="s"), "mmsi": mmsi, "lat": la, "lon": lo,
                        "sog": float(speed), "cog": float(course), "second": (t % 60).astype(int), "accuracy": 1,
-                       "raim": 0, "nav_status": 0, "msg_type": 1, "device": "A", "station": "", "n_receptions": 1})
+                       "raim": 0, "nav_status": 0, "msg_type": 1, "device": "A", "station": ""})
     for k, v in cols.items():
         df[k] = v
     return df

@@ -535,3 +535,26 @@ def test_a_tag_block_time_that_does_not_read_is_a_bad_stamp(tmp_path: Path) -> N
     ds = read(str(write(tmp_path, lines)))
     assert balanced(ds.accounting) and ds.accounting.skipped == {"bad_time": 3}
     assert ds.positions["mmsi"].tolist() == [230000001, 230000004]
+
+
+def test_a_second_receivers_log_of_the_same_hours_adds_no_copies(tmp_path: Path) -> None:
+    """Two inputs read one after the other: the decoder's memory of payloads covers only the last
+    minutes of the input being read, so the second log's copies are found by their decoded fields
+    (here the copies differ in their radio bits, so the payloads differ and only that rule can merge
+    them). A jammed ship's 'not available' reports repeat the same fields every 10 s (each its own
+    transmission: the radio bits differ): which copy is which cannot be told, and they stay."""
+    def log(rx: int, offset: int) -> list[str]:
+        moving = [tag(position(230000001, 60.0, 25.0 + i / 100, second=10 * i, radio=10 * i + rx),
+                      c=T0 + 10 * i + offset) for i in range(5)]
+        jammed = [tag(position(230000002, 91.0, 181.0, second=63, speed=102.3, radio=10 * i + rx),
+                      c=T0 + 10 * i + offset) for i in range(3)]
+        return moving + jammed
+
+    one = read(str(write(tmp_path, log(0, 0), "rx1.nmea")))
+    both = read([str(write(tmp_path, log(0, 0), "rx1.nmea")), str(write(tmp_path, log(1, 1), "rx2.nmea"))])
+    assert balanced(both.accounting) and both.accounting.skipped == {"duplicate": 5}
+    assert both.accounting.by_type[1] == 11 and both.accounting.decoded == 11
+    pos = both.positions
+    assert (pos["mmsi"] == 230000001).sum() == 5 and (pos["mmsi"] == 230000002).sum() == 6
+    assert pos.loc[pos["mmsi"] == 230000001, "time"].tolist() == one.positions.loc[
+        one.positions["mmsi"] == 230000001, "time"].tolist()  # the first reception is kept

@@ -72,7 +72,7 @@ def test_dma_real_mobiml_sample():
     assert r.time == pd.Timestamp("2018-02-08 00:00:00", tz="UTC")  # day-first: 8 February
     assert (r.mmsi, r.lat, r.lon, r.sog, r.cog, r.heading) == (265177000, 57.602225, 11.644943, 15.7, 61.4, 63.0)
     assert (r.nav_status, r.device, r.station, r.time_source, r.msg_type) == (0, "A", "AIS", "csv", 0)
-    assert (r.second, r.accuracy, r.raim, r.n_receptions) == (-1, -1, -1, 1)
+    assert (r.second, r.accuracy, r.raim) == (-1, -1, -1)
     assert pos.rot.iloc[2] == -16.1
     # 'At anchor', 'Reserved for future amendment [HSC]', 'Unknown value', 'Engaged in fishing'
     assert pos.nav_status.tolist()[1:7] == [1, 0, 9, 15, 0, 7]

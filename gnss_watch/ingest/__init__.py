@@ -102,7 +102,7 @@ def read(
     parts: list[Batch] = []
     columns: list[dict[str, Any]] = []  # positions, one dict of separately freeable arrays per batch
     seen: dict[bytes, float] = {}  # payload -> first reception time, shared so copies across files merge
-    for src in open_sources(paths, format):
+    for n_src, src in enumerate(open_sources(paths, format)):
         acct.sources[src.name] = src.format
         if src.format == "nmea":
             batches = read_nmea(src.stream, src.name, cfg, acct, start_s, seen=seen)
@@ -110,7 +110,7 @@ def read(
             batches = _reader(src.format)(src.stream, src.name, cfg, acct)
         try:
             for b in batches:
-                columns.append(_columns(b.positions))
+                columns.append(_columns(b.positions) | {"_input": n_src, "_nmea": src.format == "nmea"})
                 b.positions = None  # type: ignore[assignment]  # its columns now live in `columns`
                 parts.append(b)
                 if show:
@@ -164,6 +164,9 @@ def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting) -> pd.Dat
     if not batches:
         return empty(POSITION_DTYPES)
     keep = _table_duplicates_kept(batches, acct)
+    copies = _copies_across_inputs(batches, acct)
+    if copies is not None:
+        keep = ~copies if keep is None else keep & ~copies
     time = np.concatenate([b["time"] for b in batches])
     mmsi = np.concatenate([b["mmsi"] for b in batches])
     order = np.lexsort((mmsi, time))  # stable: ties keep arrival order
@@ -203,6 +206,58 @@ def _table_duplicates_kept(batches: list[dict[str, Any]], acct: Accounting) -> n
         acct.decoded -= n
         acct.by_type["position"] -= n
     return ~dup
+
+
+#: Decoded fields that are all the same in every reception of one position report.
+_REPORT_FIELDS = ("mmsi", "msg_type", "lat", "lon", "sog", "cog", "heading", "rot", "second", "accuracy", "raim",
+                  "nav_status")
+
+
+def _copies_across_inputs(batches: list[dict[str, Any]], acct: Accounting) -> np.ndarray | None:
+    """Mask of NMEA rows that are another input's reception of the same report (None: one NMEA input).
+
+    Within one input, copies are merged by payload while decoding, but that memory is
+    bounded to the last ``dedup_window_s`` of the input's own time, so an input read after
+    another covering the same hours (a second receiver's log) finds nothing of the first.
+    Here a row is a copy when a row of another NMEA input has every decoded field the same
+    (:data:`_REPORT_FIELDS`) and a receive time within ``_COPY_TOLERANCE_S``, unless either
+    input repeats those fields within that time (then which copy is which cannot be told). Type 21
+    (aids to navigation, whose reports may take two lines) is left to the decoder.
+    """
+    inputs = {b["_input"] for b in batches if b["_nmea"]}
+    if len(inputs) < 2:
+        return None
+    cols = {c: np.concatenate([b[c] for b in batches]) for c in _REPORT_FIELDS}
+    src = np.concatenate([np.full(len(b["mmsi"]), b["_input"] if b["_nmea"] else -1) for b in batches])
+    t = np.concatenate([b["time"] for b in batches]).astype("datetime64[ns]").astype(np.int64) / 1e9
+    key = pd.DataFrame(cols, copy=False).groupby(list(_REPORT_FIELDS), dropna=False, sort=False).ngroup().to_numpy()
+    # Reports an input repeats within the tolerance (a jammed ship's 'not available' every few
+    # seconds, a moored one's unchanged fix) cannot be paired with another input's: left alone.
+    order = np.lexsort((t, src, key))
+    near = (key[order][1:] == key[order][:-1]) & (src[order][1:] == src[order][:-1]) & (
+        t[order][1:] - t[order][:-1] <= _COPY_TOLERANCE_S)
+    alike = np.zeros(len(key), dtype=bool)
+    alike[order[1:][near]] = alike[order[:-1][near]] = True
+    order = np.lexsort((t, key))
+    k, ts, sr, al = key[order], t[order], src[order], alike[order]
+    copy = ((k[1:] == k[:-1]) & (ts[1:] - ts[:-1] <= _COPY_TOLERANCE_S) & (sr[1:] != sr[:-1])
+            & (sr[1:] >= 0) & (sr[:-1] >= 0) & ~al[1:] & ~al[:-1] & (cols["msg_type"][order[1:]] != 21))
+    out = np.zeros(len(key), dtype=bool)
+    out[order[1:][copy]] = True
+    n = int(out.sum())
+    if n:
+        acct.used -= n
+        acct.skip("duplicate", n)
+        acct.decoded -= n
+        types, counts = np.unique(cols["msg_type"][out], return_counts=True)
+        for mtype, c in zip(types.tolist(), counts.tolist()):
+            acct.by_type[mtype] -= c
+    return out
+
+
+#: Two receptions of one report by stations whose clocks agree within this many seconds
+#: fall within it; two reports with the same UTC-second field are at least 60 s apart.
+_COPY_TOLERANCE_S = 30.0
 
 
 def fold_vessels(static: pd.DataFrame) -> pd.DataFrame:

@@ -793,7 +793,6 @@ def _positions(rows: list[tuple]) -> pd.DataFrame:
         cog=np.where(cog >= cog_na, np.nan, cog),
         heading=np.where(heading >= 360, np.nan, heading),
         rot=np.where(np.abs(rot) >= 127, np.nan, rot),  # pyais: +-127/128 (no turn information) stay as raw codes
-        n_receptions=np.ones(len(a), dtype=np.int16),
     )
     return pd.DataFrame(cols)
 
