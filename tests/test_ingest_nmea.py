@@ -20,7 +20,7 @@ from pyais.stream import FileReaderStream
 from pyais.util import compute_checksum
 
 from gnss_watch.config import Config, IngestConfig
-from gnss_watch.ingest import NotAISError, UndatedError, read
+from gnss_watch.ingest import IngestError, NotAISError, UndatedError, read
 from gnss_watch.ingest.accounting import Accounting
 from gnss_watch.ingest.nmea import NmeaDecoder
 from nmea_helpers import checksum, position, sentences, tag
@@ -301,6 +301,37 @@ def test_gzip_bz2_zip_and_glob(tmp_path: Path) -> None:
     ds = read(str(tmp_path / "*"))
     assert len(ds.accounting.sources) == 4
     assert len(ds.positions) == 20 and ds.accounting.skipped == {}
+
+
+def test_a_zip_passes_over_members_that_are_not_ais(tmp_path: Path) -> None:
+    """An archive as people make them: a readme beside the logs, macOS's resource forks, a log still
+    gzipped inside. The readme is passed over with a warning; an archive with nothing AIS in it, or
+    nothing at all, is not AIS data; a glob matching only folders matches no file."""
+    text = ("\n".join(tag(position(230000001 + i, 60.0, 25.0 + i / 100), c=T0 + i) for i in range(5)) + "\n").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("logs/", b"")
+        zf.writestr("logs/day1.nmea", text)
+        zf.writestr("logs/day2.nmea.gz", gzip.compress(text.replace(b"c:17", b"c:18")))
+        zf.writestr("README.txt", b"Recorded at the harbour office.\n")
+        zf.writestr("__MACOSX/logs/._day1.nmea", b"\x00\x05\x16\x07 resource fork")
+    (tmp_path / "logs.zip").write_bytes(buf.getvalue())
+    ds = read(str(tmp_path / "logs.zip"))
+    assert len(ds.positions) == 10 and balanced(ds.accounting)
+    assert sorted(ds.accounting.sources) == [f"{tmp_path / 'logs.zip'}:logs/day1.nmea",
+                                             f"{tmp_path / 'logs.zip'}:logs/day2.nmea.gz"]
+    assert ds.accounting.warnings == [f"{tmp_path / 'logs.zip'}:README.txt: not AIS data, passed over"]
+    for members in ({"README.txt": b"no AIS here\n"}, {"empty/": b""}, {}):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+        (tmp_path / "other.zip").write_bytes(buf.getvalue())
+        with pytest.raises(NotAISError):
+            read(str(tmp_path / "other.zip"))
+    (tmp_path / "dd" / "x").mkdir(parents=True)
+    with pytest.raises(IngestError, match="no file matches"):
+        read(str(tmp_path / "dd" / "*"))
 
 
 def test_stdin_through_the_cli(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def read(
     parts: list[Batch] = []
     columns: list[dict[str, Any]] = []  # positions, one dict of separately freeable arrays per batch
     seen: dict[bytes, float] = {}  # payload -> first reception time, shared so copies across files merge
-    for n_src, src in enumerate(open_sources(paths, format)):
+    for n_src, src in enumerate(open_sources(paths, format, warn=acct.warnings.append)):
         acct.sources[src.name] = src.format
         if src.format == "nmea":
             batches = read_nmea(src.stream, src.name, cfg, acct, start_s, seen=seen)

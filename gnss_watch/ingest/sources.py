@@ -10,13 +10,15 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from .base import READ_ERRORS, IngestError, NotAISError
 
 FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic", "csv")
+_NOT_AIS = ("no !AIVDM/!AIVDO sentences, CSV header naming MMSI, time, latitude and longitude, or Digitraffic "
+            "JSON found in its first 64 KiB")
 SNIFF_BYTES = 64 * 1024
 
 _VDM = re.compile(rb"![A-Z]{2}VD[MO],")
@@ -43,10 +45,10 @@ def expand(paths: list[str] | tuple[str, ...] | str) -> list[str]:
             out.append(p)
             continue
         if glob.has_magic(p):
-            hits = sorted(glob.glob(p, recursive=True))
+            hits = [h for h in sorted(glob.glob(p, recursive=True)) if os.path.isfile(h)]
             if not hits:
                 raise IngestError(f"{p}: no file matches this pattern")
-            out.extend(h for h in hits if os.path.isfile(h))
+            out.extend(hits)
         elif os.path.isdir(p):
             raise IngestError(f"{p}: is a directory; pass the files in it, e.g. '{p}/*'")
         elif not os.path.exists(p):
@@ -56,22 +58,33 @@ def expand(paths: list[str] | tuple[str, ...] | str) -> list[str]:
     return out
 
 
-def _decompressed(name: str, raw: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:
-    """Yield (name, stream) for the content, looking through gzip/bz2/zip by magic bytes."""
+def _decompressed(name: str, raw: BinaryIO, in_zip: bool = False) -> Iterator[tuple[str, BinaryIO]]:
+    """Yield (name, stream) for the content, looking through gzip/bz2/zip by magic bytes.
+
+    A zip's members are looked through in turn (a ``.gz`` member too); macOS's
+    ``__MACOSX/`` resource forks are no content and are passed over. A zip inside a
+    zip is left whole (and then judged not AIS): one level of archives is enough for
+    any exporter, and it keeps a crafted archive from nesting without end.
+    """
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
     head = buffered.peek(4)[:4]
     if head.startswith(_GZIP):
         yield name, gzip.GzipFile(fileobj=buffered)  # type: ignore[arg-type]
     elif head.startswith(_BZ2):
         yield name, bz2.BZ2File(buffered)
-    elif head.startswith(_ZIP):
+    elif head.startswith(_ZIP) and not in_zip:
         try:
             zf = zipfile.ZipFile(buffered if buffered.seekable() else io.BytesIO(buffered.read()))
         except zipfile.BadZipFile as exc:
             raise IngestError(f"{name}: damaged zip archive ({exc})") from None
         for member in zf.infolist():
-            if not member.is_dir():
-                yield f"{name}:{member.filename}", zf.open(member)
+            base = member.filename.rsplit("/", 1)[-1]
+            if member.is_dir() or member.filename.startswith("__MACOSX/") or base.startswith("._"):
+                continue
+            try:
+                yield from _decompressed(f"{name}:{member.filename}", zf.open(member), in_zip=True)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:  # damaged or encrypted member
+                raise IngestError(f"{name}:{member.filename}: cannot read this member ({exc})") from None
     else:
         yield name, buffered
 
@@ -103,8 +116,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Source]:
-    """Open every input and tell its format. Files are opened one at a time, lazily."""
+def open_sources(paths: list[str] | str, format: str = "auto",
+                 warn: Callable[[str], None] | None = None) -> Iterator[Source]:
+    """Open every input and tell its format. Files are opened one at a time, lazily.
+
+    With ``warn``, a zip member that is not AIS (a readme, a licence) is passed over and
+    ``warn`` told so; a file, or an archive with no AIS member at all, is not AIS data.
+    Without it, every member must be AIS.
+    """
     if format != "auto" and format not in FORMATS:
         raise IngestError(f"unknown format {format!r} (choose auto, {', '.join(FORMATS)})")
     for path in expand(paths):
@@ -118,6 +137,8 @@ def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Sourc
                 raise IngestError(f"{path}: cannot open ({exc.strerror})") from None
             name = path
         try:
+            passed: list[str] = []
+            found = False
             for member, stream in _decompressed(name, raw):
                 buffered = io.BufferedReader(stream, buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
                 try:
@@ -125,12 +146,19 @@ def open_sources(paths: list[str] | str, format: str = "auto") -> Iterator[Sourc
                 except READ_ERRORS as exc:
                     raise IngestError(f"{member}: cannot decompress ({exc})") from None
                 fmt = format if format != "auto" else sniff(head)
+                if fmt is None and warn is not None and member != name:
+                    passed.append(member)
+                    continue
                 if fmt is None:
-                    raise NotAISError(
-                        f"{member}: not AIS data (no !AIVDM/!AIVDO sentences, CSV header naming MMSI, time, "
-                        "latitude and longitude, or Digitraffic JSON found in its first 64 KiB)"
-                    )
+                    raise NotAISError(f"{member}: not AIS data ({_NOT_AIS})")
+                found = True
                 yield Source(member, buffered, fmt)
+            if passed and not found:
+                raise NotAISError(f"{name}: no AIS data in the archive ({len(passed)} members, {_NOT_AIS})")
+            if not passed and not found and name != "<stdin>":
+                raise NotAISError(f"{name}: an archive with no files in it")
+            for member in passed:
+                warn(f"{member}: not AIS data, passed over")  # type: ignore[misc]
         finally:
             if raw is not sys.stdin.buffer:
                 raw.close()
