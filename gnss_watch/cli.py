@@ -143,12 +143,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, format_table, write_evaluation
 
+    out = Path(args.out) if args.out else Path(args.results) / "evaluation.json"
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a directory; name the file to write")
+    if args.out:
+        _writable_dir(str(out.parent))
     try:
         result = evaluate(args.truth, args.results, labels=args.labels)
     except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
     print(format_table(result))
-    out = Path(args.out) if args.out else Path(args.results) / "evaluation.json"
     write_evaluation(result, out)
     print(f"wrote {out}")
     return 0
@@ -217,6 +221,9 @@ def cmd_live(args: argparse.Namespace) -> int:
             changes["step_s"] = args.step
         cfg = cfg.replace(live=changes)
     lc, maxlen = cfg.live, cfg.ingest.max_line_length
+    for flag, value in (("--tcp", args.tcp), ("--udp", args.udp), ("--follow", args.follow), ("--mqtt", args.mqtt)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{flag}: empty; name the feed")
     try:
         if args.tcp:
             source = TcpSource(*_host_port(args.tcp, None, "--tcp", listen=False), lc, maxlen, once=args.exit_at_eof)
@@ -252,10 +259,19 @@ def cmd_live(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .live.serve import serve
 
+    from .ingest.sources import open_sources
+
+    if Path(args.file).is_dir():
+        raise UsageError(f"{args.file}: is a directory; serve sends one recorded NMEA file")
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
-    if args.speed < 0:
+    if not args.speed >= 0:  # (nan too)
         raise UsageError("--speed must be >= 0 (0 or inf: as fast as possible)")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: not a TCP port (0..65535)")
+    for src in open_sources(args.file):  # a table or noise would go out as it is: refuse it
+        if src.format != "nmea":
+            raise UsageError(f"{src.name}: a {src.format} table, not an NMEA log; serve sends NMEA sentences")
     try:
         serve(args.file, args.port, host=args.host, speed=args.speed, stop=_stop_on_signals())
     except OSError as exc:

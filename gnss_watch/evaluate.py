@@ -228,6 +228,9 @@ def _load_truth(truth: str | Path | dict) -> tuple[dict, Path | None]:
         raise ValueError(f"{path}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object at top level")
+    if "spoofing_events" not in data and "jamming_zones" not in data:
+        raise ValueError(f"{path}: not a truth file (no 'spoofing_events' or 'jamming_zones'; "
+                         "see docs/truth_format.md)")
     return data, path
 
 

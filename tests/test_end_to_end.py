@@ -190,3 +190,26 @@ def test_csv_neutralises_category_columns_too(tmp_path: Path) -> None:
     df = pd.DataFrame({"station": pd.Series(["=HYPERLINK(\"http://x\")", "AISD"], dtype="category"), "n": [1, 2]})
     text = write_csv(tmp_path / "b.csv", df).read_text()
     assert "'=HYPERLINK" in text and "\nAISD," in text
+
+
+def test_serve_evaluate_and_live_refuse_bad_arguments_before_any_work(tmp_path: Path) -> None:
+    """Each a one-line error and exit 2, not a traceback or a feed of noise: serve sends NMEA logs
+    only, on a real port, at a real speed; evaluate writes its file where it can and reads a truth
+    file, not any JSON; live needs a feed named."""
+    from gnss_watch.cli import main
+
+    (tmp_path / "t.csv").write_text("mmsi,timestamp,lat,lon\n230000001,2024-06-01T00:00:00Z,60,25\n")
+    (tmp_path / "noise.bin").write_bytes(bytes(range(256)) * 64)
+    (tmp_path / "a.json").write_text('{"a": 1}')
+    (tmp_path / "dir").mkdir()
+    truth = SAMPLE.parent / "gulf_of_finland.truth.json"
+    for argv in (["serve", str(tmp_path / "t.csv"), "--port", "0"],
+                 ["serve", str(tmp_path / "noise.bin"), "--port", "0"],
+                 ["serve", str(tmp_path / "dir"), "--port", "0"],
+                 ["serve", str(SAMPLE), "--port", "70000"],
+                 ["serve", str(SAMPLE), "--port", "0", "--speed", "nan"],
+                 ["evaluate", "--truth", str(tmp_path / "a.json"), "--results", str(tmp_path / "dir")],
+                 ["evaluate", "--truth", str(truth), "--results", str(tmp_path / "dir"), "--out", str(tmp_path / "dir")],
+                 ["evaluate", "--truth", str(truth), "--results", str(tmp_path / "dir"), "--out", "/proc/gw/e.json"],
+                 ["live", "--tcp", "", "--out", str(tmp_path / "lv")]):
+        assert main(argv) == 2, argv

@@ -51,6 +51,7 @@ def timed_lines(path: str, station: str = "serve") -> Iterator[tuple[float, byte
                 if line.startswith(b"\\"):
                     end = line.find(b"\\", 1)
                     t = parse_tag_block(line[1:end])[0] if end > 0 else math.nan
+                    t = t if math.isfinite(t) else math.nan  # an unreadable 'c:' is sent as it is
                     if t == t:
                         last = t
                     yield (t if t == t else last), line
