@@ -589,3 +589,17 @@ def test_a_second_receivers_log_of_the_same_hours_adds_no_copies(tmp_path: Path)
     assert (pos["mmsi"] == 230000001).sum() == 5 and (pos["mmsi"] == 230000002).sum() == 6
     assert pos.loc[pos["mmsi"] == 230000001, "time"].tolist() == one.positions.loc[
         one.positions["mmsi"] == 230000001, "time"].tolist()  # the first reception is kept
+
+
+def test_utf16_text_with_its_mark_reads_as_the_same_log(tmp_path: Path) -> None:
+    """Windows PowerShell's '>' writes UTF-16 with a byte-order mark: read as the same log. Without
+    the mark the encoding cannot be told for sure: not AIS data, with a hint saying why."""
+    text = "\r\n".join(tag(position(230000001 + i, 60.0, 25.0 + i / 100), c=T0 + i) for i in range(40)) + "\r\n"
+    (tmp_path / "a.nmea").write_text(text, encoding="ascii")
+    (tmp_path / "u.nmea").write_bytes(text.encode("utf-16"))
+    plain, wide = read(str(tmp_path / "a.nmea")), read(str(tmp_path / "u.nmea"))
+    assert balanced(wide.accounting) and wide.accounting.read == 40
+    pd.testing.assert_frame_equal(wide.positions, plain.positions)
+    (tmp_path / "le.nmea").write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(NotAISError, match="UTF-16"):
+        read(str(tmp_path / "le.nmea"))

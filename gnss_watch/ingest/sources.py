@@ -12,7 +12,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .base import READ_ERRORS, IngestError, NotAISError
 
@@ -116,6 +116,35 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 byte stream (with its byte-order mark) read as UTF-8 bytes; undecodable
+    pairs become U+FFFD, which the readers then count as not NMEA."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")  # type: ignore[arg-type]
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(len(b))
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        n = min(len(b), len(self._pending))
+        b[:n], self._pending = self._pending[:n], self._pending[n:]
+        return n
+
+
+def _utf16_hint(head: bytes) -> str:
+    """A hint when the bytes look like UTF-16 text without its mark (every other byte NUL)."""
+    if len(head) >= 64 and (head[1:64:2].count(0) > 28 or head[0:64:2].count(0) > 28):
+        return "; it looks like UTF-16 text without a byte-order mark: save it as ASCII or UTF-8"
+    return ""
+
+
 def open_sources(paths: list[str] | str, format: str = "auto",
                  warn: Callable[[str], None] | None = None) -> Iterator[Source]:
     """Open every input and tell its format. Files are opened one at a time, lazily.
@@ -145,12 +174,15 @@ def open_sources(paths: list[str] | str, format: str = "auto",
                     head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
                 except READ_ERRORS as exc:
                     raise IngestError(f"{member}: cannot decompress ({exc})") from None
+                if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its mark (Windows PowerShell's '>')
+                    buffered = io.BufferedReader(_Utf16AsUtf8(buffered), buffer_size=SNIFF_BYTES)
+                    head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
                 fmt = format if format != "auto" else sniff(head)
                 if fmt is None and warn is not None and member != name:
                     passed.append(member)
                     continue
                 if fmt is None:
-                    raise NotAISError(f"{member}: not AIS data ({_NOT_AIS})")
+                    raise NotAISError(f"{member}: not AIS data ({_NOT_AIS}){_utf16_hint(head)}")
                 found = True
                 yield Source(member, buffered, fmt)
             if passed and not found:
