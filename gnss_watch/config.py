@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -738,6 +739,8 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Defaults overridden by ``data`` (section -> key -> value), every value checked: its type
+        against the default's, every number against its allowed range (:data:`_RANGES`)."""
         cfg = cls()
         known = {f.name: f for f in dataclasses.fields(cls)}
         for name, values in data.items():
@@ -747,21 +750,152 @@ class Config:
                 raise ValueError(f"config section [{name}] must be a table")
             section = getattr(cfg, name)
             fields = {f.name: f for f in dataclasses.fields(section)}
+            changes = {}
             for key, val in values.items():
                 if key not in fields:
                     raise ValueError(f"unknown config key {name}.{key} (known: {', '.join(fields)})")
                 default = getattr(section, key)
                 if isinstance(default, bool) != isinstance(val, bool) or not isinstance(val, (type(default), int)):
                     raise ValueError(f"config key {name}.{key} must be {type(default).__name__}, got {val!r}")
-                if name in _POSITIVE_SECTIONS and not (math.isfinite(val) and val > 0):
-                    raise ValueError(f"config key {name}.{key} must be a finite number above 0, got {val!r}")
-            cfg = cfg.replace(**{name: {k: type(getattr(section, k))(v) for k, v in values.items()}})
+                if isinstance(default, float) and isinstance(val, int) and abs(val) > sys.float_info.max:
+                    raise ValueError(f"config key {name}.{key} must be {_range_text(_range_of(name, key, 0.0))}, "
+                                     f"got {val!r}")  # float() would raise OverflowError
+                changes[key] = type(default)(val)
+                _check_value(name, key, changes[key])
+            cfg = cfg.replace(**{name: changes})
+        cfg.validate()
         return cfg
 
+    def validate(self) -> None:
+        """Raise ValueError (naming the key, its allowed range and the value) for the first
+        setting out of its range (:data:`_RANGES`) or out of order with its partner (:data:`_ORDERED`)."""
+        for sec in dataclasses.fields(self):
+            section = getattr(self, sec.name)
+            for f in dataclasses.fields(section):
+                _check_value(sec.name, f.name, getattr(section, f.name))
+        for (name, low), high in _ORDERED:
+            a, b = getattr(getattr(self, name), low), getattr(getattr(self, name), high)
+            if not a <= b:
+                raise ValueError(f"config key {name}.{low} must not exceed {name}.{high} ({b!r}), got {a!r}")
 
-#: Sections whose every setting is a positive quantity (durations, sizes, counts, ratios): a 0,
-#: a negative or a nan there gives a busy loop (a backoff of 0 s) or silently no data (a nan window).
-_POSITIVE_SECTIONS = ("ingest", "live")
+
+class _Range(NamedTuple):
+    """Allowed values of a numeric setting: ``lo`` to ``hi``, each end excluded when its ``*_open``
+    is set. Values must be finite (and integers whole) whatever the range."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+
+#: Largest integer setting: 2**53, the last integer a float (which numbers are compared with)
+#: holds exactly; far beyond any sensible count, and within numpy's int64.
+_INT_MAX = 2**53
+
+#: The default rule for a float: finite and above 0 (most settings are durations, distances,
+#: speeds and factors; 0, a negative or a nan there crashes a run or silently empties a check).
+_POSITIVE = _Range(0.0, math.inf, lo_open=True, hi_open=True)
+#: ... and for an integer (counts: of reports, vessels, trees, lines): 1 to ``_INT_MAX``.
+_COUNT = _Range(1, _INT_MAX)
+#: Additive slacks and tolerances, where 0 means none.
+_NON_NEGATIVE = _Range(0.0, math.inf, hi_open=True)
+#: Quantiles and shares that must keep something: above 0, at most 1.
+_SHARE = _Range(0.0, 1.0, lo_open=True)
+#: Weights, strengths, probabilities-as-thresholds and ratios where 0 (off) and 1 both make sense.
+_UNIT = _Range(0.0, 1.0)
+#: Counts of reports that must at least make a pair (a repeat, a line).
+_PAIR = _Range(2, _INT_MAX)
+
+#: The numeric settings whose range is not the default one (``_POSITIVE`` for floats, ``_COUNT``
+#: for integers), keyed by ``section.key``. Read each field's documentation for what it means.
+_RANGES: dict[str, _Range] = {
+    # checks: slacks and tolerances added to a distance or time (0: none)
+    "checks.reckoned_slack_m": _NON_NEGATIVE,
+    "checks.reckoned_slack_s": _NON_NEGATIVE,
+    "checks.reckoned_exact_m": _NON_NEGATIVE,
+    "checks.erratic_fix_age_s": _NON_NEGATIVE,
+    "checks.jump_distance_tolerance_m": _NON_NEGATIVE,
+    "checks.divergence_tolerance_m": _NON_NEGATIVE,
+    "checks.divergence_tolerance_kn": _NON_NEGATIVE,
+    # checks: shares, fractions, quantiles
+    "checks.reckoned_max_vessel_share": _SHARE,
+    "checks.jump_minority_ratio": _UNIT,
+    "checks.speed_mismatch_rel": _UNIT,  # a difference of two speeds never exceeds the larger
+    "checks.course_min_steadiness": _UNIT,  # a mean resultant length
+    "checks.circle_max_residual_frac": _SHARE,
+    "checks.receiver_span_quantile": _SHARE,
+    # checks: angles
+    "checks.course_mismatch_deg": _Range(0.0, 180.0, lo_open=True),
+    "checks.circle_min_arc_deg": _Range(0.0, 360.0, lo_open=True),
+    "checks.circle_min_partial_arc_deg": _Range(0.0, 360.0, lo_open=True),
+    # checks: counts that need at least a pair, or more
+    "checks.frozen_min_reports": _PAIR,  # a held fix repeats
+    "checks.divergence_min_reports": _PAIR,  # a line needs two points
+    "checks.convergence_min_vessels": _PAIR,  # one vessel converges with nobody
+    "checks.erratic_scatter_fixes": _Range(3, _INT_MAX),  # a median over fewer ignores no odd fix
+    # forest
+    "forest.calibration_quantile": _Range(0.5, 1.0, lo_open=True, hi_open=True),  # as InterferenceForest
+    "forest.random_state": _Range(0, 2**32 - 1),  # numpy's seed range
+    "forest.min_reports": _PAIR,  # the forest fits on two reports at least
+    # detect: every strength_* is evidence between 0 (ignored) and 1 (certain)
+    **{f"detect.{f.name}": _UNIT for f in dataclasses.fields(DetectConfig) if f.name.startswith("strength_")},
+    # events
+    "events.min_score": _UNIT,
+    "events.jump_tolerance_m": _NON_NEGATIVE,
+    "events.return_tolerance_m": _NON_NEGATIVE,
+    "events.return_speed_margin_kn": _NON_NEGATIVE,
+    "events.group_time_slack_s": _NON_NEGATIVE,
+    # zones
+    "zones.switch_chance_p": _Range(0.0, 1.0, lo_open=True, hi_open=True),
+    "zones.switch_lag_s": _NON_NEGATIVE,
+    "zones.bisector_max_shift_sd": _NON_NEGATIVE,  # 0: the bisectors never move the centre
+    "zones.zone_jammed_share": _Range(0.0, 1.0, lo_open=True, hi_open=True),  # weighs both sides
+    "zones.fit_min_coverage_deg": _Range(0.0, 360.0),
+    "zones.edge_quantile": _SHARE,
+    "zones.fit_min_contained": _UNIT,
+    "zones.reacquire_max_s": _NON_NEGATIVE,
+    "zones.polygon_vertices": _Range(3, _INT_MAX),
+    "zones.bs_support_weight": _UNIT,
+    "zones.grid_cell_lat_deg": _Range(0.0, 180.0, lo_open=True),
+    "zones.grid_cell_lon_deg": _Range(0.0, 360.0, lo_open=True),
+    "zones.grid_medium_frac": _UNIT,
+    "zones.grid_high_frac": _UNIT,
+}
+
+#: Pairs of settings of one section where the first must not exceed the second.
+_ORDERED: tuple[tuple[tuple[str, str], str], ...] = (
+    (("checks", "mismatch_min_interval_s"), "mismatch_max_interval_s"),
+    (("checks", "circle_min_radius_m"), "circle_max_radius_m"),
+    (("zones", "min_radius_m"), "max_radius_m"),
+    (("zones", "grid_medium_frac"), "grid_high_frac"),
+    (("live", "backoff_initial_s"), "backoff_max_s"),
+)
+
+
+def _range_of(section: str, key: str, value: Any) -> _Range:
+    return _RANGES.get(f"{section}.{key}", _COUNT if isinstance(value, int) else _POSITIVE)
+
+
+def _range_text(r: _Range) -> str:
+    if r == _POSITIVE:
+        return "a finite number above 0"
+    if isinstance(r.lo, int) and isinstance(r.hi, int):
+        return f"an integer from {r.lo} to {r.hi}"
+    if r.hi == math.inf:
+        return f"a finite number {'above' if r.lo_open else 'of at least'} {r.lo:g}"
+    return f"a number in {'(' if r.lo_open else '['}{r.lo:g}, {r.hi:g}{')' if r.hi_open else ']'}"
+
+
+def _check_value(section: str, key: str, value: Any) -> None:
+    """Raise ValueError when the numeric setting ``section.key`` lies outside its range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    r = _range_of(section, key, value)
+    ok = (math.isfinite(value) and (r.lo < value if r.lo_open else r.lo <= value)
+          and (value < r.hi if r.hi_open else value <= r.hi))
+    if not ok:
+        raise ValueError(f"config key {section}.{key} must be {_range_text(r)}, got {value!r}")
 
 
 def _toml_value(v: Any) -> str:

@@ -91,8 +91,80 @@ def test_live_and_ingest_settings_must_be_positive(text: str) -> None:
     """A backoff of 0 s reconnected in a busy loop, a nan window dropped every report as stale."""
     from gnss_watch.config import Config
 
-    with pytest.raises(ValueError, match="must be a finite number above 0"):
+    with pytest.raises(ValueError, match="must be (a finite number above 0|an integer from 1 to)"):
         Config.from_dict(tomllib.loads(text))
+
+
+_BAD_CONFIG_VALUES = [
+    ("tracks", "max_open_segments", "0"), ("checks", "degraded_window_s", "-1"),
+    ("checks", "erratic_scatter_fixes", "0"), ("checks", "erratic_scatter_fixes", "-1"),
+    ("checks", "mismatch_min_interval_s", "-1"), ("checks", "mismatch_min_interval_s", "nan"),
+    ("checks", "divergence_min_reports", "0"), ("checks", "on_land_depth_m", "-1"),
+    ("checks", "receiver_span_quantile", "-1"), ("checks", "receiver_span_quantile", "nan"),
+    ("forest", "n_estimators", "0"), ("forest", "max_samples", "0"), ("forest", "calibration_quantile", "0"),
+    ("forest", "calibration_quantile", "nan"), ("forest", "random_state", "-1"),
+    ("forest", "random_state", "4294967296"), ("tracks", "max_speed_kn", "-60"), ("tracks", "max_gap_s", "nan"),
+    ("tracks", "max_gap_s", "inf"), ("tracks", "max_gap_s", "-inf"), ("tracks", "max_gap_s", "9" * 400),
+    ("tracks", "max_open_segments", "100000000000000000000"), ("ingest", "chunk_lines", str(2**53 + 1)),
+    ("detect", "strength_on_land", "1.5"), ("events", "min_score", "-0.1"), ("zones", "edge_quantile", "0"),
+    ("zones", "polygon_vertices", "2"), ("zones", "switch_chance_p", "1"), ("checks", "reckoned_slack_m", "-1"),
+    ("checks", "course_mismatch_deg", "270"), ("live", "step_s", "0"),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "value"), _BAD_CONFIG_VALUES)
+def test_config_refuses_values_out_of_range(section: str, key: str, value: str) -> None:
+    """Each of these crashed a replay after all its work, or silently gave wrong results."""
+    from gnss_watch.config import Config
+
+    with pytest.raises(ValueError, match=rf"^config key {section}\.{key} must be .*, got ") as exc:
+        Config.from_dict(tomllib.loads(f"[{section}]\n{key} = {value}\n"))
+    assert "\n" not in str(exc.value)
+
+
+def test_config_refuses_settings_out_of_order() -> None:
+    from gnss_watch.config import Config
+
+    with pytest.raises(ValueError, match="checks.mismatch_min_interval_s must not exceed"):
+        Config.from_dict({"checks": {"mismatch_min_interval_s": 700.0}})
+
+
+def test_config_bad_value_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[forest]\nn_estimators = 0\n")
+    r = subprocess.run([sys.executable, "-m", "gnss_watch", "replay", str(SAMPLE), "--out", str(tmp_path / "o"),
+                        "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "forest.n_estimators" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_config_defaults_pass_their_own_checks() -> None:
+    import dataclasses
+
+    from gnss_watch.config import _RANGES, Config, _check_value
+
+    cfg = Config()
+    cfg.validate()
+    assert Config.from_dict(cfg.to_dict()) == cfg
+    assert Config.from_dict(tomllib.loads(cfg.to_toml())) == cfg
+    names = set()
+    for sec in dataclasses.fields(cfg):
+        section = getattr(cfg, sec.name)
+        for f in dataclasses.fields(section):
+            names.add(f"{sec.name}.{f.name}")
+            _check_value(sec.name, f.name, getattr(section, f.name))
+    assert set(_RANGES) <= names  # no range for a setting that does not exist (a typo)
+
+
+def test_config_accepts_valid_non_defaults() -> None:
+    from gnss_watch.config import Config
+
+    cfg = Config.from_dict({"tracks": {"max_speed_kn": 45.0, "max_open_segments": 2},
+                            "checks": {"receiver_span_quantile": 0.5, "reckoned_slack_m": 0, "on_land_depth_m": 1},
+                            "forest": {"random_state": 2**32 - 1, "calibration_quantile": 0.99},
+                            "detect": {"strength_course_mismatch": 0.0, "strength_on_land": 1.0},
+                            "zones": {"edge_quantile": 1.0, "grid_medium_frac": 0.0}})
+    assert cfg.tracks.max_speed_kn == 45.0 and cfg.checks.receiver_span_quantile == 0.5
+    assert isinstance(cfg.checks.on_land_depth_m, float) and cfg.forest.random_state == 2**32 - 1
 
 
 def test_every_subcommand_explains_itself() -> None:
