@@ -83,7 +83,9 @@ def _decompressed(name: str, raw: BinaryIO, in_zip: bool = False) -> Iterator[tu
                 continue
             try:
                 yield from _decompressed(f"{name}:{member.filename}", zf.open(member), in_zip=True)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:  # damaged or encrypted member
+            except READ_ERRORS as exc:  # damaged at its start (looking for a gzip inside)
+                raise IngestError(f"{name}:{member.filename}: cannot decompress ({exc})") from None
+            except (NotImplementedError, RuntimeError) as exc:  # an unknown method, or encrypted
                 raise IngestError(f"{name}:{member.filename}: cannot read this member ({exc})") from None
     else:
         yield name, buffered
