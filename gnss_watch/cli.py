@@ -103,7 +103,7 @@ def _config_note(path: str | None) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
-    from .results import load_results
+    from .results import ResultsError, load_results
 
     if args.top < 0:
         raise UsageError("--top must be 0 or more")
@@ -111,8 +111,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = _config(args.config) if args.config else None
     try:
         res = load_results(args.dir, config)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
+    except ResultsError as exc:  # a file of the wrong shape: the message names it and what is wrong
+        raise UsageError(f"{args.dir}: unreadable replay outputs ({str(exc).splitlines()[0]})") from None
     except (ValueError, KeyError, OSError) as exc:  # a damaged file: say which directory, and why
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UsageError(f"{args.dir}: unreadable replay outputs ({type(exc).__name__}: {why})") from None

@@ -397,11 +397,19 @@ def plot_checks(results: Results | str | Path, mmsi: int, ax: Axes | None = None
 
 
 def _time_axis(ax: Axes) -> None:
+    """Date ticks labelled HH:MM while the axis spans at most a day; with the date when it spans more
+    (decided when drawn, whatever limits the axis has by then)."""
     import matplotlib.dates as mdates
 
     loc = mdates.AutoDateLocator(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+
+    def label(x: float, _pos: int | None = None) -> str:
+        lo, hi = sorted(ax.get_xlim())
+        fmt = "%H:%M" if hi - lo <= 1 else "%m-%d %H:%M" if hi - lo <= 31 else "%Y-%m-%d"
+        return mdates.num2date(x).strftime(fmt)
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
     ax.tick_params(labelsize=7)
     ax.grid(True, lw=0.3, alpha=0.5)
 
@@ -409,28 +417,79 @@ def _time_axis(ax: Axes) -> None:
 # --- timelines -------------------------------------------------------------------------------------
 
 
+#: Most bins a timeline has: over a longer span than MAX_TIMELINE_BINS x ``bin_s`` the bins widen
+#: (:func:`timeline_bin_s`), so its cost follows the data, not the time between the first and last report.
+MAX_TIMELINE_BINS = 2000
+#: Bin widths (s) a timeline widens through: 10, 20, 30 min; 1, 2, 3, 6, 12 h; 1, 2, 7, 14, 28, 91, 182, 365 days.
+_NICE_BINS_S = (600, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400, 14 * 86400,
+                28 * 86400, 91 * 86400, 182 * 86400, 365 * 86400)
+
+
+def timeline_bin_s(span_s: float, bin_s: float = 600.0) -> float:
+    """The bin width (s) of a timeline over ``span_s`` seconds: ``bin_s``, unless that would need more than
+    :data:`MAX_TIMELINE_BINS` bins; then the smallest width of 10 min, 20 min, ... 182 days, 365 days (or a
+    whole number of 365 days) that needs no more."""
+    span_s = float(span_s) if np.isfinite(span_s) and span_s > 0 else 0.0
+    need = span_s / (MAX_TIMELINE_BINS - 3)  # a span of w * (cap - 3) needs at most cap bins (timeline_counts)
+    if bin_s >= need:
+        return float(bin_s)
+    for w in _NICE_BINS_S:
+        if w >= need and w >= bin_s:
+            return float(w)
+    year = float(_NICE_BINS_S[-1])
+    return year * np.ceil(need / year)
+
+
+def bin_text(bin_s: float, short: bool = True) -> str:
+    """A bin width in words: '10 min', '2 h', '7 days' (``short``), or '10 minutes', '2 hours', '7 days'."""
+    for secs, one, abbrev in ((86400, "day", ""), (3600, "hour", "h"), (60, "minute", "min")):
+        if bin_s >= secs and (secs == 60 or bin_s % secs == 0):
+            n = bin_s / secs
+            return f"{n:g} " + (abbrev if short and abbrev else one if n == 1 else one + "s")
+    return f"{bin_s:g} s"
+
+
+def timeline_counts(results: Results | str | Path, bin_s: float = 600.0) -> tuple[pd.DataFrame, float]:
+    """Vessels affected per bin in each jamming zone ('outside zones': jamming-flagged reports in none),
+    and the bin width used (``bin_s``, or wider over a long span: :func:`timeline_bin_s`). Index: each
+    bin's start (Unix s) from the first report's bin to the last's, at most :data:`MAX_TIMELINE_BINS` of
+    them (one past the last report's bin unless it falls on that bin's start); columns: the zones (none when
+    nothing was affected)."""
+    r = as_results(results).reports
+    t = unix_seconds(r["time"])
+    finite = np.isfinite(t)
+    if not finite.any():
+        return pd.DataFrame(index=pd.Index([], dtype=float, name="bin")), float(bin_s)
+    t0, t1 = float(t[finite].min()), float(t[finite].max())
+    w = timeline_bin_s(t1 - t0, bin_s)
+    k0, k1 = int(np.floor(t0 / w)), int(np.floor(t1 / w))
+    # One empty bin after the last report's unless it falls on a bin's start, so the step line shows the
+    # last bin's width (the bins of np.arange(k0 * w, t1 + w, w), counted in integers).
+    bins = np.arange(k0, k1 + (2 if t1 > k1 * w else 1), dtype=float) * w
+    zone = r["zone_id"].astype(str).to_numpy()
+    hit = ((zone != "") | (r["kind"] == "jamming").to_numpy()) & finite
+    d = pd.DataFrame({"bin": np.floor(t[hit] / w) * w, "zone": np.where(zone[hit] != "", zone[hit], "outside zones"),
+                      "mmsi": r["mmsi"].to_numpy()[hit]})
+    counts = d.groupby(["bin", "zone"])["mmsi"].nunique().unstack(fill_value=0).reindex(bins, fill_value=0)
+    counts.columns.name = None
+    return counts, w
+
+
 def plot_timeline(results: Results | str | Path, ax: Axes | None = None, bin_s: float = 600.0) -> Axes:
     """Vessels affected per ``bin_s`` seconds (default 10 min) in each jamming zone (step lines), and
-    jamming-flagged vessels outside any zone."""
+    jamming-flagged vessels outside any zone. Over a span longer than :data:`MAX_TIMELINE_BINS` bins the
+    bins widen (:func:`timeline_counts`); the y label says the width drawn."""
     res = as_results(results)
     ax = _axes(ax, (10, 3.5))
-    r = res.reports
-    t = unix_seconds(r["time"])
-    zone = r["zone_id"].astype(str).to_numpy()
-    hit = (zone != "") | (r["kind"] == "jamming").to_numpy()
-    if len(t):
-        bins = np.arange(np.floor(t.min() / bin_s) * bin_s, t.max() + bin_s, bin_s)
-        d = pd.DataFrame({"bin": np.floor(t[hit] / bin_s) * bin_s, "zone": np.where(zone[hit] != "", zone[hit],
-                                                                                         "outside zones"),
-                          "mmsi": r["mmsi"].to_numpy()[hit]})
-        counts = d.groupby(["bin", "zone"])["mmsi"].nunique().unstack(fill_value=0).reindex(bins, fill_value=0)
+    counts, w = timeline_counts(res, bin_s)
+    if len(counts):
         colours = [OKABE_ITO[k] for k in ("orange", "blue", "green", "purple", "sky", "yellow")]
         when = pd.to_datetime(counts.index, unit="s", utc=True)
         for i, z in enumerate(sorted(counts.columns, key=lambda c: (c == "outside zones", c))):
             ax.step(when, counts[z], where="post", lw=1.4,
                     c="#7f7f7f" if z == "outside zones" else colours[i % len(colours)], label=z)
         ax.set_xlim(when[0], when[-1])
-    ax.set_ylabel(f"vessels affected / {bin_s / 60:g} min", fontsize=8)
+    ax.set_ylabel(f"vessels affected / {bin_text(w)}", fontsize=8)
     ax.set_ylim(bottom=0)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", fontsize=7, framealpha=0.85, title="jamming zone", title_fontsize=7)
@@ -531,5 +590,6 @@ def level_handles(results: Results | str | Path) -> list[Patch]:
 
 
 __all__ = ["plot_map", "plot_track", "plot_speed", "plot_checks", "plot_timeline", "plot_events_timeline",
+           "timeline_counts", "timeline_bin_s", "bin_text", "MAX_TIMELINE_BINS",
            "plot_grid", "worst_hours", "extent", "fit_bbox", "setup_map", "add_legend", "level_handles",
            "as_results", "safe_text", "vessel_names", "OKABE_ITO", "LEVEL_COLOURS"]

@@ -217,7 +217,9 @@ def _fig_timeline(res: Results, size: tuple[float, float]) -> Figure:
     fig = Figure(figsize=size, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, max(0.5, min(n_rows, 40) / 12)])
     plot.plot_timeline(res, ax=top)
-    top.set_title("Vessels affected per 10 minutes in each jamming zone")
+    t = res.reports["time"]
+    span = (t.max() - t.min()).total_seconds() if len(t) else 0.0  # the timeline's bins widen over a long span
+    top.set_title(f"Vessels affected per {plot.bin_text(plot.timeline_bin_s(span), short=False)} in each jamming zone")
     plot.plot_events_timeline(res, ax=bottom)
     bottom.set_title("Spoofing events per vessel")
     bottom.set_xlabel("time (UTC)")

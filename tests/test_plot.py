@@ -10,6 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import shapely  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from report_helpers import replay_dir  # noqa: E402
@@ -151,3 +153,49 @@ def test_maps_outside_the_baltic_draw_the_world_land():
     wide = plot._land_path((29.0, 59.9, 33.0, 61.5))  # reaches past the box at 31 E
     assert not wide.contains_point((30.9, 60.9))  # Ladoga in the box: still water
     assert wide.contains_point((32.5, 60.0)) and wide.contains_point((30.5, 60.5))  # land either side
+
+
+def _reports(times_s, zones, kinds=None, mmsis=None):
+    """A minimal results stand-in: the reports table the timeline reads."""
+    from types import SimpleNamespace
+
+    n = len(times_s)
+    return SimpleNamespace(reports=pd.DataFrame({
+        "time": pd.to_datetime(np.asarray(times_s, dtype=float), unit="s", utc=True),
+        "zone_id": list(zones), "kind": list(kinds or ["jamming" if z else "" for z in zones]),
+        "mmsi": list(mmsis or range(230000001, 230000001 + n))}))
+
+
+def test_timeline_over_a_century_has_bounded_bins():
+    """Reports dated 1990 and 2098 (both accepted by ingest): the bins widen instead of numbering millions."""
+    t = [631152100, 631152110, 4070908000, 4070908060]
+    res = _reports(t, ["J001", "J001", "J002", ""], kinds=["jamming"] * 4)
+    counts, w = plot.timeline_counts(res)
+    assert len(counts) <= plot.MAX_TIMELINE_BINS and w == 28 * 86400
+    assert counts["J001"].sum() == 2 and counts["J002"].sum() == 1 and counts["outside zones"].sum() == 1
+    # from the first report's bin to one past the last's (the step line shows its width)
+    assert counts.index[0] <= t[0] < counts.index[0] + w and counts.index[-2] <= t[-1] < counts.index[-1]
+    ax = _ax()
+    plot.plot_timeline(res, ax=ax)
+    assert all(len(ln.get_xdata()) <= plot.MAX_TIMELINE_BINS for ln in ax.get_lines())
+    assert ax.get_ylabel() == "vessels affected / 28 days"
+    ax.figure.canvas.draw()  # tick labels carry the year on a long axis
+    assert any(lb.get_text().startswith("20") for lb in ax.get_xticklabels())
+
+
+def test_timeline_of_a_few_hours_keeps_ten_minute_bins():
+    t0 = 1717200001.0  # the sample's first report, 2024-06-01 00:00:01
+    t = [t0, t0 + 1800, t0 + 3 * 3600]
+    counts, w = plot.timeline_counts(_reports(t, ["J001", "J001", "J002"]))
+    assert w == 600.0
+    assert list(counts.index) == list(np.arange(np.floor(t0 / 600) * 600, t[-1] + 600, 600))
+    ax = _ax()
+    plot.plot_timeline(_reports(t, ["J001", "J001", "J002"]), ax=ax)
+    assert ax.get_ylabel() == "vessels affected / 10 min"
+
+
+@given(st.floats(0, 4.1e9), st.floats(0, 4e9), st.floats(60, 86400))
+def test_timeline_bins_never_exceed_the_cap(t0, span, bin_s):
+    counts, w = plot.timeline_counts(_reports([t0, t0 + span / 3, t0 + span], ["J1", "", "J2"]), bin_s)
+    assert len(counts) <= plot.MAX_TIMELINE_BINS and w >= bin_s
+    assert counts.to_numpy().sum() == 2  # every affected report falls in a bin

@@ -156,6 +156,74 @@ def test_cli_report_on_a_damaged_file_says_which_directory_in_one_line(out, tmp_
     assert err.count("\n") == 1 and f"{broken}: unreadable replay outputs" in err
 
 
+_EVENTS_HEADER = ("event_id,kind,mmsi,start,end,n_reports,lat,lon,score,reasons,zone_id,true_lat,true_lon,claimed_lat,"
+                  "claimed_lon,group_id")
+
+
+@pytest.mark.parametrize("damage,content,why", [
+    ("summary.json", "[]", "summary.json: should be a JSON object, not a list"),
+    ("summary.json", "null", "summary.json: should be a JSON object, not null"),
+    ("summary.json", '{"inputs": 5}', "summary.json: inputs should be a JSON object, not the number 5"),
+    ("summary.json", '{"lines": {"read": "x"}}', "summary.json: lines.read should be a number, not the string 'x'"),
+    ("summary.json", '{"detection": {"checks_fired": {"circle": null}}}', "detection.checks_fired.circle"),
+    ("summary.json", '{"messages": {"by_type": [1]}}', "messages.by_type should be a JSON object, not a list"),
+    ("events.csv", "event_id,kind\nX,spoofing\n", "events.csv: missing columns start, end, mmsi"),
+    ("events.csv", _EVENTS_HEADER + "\nX,spoofing,ship,,,,,,,,,,,,,\n", "events.csv: column mmsi should hold numbers"),
+    ("events.csv", _EVENTS_HEADER + "\nX,spoofing,1,,,1,,,,,,,,,,\n", "events.csv: column start is blank in row 1"),
+    ("grid.csv", "hour,cell\n2024-06-01T00:00:00Z,a\n", "grid.csv: missing columns lat, lon"),
+    ("zones.geojson", "[]", "zones.geojson: should be a GeoJSON FeatureCollection"),
+    ("zones.geojson", '{"features": 5}', "zones.geojson: should be a GeoJSON FeatureCollection"),
+    ("zones.geojson", '{"features": [5]}', "zones.geojson: feature 1 has no properties object"),
+])
+def test_cli_report_on_a_file_of_the_wrong_shape_exits_2_naming_it(out, tmp_path, capsys, damage, content, why):
+    """Files that parse but are not what a replay writes: one line naming the file and the fault, exit 2."""
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / damage).write_text(content, encoding="utf-8")
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{broken}: unreadable replay outputs ({damage}" in err and why in err
+    assert "internal error" not in err
+
+
+def test_cli_report_on_positions_without_a_needed_column_exits_2(out, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    pd.read_parquet(out / "positions.parquet").drop(columns=["pos_valid"]).to_parquet(broken / "positions.parquet")
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "positions.parquet: missing column pos_valid" in err
+
+
+def test_cli_report_on_a_file_says_it_is_a_file(out, capsys):
+    assert main(["report", str(out / "summary.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file, not a 'gnss-watch replay --out' directory" in err
+
+
+def test_report_timeline_over_a_century_stays_small(res):
+    """Half the reports moved 74 years on: the report's timeline widens its bins (and says so) instead of
+    drawing millions of 10-minute bins."""
+    import dataclasses
+
+    from gnss_watch import plot
+
+    r = res.reports.copy()
+    late = r["mmsi"] % 2 == 0
+    r.loc[late, "time"] = r.loc[late, "time"] + pd.Timedelta(days=27000)
+    wide = dataclasses.replace(res, detection=dataclasses.replace(res.detection, reports=r))
+    fig = report_mod._fig_timeline(wide, report_mod.A4_LANDSCAPE)
+    top = fig.axes[0]
+    assert top.get_title() == "Vessels affected per 14 days in each jamming zone"
+    assert top.get_lines() and all(len(ln.get_xdata()) <= plot.MAX_TIMELINE_BINS for ln in top.get_lines())
+    assert report_mod._fig_timeline(res, report_mod.A4_LANDSCAPE).axes[0].get_title() == (
+        "Vessels affected per 10 minutes in each jamming zone")
+
+
 def test_cli_replay_report_flag(tmp_path_factory, monkeypatch, capsys):
     calls = []
 
