@@ -315,12 +315,14 @@ def test_a_zip_passes_over_members_that_are_not_ais(tmp_path: Path) -> None:
         zf.writestr("logs/day2.nmea.gz", gzip.compress(text.replace(b"c:17", b"c:18")))
         zf.writestr("README.txt", b"Recorded at the harbour office.\n")
         zf.writestr("__MACOSX/logs/._day1.nmea", b"\x00\x05\x16\x07 resource fork")
+        zf.writestr("notes\x1b]0;owned\x07\u202etxt.nmea", b"a member's name is the archive maker's\n")
     (tmp_path / "logs.zip").write_bytes(buf.getvalue())
     ds = read(str(tmp_path / "logs.zip"))
     assert len(ds.positions) == 10 and balanced(ds.accounting)
     assert sorted(ds.accounting.sources) == [f"{tmp_path / 'logs.zip'}:logs/day1.nmea",
                                              f"{tmp_path / 'logs.zip'}:logs/day2.nmea.gz"]
-    assert ds.accounting.warnings == [f"{tmp_path / 'logs.zip'}:README.txt: not AIS data, passed over"]
+    assert ds.accounting.warnings == [f"{tmp_path / 'logs.zip'}:README.txt: not AIS data, passed over",
+                                      f"{tmp_path / 'logs.zip'}:notes?]0;owned??txt.nmea: not AIS data, passed over"]
     for members in ({"README.txt": b"no AIS here\n"}, {"empty/": b""}, {}):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:

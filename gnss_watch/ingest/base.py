@@ -60,3 +60,10 @@ class Batch:
     positions: pd.DataFrame = field(default_factory=_empty_positions)
     static: pd.DataFrame = field(default_factory=pd.DataFrame)
     base_stations: pd.DataFrame = field(default_factory=_empty_base_stations)
+
+
+# Control characters become spaces; invisible format ones (zero-width, soft hyphen, bidi marks, embeddings,
+# overrides and isolates such as U+202E, interlinear annotations, tags) go: AIS 6-bit text has none, and in a
+# name or destination (or a zip member's name) they only hide or reorder what a reader sees.
+CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+INVISIBLE = r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"

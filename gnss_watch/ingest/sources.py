@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .base import READ_ERRORS, IngestError, NotAISError
+from .base import CONTROL, INVISIBLE, READ_ERRORS, IngestError, NotAISError
 
 FORMATS = ("nmea", "dma", "noaa", "aisdb", "digitraffic", "csv")
 _NOT_AIS = ("no !AIVDM/!AIVDO sentences, CSV header naming MMSI, time, latitude and longitude, or Digitraffic "
@@ -23,6 +23,7 @@ SNIFF_BYTES = 64 * 1024
 
 _VDM = re.compile(rb"![A-Z]{2}VD[MO],")
 _GZIP, _BZ2, _ZIP = b"\x1f\x8b", b"BZh", b"PK\x03\x04"
+_SHOWN = re.compile(f"{CONTROL}|{INVISIBLE}")
 
 
 @dataclass
@@ -81,12 +82,14 @@ def _decompressed(name: str, raw: BinaryIO, in_zip: bool = False) -> Iterator[tu
             base = member.filename.rsplit("/", 1)[-1]
             if member.is_dir() or member.filename.startswith("__MACOSX/") or base.startswith("._"):
                 continue
+            # a member's name is the archive maker's: no terminal escapes or bidi overrides in messages and reports
+            shown = f"{name}:{_SHOWN.sub('?', member.filename)}"
             try:
-                yield from _decompressed(f"{name}:{member.filename}", zf.open(member), in_zip=True)
+                yield from _decompressed(shown, zf.open(member), in_zip=True)
             except READ_ERRORS as exc:  # damaged at its start (looking for a gzip inside)
-                raise IngestError(f"{name}:{member.filename}: cannot decompress ({exc})") from None
+                raise IngestError(f"{shown}: cannot decompress ({exc})") from None
             except (NotImplementedError, RuntimeError) as exc:  # an unknown method, or encrypted
-                raise IngestError(f"{name}:{member.filename}: cannot read this member ({exc})") from None
+                raise IngestError(f"{shown}: cannot read this member ({exc})") from None
     else:
         yield name, buffered
 

@@ -45,7 +45,7 @@ from ..schema import (
     conform,
 )
 from .accounting import Accounting
-from .base import ERA_S, READ_ERRORS, Batch, IngestError, ends_early
+from .base import CONTROL, ERA_S, INVISIBLE, READ_ERRORS, Batch, IngestError, ends_early
 from .sources import HEADER_SEARCH_LINES
 
 #: Columns of a ``Batch.static`` frame from these readers.
@@ -558,17 +558,12 @@ def _int_in(s: pd.Series, lo: float, hi: float) -> pd.Series:
     return v.where((v >= lo) & (v <= hi) & (v == np.floor(v)))
 
 
-# Control characters become spaces; invisible format ones (zero-width, soft hyphen, bidi marks, embeddings,
-# overrides and isolates such as U+202E, interlinear annotations, tags) go: AIS 6-bit text has none, and in a
-# name or destination they only hide or reorder what a reader sees.
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_INVISIBLE = r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
 
 
 def _text(s: pd.Series, placeholders: tuple[str, ...] = ()) -> pd.Series:
     """Text as given with control characters as spaces, without invisible format characters, '@'
     padding and surrounding whitespace; NaN when empty."""
-    t = s.astype("string").str.replace(_CONTROL, " ", regex=True).str.replace(_INVISIBLE, "", regex=True)
+    t = s.astype("string").str.replace(CONTROL, " ", regex=True).str.replace(INVISIBLE, "", regex=True)
     t = t.str.rstrip("@ \t").str.strip()
     t = t.where((t != "") & ~t.isin(placeholders))
     return t.astype(object).where(t.notna(), np.nan)
