@@ -565,32 +565,40 @@ def test_a_tag_block_time_that_does_not_read_is_a_bad_stamp(tmp_path: Path) -> N
     lines = [tag(position(230000001, 60.0, 25.0), c=T0), "\\c:abc*00\\" + position(230000002, 60.0, 25.1),
              "\\s:rx1,c:300*00\\" + position(230000003, 60.0, 25.2), "\\c:9e99*00\\",
              tag(position(230000004, 60.0, 25.3), c=T0 + 10)]
+    lines.append("2024-06-01T00:01:00Z \\s:rx2,c:0*00\\" + position(230000005, 60.0, 25.4))  # the logger's clock
     ds = read(str(write(tmp_path, lines)))
     assert balanced(ds.accounting) and ds.accounting.skipped == {"bad_time": 3}
-    assert ds.positions["mmsi"].tolist() == [230000001, 230000004]
+    assert ds.positions["mmsi"].tolist() == [230000001, 230000004, 230000005]
+    assert ds.positions["time"].iloc[-1] == pd.Timestamp("2024-06-01T00:01:00Z")
 
 
-def test_a_second_receivers_log_of_the_same_hours_adds_no_copies(tmp_path: Path) -> None:
-    """Two inputs read one after the other: the decoder's memory of payloads covers only the last
-    minutes of the input being read, so the second log's copies are found by their decoded fields
-    (here the copies differ in their radio bits, so the payloads differ and only that rule can merge
-    them). A jammed ship's 'not available' reports repeat the same fields every 10 s (each its own
-    transmission: the radio bits differ): which copy is which cannot be told, and they stay."""
-    def log(rx: int, offset: int) -> list[str]:
-        moving = [tag(position(230000001, 60.0, 25.0 + i / 100, second=10 * i, radio=10 * i + rx),
-                      c=T0 + 10 * i + offset) for i in range(5)]
-        jammed = [tag(position(230000002, 91.0, 181.0, second=63, speed=102.3, radio=10 * i + rx),
-                      c=T0 + 10 * i + offset) for i in range(3)]
-        return moving + jammed
+def test_a_second_receivers_log_of_the_same_hours_adds_no_copies(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two inputs read one after the other: the decoder's payload memory is pruned to the last
+    minutes of the input being read (here after every chunk), so the second log's copies are
+    merged by their payloads afterwards -- positions, statics (two-line type 5) and base stations
+    alike. A jammed ship's 'not available' reports repeat the same decoded fields each minute, but
+    each is its own transmission (its radio bits differ): none is taken for another."""
+    import gnss_watch.ingest.nmea as nmea
 
-    one = read(str(write(tmp_path, log(0, 0), "rx1.nmea")))
-    both = read([str(write(tmp_path, log(0, 0), "rx1.nmea")), str(write(tmp_path, log(1, 1), "rx2.nmea"))])
-    assert balanced(both.accounting) and both.accounting.skipped == {"duplicate": 5}
-    assert both.accounting.by_type[1] == 11 and both.accounting.decoded == 11
-    pos = both.positions
-    assert (pos["mmsi"] == 230000001).sum() == 5 and (pos["mmsi"] == 230000002).sum() == 6
-    assert pos.loc[pos["mmsi"] == 230000001, "time"].tolist() == one.positions.loc[
-        one.positions["mmsi"] == 230000001, "time"].tolist()  # the first reception is kept
+    monkeypatch.setattr(nmea, "SEEN_PURGE_AT", 0)
+
+    def log(rx: str, offset: int) -> list[str]:
+        lines = [tag(x, s=rx, c=T0 + offset) for x in sentences(5, mmsi=230000001, shipname="ONE", ship_type=70)]
+        lines.append(tag(sentences(4, mmsi=2300001, lat=60.0, lon=25.0, year=2024, month=6, day=1, hour=0,
+                                   minute=0, second=0)[0], s=rx, c=T0 + offset))
+        for i in range(21):
+            t = T0 + 60 * i + offset
+            lines.append(tag(position(230000001, 60.0, 25.0 + i / 100, second=i % 60, radio=i), s=rx, c=t))
+            lines.append(tag(position(230000002, 91.0, 181.0, second=63, speed=102.3, radio=100 + i), s=rx, c=t))
+        return lines
+
+    one = read(str(write(tmp_path, log("rx1", 0), "rx1.nmea")))
+    both = read([str(write(tmp_path, log("rx1", 0), "rx1.nmea")), str(write(tmp_path, log("rx2", 1), "rx2.nmea"))])
+    assert balanced(both.accounting) and both.accounting.skipped == {"duplicate": 45}
+    assert both.accounting.by_type == one.accounting.by_type and both.accounting.decoded == one.accounting.decoded
+    pd.testing.assert_frame_equal(both.positions, one.positions, check_categorical=False)  # the first kept
+    assert len(both.base_stations) == 1 and both.vessels["n_static"].tolist() == [1]
 
 
 def test_utf16_text_with_its_mark_reads_as_the_same_log(tmp_path: Path) -> None:
@@ -605,3 +613,9 @@ def test_utf16_text_with_its_mark_reads_as_the_same_log(tmp_path: Path) -> None:
     (tmp_path / "le.nmea").write_bytes(text.encode("utf-16-le"))
     with pytest.raises(NotAISError, match="UTF-16"):
         read(str(tmp_path / "le.nmea"))
+
+
+def test_a_file_whose_name_looks_like_a_pattern_is_that_file(tmp_path: Path) -> None:
+    """'log[1].nmea' exists: it is read, not taken as a pattern matching 'log1.nmea' (none here)."""
+    p = write(tmp_path, [tag(position(230000001, 60.0, 25.0), c=T0)], "log[1].nmea")
+    assert len(read(str(p)).positions) == 1

@@ -24,11 +24,11 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from ..config import Config, IngestConfig
-from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform, empty
+from ..schema import BASE_STATION_DTYPES, POSITION_DTYPES, VESSEL_DTYPES, conform, empty, unix_seconds
 from .accounting import SKIP_REASONS, Accounting
 from .base import ERA_S, READ_ERRORS, Batch, IngestError, NotAISError, UndatedError
-from .nmea import NmeaDecoder, read_nmea
-from .sources import FORMATS, open_sources
+from .nmea import KEY_COLUMNS, NmeaDecoder, read_nmea
+from .sources import FORMATS, expand, open_sources
 
 __all__ = ["read", "Dataset", "Accounting", "SKIP_REASONS", "IngestError", "NotAISError", "UndatedError",
            "NmeaDecoder", "FORMATS", "fold_vessels"]
@@ -102,15 +102,21 @@ def read(
     parts: list[Batch] = []
     columns: list[dict[str, Any]] = []  # positions, one dict of separately freeable arrays per batch
     seen: dict[bytes, float] = {}  # payload -> first reception time, shared so copies across files merge
-    for n_src, src in enumerate(open_sources(paths, format, warn=acct.warnings.append)):
+    inputs = expand(paths)
+    for n_src, src in enumerate(open_sources(inputs, format, warn=acct.warnings.append)):
         acct.sources[src.name] = src.format
         if src.format == "nmea":
-            batches = read_nmea(src.stream, src.name, cfg, acct, start_s, seen=seen)
+            # several inputs (or an archive's members) may hold copies of one message: keep payload keys
+            several = len(inputs) > 1 or src.name not in (inputs[0], "<stdin>")
+            batches = read_nmea(src.stream, src.name, cfg, acct, start_s, seen=seen, keys=several)
         else:
             batches = _reader(src.format)(src.stream, src.name, cfg, acct)
         try:
             for b in batches:
-                columns.append(_columns(b.positions) | {"_input": n_src, "_nmea": src.format == "nmea"})
+                columns.append(_columns(b.positions) | {"_input": n_src})
+                for df in (b.static, b.base_stations):
+                    if len(df):
+                        df["_input"] = n_src
                 b.positions = None  # type: ignore[assignment]  # its columns now live in `columns`
                 parts.append(b)
                 if show:
@@ -121,7 +127,7 @@ def read(
             raise IngestError(f"{src.name}: read failed after {acct.read:,} lines ({exc})") from None
     if show:
         print(file=sys.stderr)
-    return _assemble(parts, columns, acct)
+    return _assemble(parts, columns, acct, cfg.dedup_window_s)
 
 
 def _cat(frames: list[pd.DataFrame], dtypes: dict[str, str] | None) -> pd.DataFrame:
@@ -142,18 +148,23 @@ def _columns(df: pd.DataFrame) -> dict[str, Any]:
             out[col] = df[col].to_numpy(dtype="datetime64[ns]", copy=True)
         else:
             out[col] = df[col].to_numpy(copy=True)
+    for col in KEY_COLUMNS:  # an NMEA batch's payload keys, for merging copies across inputs
+        if col in df:
+            out[col] = df[col].to_numpy(np.int64, copy=True)
     return out
 
 
-def _assemble(parts: list[Batch], columns: list[dict[str, Any]], acct: Accounting) -> Dataset:
-    bs = _cat([p.base_stations for p in parts], BASE_STATION_DTYPES).sort_values("time", kind="stable",
-                                                                                  ignore_index=True)
-    vessels = fold_vessels(_cat([p.static for p in parts], None))
+def _assemble(parts: list[Batch], columns: list[dict[str, Any]], acct: Accounting, window_s: float) -> Dataset:
+    """The dataset from the batches of every input; copies of a message in several NMEA inputs
+    (:func:`_copies_across_inputs`) are merged, ``window_s`` apart at most."""
+    bs = _drop_copies(_cat([p.base_stations for p in parts], None), window_s, acct, msg_type=4)
+    bs = conform(bs, BASE_STATION_DTYPES).sort_values("time", kind="stable", ignore_index=True)
+    vessels = fold_vessels(_drop_copies(_cat([p.static for p in parts], None), window_s, acct))
     del parts[:]
-    return Dataset(_sorted_positions(columns, acct), vessels, bs, acct)
+    return Dataset(_sorted_positions(columns, acct, window_s), vessels, bs, acct)
 
 
-def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting) -> pd.DataFrame:
+def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting, window_s: float) -> pd.DataFrame:
     """Concatenate the batches sorted by (time, mmsi), one column at a time.
 
     Each batch column is dropped as soon as it is copied into the output, so the
@@ -164,8 +175,13 @@ def _sorted_positions(batches: list[dict[str, Any]], acct: Accounting) -> pd.Dat
     if not batches:
         return empty(POSITION_DTYPES)
     keep = _table_duplicates_kept(batches, acct)
-    copies = _copies_across_inputs(batches, acct)
-    if copies is not None:
+    if len({b["_input"] for b in batches if "_key" in b}) > 1:
+        key = np.concatenate([b["_key"] if "_key" in b else np.full(len(b["mmsi"]), -1) for b in batches])
+        src = np.concatenate([np.full(len(b["mmsi"]), b["_input"]) for b in batches])
+        t = np.concatenate([b["time"] for b in batches]).astype(np.int64) / 1e9
+        copies = _copies_across_inputs(key, src, t, window_s)
+        nlines = np.concatenate([b["_nlines"] if "_nlines" in b else np.ones(len(b["mmsi"]), int) for b in batches])
+        _account_copies(acct, np.concatenate([b["msg_type"] for b in batches])[copies], nlines[copies])
         keep = ~copies if keep is None else keep & ~copies
     time = np.concatenate([b["time"] for b in batches])
     mmsi = np.concatenate([b["mmsi"] for b in batches])
@@ -208,56 +224,49 @@ def _table_duplicates_kept(batches: list[dict[str, Any]], acct: Accounting) -> n
     return ~dup
 
 
-#: Decoded fields that are all the same in every reception of one position report.
-_REPORT_FIELDS = ("mmsi", "msg_type", "lat", "lon", "sog", "cog", "heading", "rot", "second", "accuracy", "raim",
-                  "nav_status")
+def _copies_across_inputs(key: np.ndarray, src: np.ndarray, t: np.ndarray, window_s: float) -> np.ndarray:
+    """Mask of rows that another NMEA input received too: the same payload (``key``, its hash;
+    -1: no payload, a table row) from a different input (``src``) within ``window_s`` seconds
+    (``t``, unix). The first reception is kept.
 
-
-def _copies_across_inputs(batches: list[dict[str, Any]], acct: Accounting) -> np.ndarray | None:
-    """Mask of NMEA rows that are another input's reception of the same report (None: one NMEA input).
-
-    Within one input, copies are merged by payload while decoding, but that memory is
-    bounded to the last ``dedup_window_s`` of the input's own time, so an input read after
-    another covering the same hours (a second receiver's log) finds nothing of the first.
-    Here a row is a copy when a row of another NMEA input has every decoded field the same
-    (:data:`_REPORT_FIELDS`) and a receive time within ``_COPY_TOLERANCE_S``, unless either
-    input repeats those fields within that time (then which copy is which cannot be told). Type 21
-    (aids to navigation, whose reports may take two lines) is left to the decoder.
+    Within one input, copies are merged while decoding, but that memory covers only the
+    last ``dedup_window_s`` of the input's own time, so an input read after another of
+    the same hours (a second receiver's log) would find nothing of the first.
     """
-    inputs = {b["_input"] for b in batches if b["_nmea"]}
-    if len(inputs) < 2:
-        return None
-    cols = {c: np.concatenate([b[c] for b in batches]) for c in _REPORT_FIELDS}
-    src = np.concatenate([np.full(len(b["mmsi"]), b["_input"] if b["_nmea"] else -1) for b in batches])
-    t = np.concatenate([b["time"] for b in batches]).astype("datetime64[ns]").astype(np.int64) / 1e9
-    key = pd.DataFrame(cols, copy=False).groupby(list(_REPORT_FIELDS), dropna=False, sort=False).ngroup().to_numpy()
-    # Reports an input repeats within the tolerance (a jammed ship's 'not available' every few
-    # seconds, a moored one's unchanged fix) cannot be paired with another input's: left alone.
-    order = np.lexsort((t, src, key))
-    near = (key[order][1:] == key[order][:-1]) & (src[order][1:] == src[order][:-1]) & (
-        t[order][1:] - t[order][:-1] <= _COPY_TOLERANCE_S)
-    alike = np.zeros(len(key), dtype=bool)
-    alike[order[1:][near]] = alike[order[:-1][near]] = True
     order = np.lexsort((t, key))
-    k, ts, sr, al = key[order], t[order], src[order], alike[order]
-    copy = ((k[1:] == k[:-1]) & (ts[1:] - ts[:-1] <= _COPY_TOLERANCE_S) & (sr[1:] != sr[:-1])
-            & (sr[1:] >= 0) & (sr[:-1] >= 0) & ~al[1:] & ~al[:-1] & (cols["msg_type"][order[1:]] != 21))
+    k, ts, sr = key[order], t[order], src[order]
+    copy = (k[1:] == k[:-1]) & (k[1:] != -1) & (sr[1:] != sr[:-1]) & (ts[1:] - ts[:-1] <= window_s)
     out = np.zeros(len(key), dtype=bool)
     out[order[1:][copy]] = True
-    n = int(out.sum())
-    if n:
-        acct.used -= n
-        acct.skip("duplicate", n)
-        acct.decoded -= n
-        types, counts = np.unique(cols["msg_type"][out], return_counts=True)
-        for mtype, c in zip(types.tolist(), counts.tolist()):
-            acct.by_type[mtype] -= c
     return out
 
 
-#: Two receptions of one report by stations whose clocks agree within this many seconds
-#: fall within it; two reports with the same UTC-second field are at least 60 s apart.
-_COPY_TOLERANCE_S = 30.0
+def _drop_copies(df: pd.DataFrame, window_s: float, acct: Accounting, msg_type: int | None = None) -> pd.DataFrame:
+    """``df`` (static or base-station rows, with KEY_COLUMNS and ``_input`` where they came from NMEA)
+    without other inputs' copies, those helper columns dropped; the accounting moves the copies'
+    lines to 'duplicate'. ``msg_type``: the rows' type when they carry none (base stations: 4)."""
+    if not len(df) or "_key" not in df:
+        return df.drop(columns=[c for c in ("_input", *KEY_COLUMNS) if c in df])
+    key = df["_key"].fillna(-1).to_numpy(np.int64)
+    t = unix_seconds(df["time"])
+    copy = _copies_across_inputs(key, df["_input"].to_numpy(), t, window_s)
+    types = df["msg_type"].to_numpy() if msg_type is None else np.full(len(df), msg_type)
+    _account_copies(acct, types[copy], df["_nlines"].fillna(0).to_numpy(np.int64)[copy])
+    return df[~copy].drop(columns=["_input", *KEY_COLUMNS]).reset_index(drop=True)
+
+
+def _account_copies(acct: Accounting, msg_type: np.ndarray, nlines: np.ndarray) -> None:
+    """Move dropped copies' lines from used to 'duplicate'; a row with 0 lines (a type 19's static
+    half, counted with its position half) is no message of its own."""
+    n = int(nlines.sum())
+    if n:
+        acct.used -= n
+        acct.skip("duplicate", n)
+    counted = msg_type[nlines > 0]
+    acct.decoded -= len(counted)
+    types, counts = np.unique(counted, return_counts=True)
+    for mtype, c in zip(types.tolist(), counts.tolist()):
+        acct.by_type[mtype] -= c
 
 
 def fold_vessels(static: pd.DataFrame) -> pd.DataFrame:

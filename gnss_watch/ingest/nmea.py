@@ -332,11 +332,19 @@ def _split_records(lines: list[bytes], max_line_length: int) -> Iterator[bytes]:
         yield from (r.rstrip(b'",') for r in recs)
 
 
+#: The payload memory (for merging copies) is pruned to the last ``dedup_window_s`` of the stream's
+#: time once it holds this many payloads: about 10 MB, minutes of the busiest feed.
+SEEN_PURGE_AT = 50_000
+
+#: Extra columns of a keyed decoder's rows: the payload's hash (equal for every reception of one
+#: transmission, different between transmissions: their radio state differs) and the lines it took.
+KEY_COLUMNS = ("_key", "_nlines")
+
 # Raw position fields, one tuple per report, typed once per chunk by _positions.
 _POS_ROW = np.dtype([("time", "f8"), ("mmsi", "i8"), ("lat", "f8"), ("lon", "f8"), ("sog", "f8"), ("cog", "f8"),
                      ("heading", "f8"), ("rot", "f8"), ("accuracy", "i1"), ("raim", "i1"), ("second", "i8"),
                      ("nav_status", "i1"), ("msg_type", "i8"), ("station", "O"), ("time_source", "O"),
-                     ("_line", "i8"), ("_nlines", "i8")])
+                     ("_line", "i8"), ("_nlines", "i8"), ("_key", "i8")])
 
 
 class _Columns:
@@ -360,8 +368,10 @@ class NmeaDecoder:
     """
 
     def __init__(self, source: str, cfg: IngestConfig, acct: Accounting, start: float | None = None,
-                 seen: dict[bytes, float] | None = None) -> None:
+                 seen: dict[bytes, float] | None = None, keys: bool = False) -> None:
         self.source = source
+        # keep each row's payload hash and line count (KEY_COLUMNS) for merging copies across inputs
+        self.keys = keys
         self.cfg = cfg
         self.acct = acct
         self.start = start
@@ -471,12 +481,12 @@ class NmeaDecoder:
                         continue
                     t0 = leading_time(line[:back])
                     t, station, group = parse_tag_block(line[back + 1:end])
-                    if t == BAD_TIME:
+                    kind = "tagblock"
+                    if (t != t or t == BAD_TIME) and t0 == t0:  # the logger's stamp when the receiver's is bad
+                        t, kind = t0, "leading"
+                    elif t == BAD_TIME:
                         skipped["bad_time"] += 1
                         continue
-                    kind = "tagblock"
-                    if t != t and t0 == t0:
-                        t, kind = t0, "leading"
                     sentence = line[end + 1:]
                 elif bang > 0:
                     dollar = line.find(b"$")
@@ -579,6 +589,7 @@ class NmeaDecoder:
             skipped["duplicate"] += nlines
             return 0
         self.seen[payload] = t
+        key = hash(payload)  # (cached by the lookup above) ties copies in other inputs to this row
         mtype = _SIXBIT[payload[0]]
         # ITU-R M.1371 defines types 1-27; pyais maps 0 and 28 onto other classes, so filter first
         cls = MSG_CLASS.get(mtype) if 1 <= mtype <= 27 else None
@@ -601,33 +612,34 @@ class NmeaDecoder:
         # values drops out of the garbage collector, else full collections rescan every row kept.
         if mtype <= 3:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, msg.heading, float(msg.turn),
-                          msg.accuracy, msg.raim, msg.second, int(msg.status), mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, msg.second, int(msg.status), mtype, st, kind, self.line_no, nlines, key))
         elif mtype == 18 or mtype == 19:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, msg.heading, NAN,
-                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines, key))
             if mtype == 19:
-                c.static.append(self._static(msg, t, 0))
+                c.static.append(self._static(msg, t, 0, key))
         elif mtype == 27:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, NAN, NAN,
-                          msg.accuracy, msg.raim, -1, int(msg.status), mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, -1, int(msg.status), mtype, st, kind, self.line_no, nlines, key))
         elif mtype == 9:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, msg.speed, msg.course, NAN, NAN,
-                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines, key))
         elif mtype == 21:
             c.pos.append((t, msg.mmsi, msg.lat, msg.lon, NAN, NAN, NAN, NAN,
-                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines))
+                          msg.accuracy, msg.raim, msg.second, 15, mtype, st, kind, self.line_no, nlines, key))
         elif mtype in _STATIC_TYPES:
-            c.static.append(self._static(msg, t, nlines))
+            c.static.append(self._static(msg, t, nlines, key))
         elif mtype == 4:
             c.bs.append({"time": t, "mmsi": msg.mmsi, "lat": msg.lat, "lon": msg.lon,
                          "y": msg.year, "mo": msg.month, "d": msg.day, "h": msg.hour, "mi": msg.minute,
                          "s": msg.second, "accuracy": int(msg.accuracy), "raim": int(msg.raim),
                          "epfd": int(msg.epfd), "station": st, "msg_type": 4,
-                         "_line": self.line_no, "_nlines": nlines})
+                         "_line": self.line_no, "_nlines": nlines, "_key": key})
         return nlines
 
-    def _static(self, msg, t: float, nlines: int) -> dict:
-        d = {"time": t, "mmsi": msg.mmsi, "msg_type": msg.msg_type, "_line": self.line_no, "_nlines": nlines}
+    def _static(self, msg, t: float, nlines: int, key: int) -> dict:
+        d = {"time": t, "mmsi": msg.mmsi, "msg_type": msg.msg_type, "_line": self.line_no, "_nlines": nlines,
+             "_key": key}
         for src, dst in (("shipname", "name"), ("callsign", "callsign"), ("destination", "destination")):
             v = getattr(msg, src, None)
             if v is not None:
@@ -645,7 +657,7 @@ class NmeaDecoder:
     def _flush_chunk(self) -> Batch:
         cols = self.cols
         self.cols = _Columns()
-        if len(self.seen) > 50_000 and self.last_time == self.last_time:
+        if len(self.seen) > SEEN_PURGE_AT and self.last_time == self.last_time:
             horizon = self.last_time - self.cfg.dedup_window_s
             for k in [k for k, v in self.seen.items() if v < horizon]:
                 del self.seen[k]
@@ -743,6 +755,8 @@ class NmeaDecoder:
             pos["device"] = pos["msg_type"].map(DEVICE_BY_TYPE)
             pos["time"] = utc_from_unix(pos["time"])
         positions = conform(pos, POSITION_DTYPES)
+        if self.keys:
+            positions[list(KEY_COLUMNS)] = pos[list(KEY_COLUMNS)].to_numpy() if len(pos) else np.empty((0, 2), int)
 
         bs = self._valid_mmsi(batch.base_stations)
         if len(bs):
@@ -753,10 +767,13 @@ class NmeaDecoder:
                            utc_valid=utc.notna(),
                            utc_offset_s=(utc - bs["time"]).dt.total_seconds())
         base_stations = conform(bs, BASE_STATION_DTYPES)
+        if self.keys and len(bs):
+            base_stations[list(KEY_COLUMNS)] = bs[list(KEY_COLUMNS)].to_numpy()
 
         st = self._valid_mmsi(batch.static)
         if len(st):
-            st = st.drop(columns=["_nlines", "_line"]).assign(time=utc_from_unix(st["time"]))
+            st = st.drop(columns=["_line"] if self.keys else ["_nlines", "_line", "_key"]).assign(
+                time=utc_from_unix(st["time"]))
         return Batch(positions, st, base_stations)
 
     def _valid_mmsi(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -839,9 +856,11 @@ def _concat(batches: list[Batch]) -> Batch:
 
 
 def read_nmea(stream: BinaryIO, source: str, cfg: IngestConfig, acct: Accounting,
-              start: float | None = None, seen: dict[bytes, float] | None = None) -> Iterator[Batch]:
-    """Decode an NMEA log stream chunk by chunk (memory bounded by ``cfg.chunk_lines``)."""
-    dec = NmeaDecoder(source, cfg, acct, start, seen)
+              start: float | None = None, seen: dict[bytes, float] | None = None,
+              keys: bool = False) -> Iterator[Batch]:
+    """Decode an NMEA log stream chunk by chunk (memory bounded by ``cfg.chunk_lines``); ``keys``:
+    rows keep :data:`KEY_COLUMNS`."""
+    dec = NmeaDecoder(source, cfg, acct, start, seen, keys)
     pending: list[bytes] = []
 
     def broken(exc: Exception) -> None:

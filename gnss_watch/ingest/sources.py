@@ -45,7 +45,7 @@ def expand(paths: list[str] | tuple[str, ...] | str) -> list[str]:
         if p == "-":
             out.append(p)
             continue
-        if glob.has_magic(p):
+        if glob.has_magic(p) and not os.path.isfile(p):  # ('log[1].nmea' is a file's own name)
             hits = [h for h in sorted(glob.glob(p, recursive=True)) if os.path.isfile(h)]
             if not hits:
                 raise IngestError(f"{p}: no file matches this pattern")
@@ -192,7 +192,7 @@ def open_sources(paths: list[str] | str, format: str = "auto",
                 yield Source(member, buffered, fmt)
             if passed and not found:
                 raise NotAISError(f"{name}: no AIS data in the archive ({len(passed)} members, {_NOT_AIS})")
-            if not passed and not found and name != "<stdin>":
+            if not passed and not found:
                 raise NotAISError(f"{name}: an archive with no files in it")
             for member in passed:
                 warn(f"{member}: not AIS data, passed over")  # type: ignore[misc]
