@@ -182,6 +182,10 @@ def test_follow_source_reads_growth_rotation_and_split_lines(tmp_path: Path) -> 
     log.write_bytes(b"new\n")  # truncated and rewritten (logrotate copytruncate)
     pump(4)
     assert got == [b"one", b"two", b"three", b"new"] and src.reconnects == 1
+    # truncated and written past the offset between two reads: same inode, a larger size, other bytes
+    log.write_bytes(b"fresh start\nsecond line\n")
+    pump(6)
+    assert got[4:] == [b"fresh start", b"second line"] and src.reconnects == 2
     stop.set()
 
 

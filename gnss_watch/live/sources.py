@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ..config import LiveConfig
@@ -195,7 +196,8 @@ class UdpSource(Source):
 
 
 class FollowSource(Source):
-    """A growing log file, read as it grows (``tail -F``: rotation and truncation too).
+    """A growing log file, read as it grows (``tail -F``: rotation and truncation too, and a file
+    truncated and written again past the offset between two reads, which ``tail -F`` misses).
 
     What the file already holds is skipped unless ``from_start``: an untimed backlog
     would all take one arrival time (a recorded file is for ``replay``). A file that
@@ -213,8 +215,20 @@ class FollowSource(Source):
         fh = None
         splitter = LineSplitter(self.max_len)
         skip_existing = not self.from_start  # only what the file holds when following starts
+        # The last bytes read, just before the offset: a file truncated and written past the offset
+        # between two reads (copytruncate rotation) keeps its inode and size, but not those bytes.
+        tail = b""
         try:
             while not stop.is_set():
+                if fh is not None and tail and _rewritten(fh, tail):
+                    rest = splitter.flush()
+                    if rest:
+                        yield Chunk(time.time(), rest)
+                    self.log(f"{self.path}: truncated and written again; reading it from the start")
+                    fh.close()
+                    fh, tail = None, b""
+                    self.reconnects += 1
+                    continue
                 if fh is None:
                     try:
                         fh = open(self.path, "rb")
@@ -232,6 +246,7 @@ class FollowSource(Source):
                     self.connects += 1
                 data = fh.read(1 << 20)
                 if data:
+                    tail = (tail + data)[-_TAIL_BYTES:]
                     yield Chunk(time.time(), splitter.feed(data))
                     continue
                 try:
@@ -247,13 +262,26 @@ class FollowSource(Source):
                         return
                     self.log(f"{self.path}: rotated or truncated; reading it from the start")
                     fh.close()
-                    fh = None
+                    fh, tail = None, b""
                     self.reconnects += 1
                     continue
                 yield from _wait(TICK_S, stop)
         finally:
             if fh is not None:
                 fh.close()
+
+
+#: Bytes before the read offset compared to what was read there (a line or so of a log).
+_TAIL_BYTES = 64
+
+
+def _rewritten(fh: BinaryIO, tail: bytes) -> bool:
+    """Whether the bytes of ``fh``'s file just before its offset are no longer ``tail``."""
+    end = fh.tell()
+    try:
+        return os.pread(fh.fileno(), len(tail), end - len(tail)) != tail
+    except OSError:
+        return False
 
 
 class MqttSource(Source):
