@@ -755,8 +755,8 @@ class NmeaDecoder:
             pos["device"] = pos["msg_type"].map(DEVICE_BY_TYPE)
             pos["time"] = utc_from_unix(pos["time"])
         positions = conform(pos, POSITION_DTYPES)
-        if self.keys:
-            positions[list(KEY_COLUMNS)] = pos[list(KEY_COLUMNS)].to_numpy() if len(pos) else np.empty((0, 2), int)
+        if self.keys and "_key" in pos:
+            positions[list(KEY_COLUMNS)] = pos[list(KEY_COLUMNS)].to_numpy()
 
         bs = self._valid_mmsi(batch.base_stations)
         if len(bs):
