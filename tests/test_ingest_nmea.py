@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -619,3 +620,26 @@ def test_a_file_whose_name_looks_like_a_pattern_is_that_file(tmp_path: Path) -> 
     """'log[1].nmea' exists: it is read, not taken as a pattern matching 'log1.nmea' (none here)."""
     p = write(tmp_path, [tag(position(230000001, 60.0, 25.0), c=T0)], "log[1].nmea")
     assert len(read(str(p)).positions) == 1
+
+
+def test_a_message_repeated_unchanged_is_merged_with_the_receptions_kept_not_with_copies() -> None:
+    """Input A heard an aid to navigation's unchanged report at 0 s and 360 s, input B at 180 s:
+    B's is a copy of A's first (within 5 minutes); A's second is a report of its own, as one
+    stream holding all three would have it, though it is within 5 minutes of B's copy. Checked
+    against the plain walk on random cases."""
+    from gnss_watch.ingest import _copies_across_inputs
+
+    got = _copies_across_inputs(np.array([7, 7, 7]), np.array([0, 0, 1]), np.array([0.0, 360.0, 180.0]), 300.0)
+    assert got.tolist() == [False, False, True]
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        n = int(rng.integers(1, 12))
+        key, src, t = rng.integers(-1, 3, n), rng.integers(0, 3, n), rng.uniform(0, 900, n).round()
+        want = np.zeros(n, dtype=bool)
+        for k in set(key.tolist()) - {-1}:
+            kept: list[tuple[float, int]] = []
+            for i in sorted(np.flatnonzero(key == k), key=lambda i: (t[i], i)):
+                want[i] = any(s != src[i] and t[i] - tk <= 300.0 for tk, s in kept)
+                if not want[i]:
+                    kept.append((t[i], src[i]))
+        assert (_copies_across_inputs(key, src, t, 300.0) == want).all()

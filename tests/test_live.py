@@ -189,6 +189,41 @@ def test_follow_source_reads_growth_rotation_and_split_lines(tmp_path: Path) -> 
     stop.set()
 
 
+def test_follow_after_copytruncate_with_a_writer_at_its_old_offset_and_from_the_end(tmp_path: Path) -> None:
+    """A shell's '>' keeps writing at its old offset after logrotate's copytruncate: the file has a
+    hole of zeros up to there, then the new lines, which are all read (no restart over the zeros).
+    Following from the end, a log truncated and written past that end before the first read is
+    still noticed."""
+    log = tmp_path / "ais.log"
+    src = FollowSource(str(log), LiveConfig(), 2048, log=lambda m: None, from_start=True)
+    with open(log, "wb") as writer:  # no O_APPEND
+        writer.write(b"old line\n" * 1000)
+        writer.flush()
+        chunks = src.chunks(threading.Event())
+        got: list[bytes] = []
+        while len(got) < 1000:
+            got += next(chunks).lines
+        os.truncate(log, 0)
+        writer.write(b"NEW\nNEXT\n")
+        writer.flush()
+        for _ in range(6):
+            got += next(chunks).lines
+    assert got[1000:] == [b"NEW", b"NEXT"] and src.reconnects == 0
+
+    log2 = tmp_path / "ais2.log"
+    log2.write_bytes(b"line A\nline B\nline C\n")
+    src2 = FollowSource(str(log2), LiveConfig(), 2048, log=lambda m: None)
+    chunks2 = src2.chunks(threading.Event())
+    assert next(chunks2).lines == []  # at the end: nothing yet
+    log2.write_bytes(b"fresh line 1\nfresh line 2\nfresh line 3\n")  # longer than before
+    got2: list[bytes] = []
+    for _ in range(6):
+        got2 += next(chunks2).lines
+        if len(got2) >= 3:
+            break
+    assert got2 == [b"fresh line 1", b"fresh line 2", b"fresh line 3"] and src2.reconnects == 1
+
+
 def test_live_settings_are_documented_and_bad_sources_are_usage_errors(tmp_path: Path, capsys) -> None:
     from gnss_watch.config import _field_docs
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -158,7 +159,8 @@ def _assemble(parts: list[Batch], columns: list[dict[str, Any]], acct: Accountin
     """The dataset from the batches of every input; copies of a message in several NMEA inputs
     (:func:`_copies_across_inputs`) are merged, ``window_s`` apart at most."""
     bs = _drop_copies(_cat([p.base_stations for p in parts], None), window_s, acct, msg_type=4)
-    bs = conform(bs, BASE_STATION_DTYPES).sort_values("time", kind="stable", ignore_index=True)
+    bs = (conform(bs, BASE_STATION_DTYPES).sort_values("time", kind="stable", ignore_index=True) if len(bs)
+          else empty(BASE_STATION_DTYPES))
     vessels = fold_vessels(_drop_copies(_cat([p.static for p in parts], None), window_s, acct))
     del parts[:]
     return Dataset(_sorted_positions(columns, acct, window_s), vessels, bs, acct)
@@ -235,9 +237,25 @@ def _copies_across_inputs(key: np.ndarray, src: np.ndarray, t: np.ndarray, windo
     """
     order = np.lexsort((t, key))
     k, ts, sr = key[order], t[order], src[order]
-    copy = (k[1:] == k[:-1]) & (k[1:] != -1) & (sr[1:] != sr[:-1]) & (ts[1:] - ts[:-1] <= window_s)
+    # A reception is a copy when a kept one of the payload from another input came within the window
+    # before it. Where a payload's receptions all fall within the window of its first (kept), that
+    # is: those from other inputs than the first's. The payloads heard over longer (a message repeated
+    # unchanged: a ship's static data, an aid to navigation's report every 3 min) are walked, few.
+    start = np.r_[True, k[1:] != k[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(k)), 0))
+    copy = ~start & (k != -1) & (sr != sr[first])
+    spread = ts - ts[first] > window_s
+    for key_ in np.unique(k[spread & (k != -1)]).tolist():
+        lo, hi = np.searchsorted(k, key_, "left"), np.searchsorted(k, key_, "right")
+        kept: deque[tuple[float, int]] = deque()  # those within the window of the reception at hand
+        for i in range(lo, hi):
+            while kept and ts[i] - kept[0][0] > window_s:
+                kept.popleft()
+            copy[i] = any(s != sr[i] for _, s in kept)
+            if not copy[i]:
+                kept.append((ts[i], sr[i]))
     out = np.zeros(len(key), dtype=bool)
-    out[order[1:][copy]] = True
+    out[order[copy]] = True
     return out
 
 

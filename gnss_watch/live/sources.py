@@ -220,15 +220,21 @@ class FollowSource(Source):
         tail = b""
         try:
             while not stop.is_set():
-                if fh is not None and tail and _rewritten(fh, tail):
-                    rest = splitter.flush()
-                    if rest:
-                        yield Chunk(time.time(), rest)
-                    self.log(f"{self.path}: truncated and written again; reading it from the start")
-                    fh.close()
-                    fh, tail = None, b""
-                    self.reconnects += 1
-                    continue
+                now = _before(fh, len(tail)) if fh is not None and tail else tail
+                if fh is not None and now != tail and len(now) == len(tail):
+                    if not now.strip(b"\0"):
+                        # a hole: after a copytruncate a writer without O_APPEND (a shell's '>') goes
+                        # on at its old offset; what follows is its new output
+                        tail = now
+                    else:
+                        rest = splitter.flush()
+                        if rest:
+                            yield Chunk(time.time(), rest)
+                        self.log(f"{self.path}: truncated and written again; reading it from the start")
+                        fh.close()
+                        fh, tail = None, b""
+                        self.reconnects += 1
+                        continue
                 if fh is None:
                     try:
                         fh = open(self.path, "rb")
@@ -243,10 +249,11 @@ class FollowSource(Source):
                     if skip_existing:
                         fh.seek(0, os.SEEK_END)
                         skip_existing = False
+                        tail = _before(fh, _TAIL_BYTES)
                     self.connects += 1
                 data = fh.read(1 << 20)
                 if data:
-                    tail = (tail + data)[-_TAIL_BYTES:]
+                    tail = data[-_TAIL_BYTES:] if len(data) >= _TAIL_BYTES else (tail + data)[-_TAIL_BYTES:]
                     yield Chunk(time.time(), splitter.feed(data))
                     continue
                 try:
@@ -275,13 +282,15 @@ class FollowSource(Source):
 _TAIL_BYTES = 64
 
 
-def _rewritten(fh: BinaryIO, tail: bytes) -> bool:
-    """Whether the bytes of ``fh``'s file just before its offset are no longer ``tail``."""
-    end = fh.tell()
+def _before(fh: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes of ``fh``'s file just before its offset (b'' for a pipe or a device, or
+    where ``os.pread`` is missing)."""
     try:
-        return os.pread(fh.fileno(), len(tail), end - len(tail)) != tail
-    except OSError:
-        return False
+        end = fh.tell()
+        return os.pread(fh.fileno(), min(n, end), end - min(n, end))
+    except (OSError, AttributeError):
+        return b""
+
 
 
 class MqttSource(Source):
