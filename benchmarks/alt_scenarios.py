@@ -31,7 +31,6 @@ spoofing event. Scenarios found in WORK are reused.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 from collections.abc import Callable
@@ -517,15 +516,7 @@ def run(seed: int, vessels: int, hours: float, clean: bool, work: Path, scatter_
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
-                    help="scenario seeds, one row each (pick seeds nobody has looked at: see README)")
-    ap.add_argument("--vessels", type=int, default=130,
-                    help="vessels per scenario")
-    ap.add_argument("--hours", type=float, default=2.5,
-                    help="scenario length, hours")
-    ap.add_argument("--clean-seed", type=int, default=4,
-                    help="seed of the scenario without interference (false-alarm baseline)")
+    ap = table.parser(__doc__, seeds=[1, 2, 3], vessels=130, hours=2.5, clean_seed=4)
     ap.add_argument("--work", type=Path, default=Path("/tmp/alt"),
                     help="keep scenarios and results here; scenarios found there are reused")
     ap.add_argument("--scatter-m", type=float, default=0.0,
@@ -534,19 +525,13 @@ def main() -> None:
                     help="jammed receivers with the 'frozen' habit report SOG 0 while holding the fix")
     ap.add_argument("--dr-silent", action="store_true",
                     help="dead-reckoning receivers keep their normal UTC second instead of 62")
-    ap.add_argument("--thin-s", type=float, default=0.0,
-                    help="replay each scenario thinned to one position report per vessel per this many seconds")
     ap.add_argument("--radius-km", type=float, nargs=2, default=RADIUS_KM, metavar=("LO", "HI"),
                     help="jamming disc radius range, km (default 15 40)")
     ap.add_argument("--offset-km", type=float, nargs=2, default=OFFSET_KM, metavar=("LO", "HI"),
                     help="spoofed displacement distance range, km (default 20 80)")
-    ap.add_argument("--long-range", action="store_true",
-                    help="with --thin-s: Class A reports as type 27 (1/10 minute positions, whole-knot SOG)")
     ap.add_argument("--waters", choices=sorted(WATERS), default="bornholm",
                     help="where: 'bornholm' (southern Baltic) or 'black_sea' (coastal lanes, outside the shipped land)")
-    args = ap.parse_args()
-    if args.long_range and not args.thin_s > 0:
-        ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
+    args = table.parse(ap)
 
     print(f"alternative generator ({WATERS[args.waters].name}), {args.vessels} vessels, {args.hours} h; "
           f"work dir {args.work}"

@@ -143,27 +143,41 @@ def clean_row(r: dict) -> str:
             f"replay {r['elapsed']:.1f} s")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
-    ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105],
+def parser(doc: str, seeds: list[int], vessels: int, hours: float, clean_seed: int | None,
+           thinning: bool = True) -> argparse.ArgumentParser:
+    """The options every scenario benchmark shares (this one, alt_scenarios.py, med_scenarios.py):
+    seeds, fleet size, length and clean seed with the script's defaults, and (``thinning``) the
+    thinned replay options; the description is the first paragraph of ``doc``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0].replace("\n", " "))
+    ap.add_argument("--seeds", type=int, nargs="+", default=seeds,
                     help="scenario seeds, one row each (pick seeds nobody has looked at: see README)")
+    ap.add_argument("--vessels", type=int, default=vessels, help="vessels per scenario")
+    ap.add_argument("--hours", type=float, default=hours, help="scenario length, hours")
+    ap.add_argument("--clean-seed", type=int, default=clean_seed,
+                    help="seed of a scenario without interference (false-alarm baseline)")
+    if thinning:
+        ap.add_argument("--thin-s", type=float, default=0.0,
+                        help="replay each scenario thinned to one position report per vessel per this many seconds")
+        ap.add_argument("--long-range", action="store_true",
+                        help="with --thin-s: Class A reports as type 27 (1/10 minute positions, whole-knot SOG)")
+    return ap
+
+
+def parse(ap: argparse.ArgumentParser) -> argparse.Namespace:
+    """``ap``'s arguments, with the thinning options checked together."""
+    args = ap.parse_args()
+    if getattr(args, "long_range", False) and not args.thin_s > 0:
+        ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
+    return args
+
+
+def main() -> None:
+    ap = parser(__doc__, seeds=[101, 102, 103, 104, 105], vessels=150, hours=3.0, clean_seed=201)
     ap.add_argument("--profile", default="gulf_of_finland", choices=["gulf_of_finland", "baltic"],
                     help="the simulator's waters and traffic")
-    ap.add_argument("--vessels", type=int, default=150,
-                    help="vessels per scenario")
-    ap.add_argument("--hours", type=float, default=3.0,
-                    help="scenario length, hours")
-    ap.add_argument("--clean-seed", type=int, default=201,
-                    help="seed of the scenario without interference (false-alarm baseline)")
     ap.add_argument("--work", type=Path, help="keep scenarios and results here, and reuse the scenarios found "
                                               "there (default: a temp dir); --vessels/--hours must match them")
-    ap.add_argument("--thin-s", type=float, default=0.0,
-                    help="replay each scenario thinned to one position report per vessel per this many seconds")
-    ap.add_argument("--long-range", action="store_true",
-                    help="with --thin-s: Class A reports as type 27 (1/10 minute positions, whole-knot SOG)")
-    args = ap.parse_args()
-    if args.long_range and not args.thin_s > 0:
-        ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
+    args = parse(ap)
     work = args.work or Path(tempfile.mkdtemp(prefix="gnss-watch-eval-"))
 
     print(f"profile {args.profile}, {args.vessels} vessels, {args.hours} h; work dir {work}"

@@ -42,7 +42,6 @@ and ``labels.csv`` as ``gnss_watch.evaluate`` reads them, then replays and score
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import sys
@@ -570,19 +569,13 @@ def scenario(seed: int, work: Path, vessels: int, hours: float, clean: bool) -> 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2],
-                    help="scenario seeds, one row each (pick seeds nobody has looked at: see README)")
-    ap.add_argument("--clean-seed", type=int, default=None, help="also a clean scenario (false-alarm baseline)")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/med"),
-                    help="keep scenarios and results here; scenarios found there are reused")
-    ap.add_argument("--vessels", type=int, default=140,
-                    help="vessels per scenario")
-    ap.add_argument("--hours", type=float, default=3.0,
-                    help="scenario length, hours")
-    args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import eval_scenarios as table
+
+    ap = table.parser(__doc__, seeds=[1, 2], vessels=140, hours=3.0, clean_seed=None, thinning=False)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/med"),
+                    help="keep scenarios and results here; scenarios found there are reused")
+    args = table.parse(ap)
 
     results = []
     print(table.HEADER)
