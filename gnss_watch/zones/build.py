@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import mapping
 
-from ..events import EVENT_COLUMNS, epoch_s, sorted_order, to_time
+from ..events import EVENT_COLUMNS, epoch_s, sorted_columns, to_time
 from ..config import ZonesConfig
 from ..geo import haversine_m
 from ..outputs import write_json
@@ -48,8 +48,8 @@ def build_jamming(
       zone, else ''.
     """
     cfg = config or ZonesConfig()
-    order = sorted_order(reports)
-    df = reports.iloc[order].reset_index(drop=True)
+    order, df = sorted_columns(reports, ["time", "mmsi", "lat", "lon", "sog", "pos_valid", "score", "kind", "reasons",
+                                         "device", "station"])
     t = epoch_s(df["time"])
     good_fix = _good_fixes(df)
     episodes, interior, row_ep = _episodes(df, t, good_fix, cfg)

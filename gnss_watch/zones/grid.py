@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..events import epoch_s, sorted_order, to_time
+from ..events import epoch_s, sorted_columns, to_time
 from ..config import ZonesConfig
 
 GRID_COLUMNS = ["hour", "cell", "lat", "lon", "n_vessels", "n_bad", "n_good", "bad_frac", "level"]
@@ -33,8 +33,7 @@ def grid(reports: pd.DataFrame, config: ZonesConfig | None = None) -> pd.DataFra
     ``grid_medium_frac``, 'high' above ``grid_high_frac``, else 'medium').
     """
     cfg = config or ZonesConfig()
-    order = sorted_order(reports)
-    df = reports.iloc[order].reset_index(drop=True)
+    _, df = sorted_columns(reports, ["time", "mmsi", "lat", "lon", "pos_valid", "kind"])
     n = len(df)
     t = epoch_s(df["time"])
     mmsi = df["mmsi"].to_numpy()
