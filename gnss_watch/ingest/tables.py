@@ -23,6 +23,7 @@ as given apart from stripping '@' padding and surrounding whitespace, never eval
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -537,11 +538,30 @@ def _col(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=rows.index, dtype=object)
 
 
+def _per_value(f: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
+    """``f`` (an elementwise Series -> Series conversion) run once per distinct value and
+    spread back: exports repeat a ship's name, type and status on every row, and the
+    string methods behind ``f`` run in Python per element."""
+    @functools.wraps(f)
+    def once(s: pd.Series, *args: Any) -> pd.Series:
+        codes, _ = pd.factorize(s, use_na_sentinel=False)  # NaN too is a value
+        first = np.unique(codes, return_index=True)[1]  # codes number values by first row
+        return f(s.iloc[first], *args).iloc[codes].set_axis(s.index)
+    return once
+
+
 def _num(s: pd.Series) -> pd.Series:
     """Float values; NaN where empty or unparsable."""
     return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
+@_per_value
+def _utc(s: pd.Series, format: str) -> pd.Series:
+    """Times in ``format`` as UTC, NaT where unparsable or outside :data:`_ERA`."""
+    return _era(pd.to_datetime(s, format=format, utc=True, errors="coerce"))
+
+
+@_per_value
 def _imo(s: pd.Series) -> pd.Series:
     """IMO numbers, 'IMO9307839' or '9307839'; NaN unless 1..2^30-1."""
     return _int_in(s.astype("string").str.strip().str.upper().str.removeprefix("IMO").astype(object), 1, 2**30 - 1)
@@ -560,6 +580,7 @@ def _int_in(s: pd.Series, lo: float, hi: float) -> pd.Series:
 
 
 
+@_per_value
 def _text(s: pd.Series, placeholders: tuple[str, ...] = ()) -> pd.Series:
     """Text as given with control characters as spaces, without invisible format characters, '@'
     padding and surrounding whitespace; NaN when empty."""
@@ -569,11 +590,13 @@ def _text(s: pd.Series, placeholders: tuple[str, ...] = ()) -> pd.Series:
     return t.astype(object).where(t.notna(), np.nan)
 
 
+@_per_value
 def _lower(s: pd.Series) -> pd.Series:
     """Labels stripped and lower-cased for matching ('' when missing)."""
     return s.astype("string").fillna("").str.strip().str.lower()
 
 
+@_per_value
 def _code(s: pd.Series, table: dict[str, Any]) -> pd.Series:
     """Look text labels up case-insensitively; NaN when not in ``table``."""
     return _lower(s).astype(object).map(table)
@@ -634,7 +657,7 @@ def _static(rows: pd.DataFrame, dedupe: bool, **columns: Any) -> pd.DataFrame:
 
 def _dma(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     """DMA aisdk rows -> positions, static and base-station rows; the mask of rows used."""
-    time = _era(pd.to_datetime(_col(rows, "time"), format="%d/%m/%Y %H:%M:%S", utc=True, errors="coerce"))
+    time = _utc(_col(rows, "time"), "%d/%m/%Y %H:%M:%S")
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
@@ -695,7 +718,7 @@ def _dma(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
 
 def _noaa(rows: pd.DataFrame) -> tuple[Batch, np.ndarray]:
     """NOAA MarineCadastre rows -> positions and static rows; the mask of rows used."""
-    time = _era(pd.to_datetime(_col(rows, "time"), format="ISO8601", utc=True, errors="coerce"))
+    time = _utc(_col(rows, "time"), "ISO8601")
     mmsi = _mmsi(_col(rows, "mmsi"))
     lat, lon, bad = _coordinates(_col(rows, "lat"), _col(rows, "lon"))
     ok = (time.notna() & mmsi.notna() & ~bad).to_numpy()
