@@ -600,6 +600,29 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     assert haversine_m(lat2, lon2, lat, lon) < 1_000 and abs(r2 - r) < 3_000
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), block=st.integers(1, 5_000))
+def test_share_disc_in_blocks_of_centres_is_the_same_disc(seed: int, block: int) -> None:
+    """The grid search runs its centres in blocks to bound memory; any block size gives the
+    disc one block gives, ties (equal gains, equal reaches) included."""
+    import gnss_watch.zones.shape as shape_mod
+
+    rng = np.random.default_rng(seed)
+    n_jam, n_good = int(rng.integers(1, 40)), int(rng.integers(0, 60))
+    # Coarse positions (1 km steps) make equal distances, gains and reaches common.
+    jlat, jlon = destination(*CENTRE, rng.integers(0, 8, n_jam) * 45.0, rng.integers(1, 40, n_jam) * 1_000.0)
+    glat, glon = destination(*CENTRE, rng.integers(0, 8, n_good) * 45.0, rng.integers(1, 80, n_good) * 1_000.0)
+    args = (jlat, jlon, glat, glon, *CENTRE, float(rng.uniform(5_000, 60_000)))
+    saved = shape_mod._SHARE_BLOCK
+    try:
+        shape_mod._SHARE_BLOCK = 10**12
+        whole = share_disc(*args)
+        shape_mod._SHARE_BLOCK = block
+        assert share_disc(*args) == whole
+    finally:
+        shape_mod._SHARE_BLOCK = saved
+
+
 def episodes(rows: list[tuple[int, float, float, float, float]], report_s: float = 180.0) -> pd.DataFrame:
     """(mmsi, start_s, end_s, bearing from CENTRE deg, distance m) -> episodes located there,
     each vessel's last good fix ``report_s`` before its loss and first one ``report_s`` after

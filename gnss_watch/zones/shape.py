@@ -229,23 +229,51 @@ def share_disc(
         g = np.arange(-span, span + step / 2, step)
         gx_, gy_ = np.meshgrid(g, g)
         cx, cy = best[0] + gx_.ravel(), best[1] + gy_.ravel()
-        d = np.hypot(x[None, :] - cx[:, None], y[None, :] - cy[:, None])
-        order = np.argsort(d, axis=1)
-        ds = np.take_along_axis(d, order, axis=1)
-        gain = np.cumsum(w[order], axis=1)
-        gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
-        top = gain.max()
-        if np.isfinite(top):
-            # Of the discs holding the same ships, the largest: the boundary lies halfway
-            # from the last ship in to the next one out, or open_radius_m off if none is near.
-            same = gain >= top - 1e-9 * max(abs(top), 1.0)
-            nxt = np.concatenate([ds[:, 1:], np.full((len(ds), 1), np.inf)], axis=1)
-            reach = np.maximum(np.where(nxt <= cfg.open_radius_m, (ds + nxt) / 2, cfg.open_radius_m), ds)
-            k, i = np.unravel_index(np.argmax(np.where(same, reach, -np.inf)), ds.shape)
-            best = (float(cx[k]), float(cy[k]), float(reach[k, i]))
+        found = _largest_best_disc(x, y, w, cx, cy, cfg)
+        if found is not None:
+            best = (float(cx[found[0]]), float(cy[found[0]]), found[1])
         span, step = step, cfg.share_grid_m
     lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
     return lat, lon, best[2]
+
+
+#: Centres x samples per block of :func:`_largest_best_disc`: its distance, order and gain
+#: matrices stay near 100 MB however many ships a long zone saw.
+_SHARE_BLOCK = 2_000_000
+
+
+def _largest_best_disc(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, cx: np.ndarray, cy: np.ndarray, cfg: ZonesConfig
+) -> tuple[int, float] | None:
+    """Of the discs about centres (``cx``, ``cy``) with the largest ``sum_in w`` over samples
+    (``x``, ``y``) (metres, local plane), radii ``min_radius_m``..``max_radius_m``, the largest:
+    (centre's position, reach in metres), the first in centre then radius order of equal ones;
+    None when no radius is allowed. Centres go in blocks (:data:`_SHARE_BLOCK`)."""
+    gains, reaches, centres = [], [], []
+    per = max(1, _SHARE_BLOCK // max(len(x), 1))
+    for b0 in range(0, len(cx), per):
+        bx, by = cx[b0:b0 + per], cy[b0:b0 + per]
+        d = np.hypot(x[None, :] - bx[:, None], y[None, :] - by[:, None])
+        ds = np.take_along_axis(d, order := np.argsort(d, axis=1), axis=1)
+        gain = np.cumsum(w[order], axis=1)
+        gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
+        top = gain.max()
+        if not np.isfinite(top):
+            continue
+        # This block's near-best discs: a superset of those equal to the best of all blocks.
+        k, i = np.nonzero(gain >= top - 1e-6 * max(abs(top), 1.0))
+        # Of the discs holding the same ships, the largest: the boundary lies halfway
+        # from the last ship in to the next one out, or open_radius_m off if none is near.
+        nxt = np.where(i + 1 < ds.shape[1], ds[k, np.minimum(i + 1, ds.shape[1] - 1)], np.inf)
+        gains.append(gain[k, i])
+        reaches.append(np.maximum(np.where(nxt <= cfg.open_radius_m, (ds[k, i] + nxt) / 2, cfg.open_radius_m), ds[k, i]))
+        centres.append(k + b0)
+    if not gains:
+        return None
+    gain, reach, centre = np.concatenate(gains), np.concatenate(reaches), np.concatenate(centres)
+    top = gain.max()
+    pick = int(np.argmax(np.where(gain >= top - 1e-9 * max(abs(top), 1.0), reach, -np.inf)))
+    return int(centre[pick]), float(reach[pick])
 
 
 def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:
