@@ -301,6 +301,7 @@ def _spoof(rng: np.random.Generator, rep: pd.DataFrame, fl: pd.DataFrame, zones:
     for kind in plan:
         dur = {"displacement": rng.uniform(15, 40), "drift": rng.uniform(20, 30), "circle": rng.uniform(15, 30),
                "convergence": rng.uniform(10, 20)}[kind] * 60
+        dur = min(dur, 0.8 * T)  # a short scenario holds a shorter spoof (as its zones)
         got = pick(dur)
         if got is None:
             continue
