@@ -93,26 +93,8 @@ def detect(
 
     t0 = time.perf_counter()
     rule, n_fired, kind = rule_scores(checks, cfg.detect.strengths())
-    forest = None
-    forest_score = np.zeros(len(tracks))
-    drivers = pd.Series("", index=tracks.index, dtype="str")
-    if cfg.detect.use_forest and len(tracks) >= cfg.forest.min_reports:
-        X = features(tracks, vessels)
-        if cfg.detect.forest_model:
-            forest = InterferenceForest.load(cfg.detect.forest_model)
-            forest_score = forest.score_samples(X)
-        else:
-            f = cfg.forest
-            forest = InterferenceForest(n_estimators=f.n_estimators, max_samples=f.max_samples,
-                                        calibration_quantile=f.calibration_quantile, random_state=f.random_state)
-            forest_score = forest.fit_score_samples(X, clean=n_fired == 0)
-    score = combine(rule, forest_score, n_fired)
+    forest, forest_score, score, drivers = _forest_scores(tracks, vessels, rule, n_fired, cfg)
     flagged = score >= ALERT_THRESHOLD
-    if forest is not None and flagged.any():
-        contrib = forest.feature_contributions(X[flagged], top=3)
-        names = contrib[[c for c in contrib.columns if c.startswith("feature_")]].fillna("").astype(str)
-        joined = names.iloc[:, 0].str.cat([names[c] for c in names.columns[1:]], sep=";")
-        drivers[flagged] = joined.str.strip(";").to_numpy()
     timings["forest"] = time.perf_counter() - t0
 
     reports = pd.concat([tracks, checks], axis=1)
@@ -133,6 +115,35 @@ def detect(
     cells = grid(reports, cfg.zones)
     timings["events_zones"] = time.perf_counter() - t0
     return Detection(reports, events, zones, cells, bs_checked, forest, timings)
+
+
+def _forest_scores(
+    tracks: pd.DataFrame, vessels: pd.DataFrame | None, rule: np.ndarray, n_fired: np.ndarray, cfg: Config
+) -> tuple[InterferenceForest | None, np.ndarray, np.ndarray, pd.Series]:
+    """The forest (fitted on the reports no rule flagged, or loaded), its score per report, the
+    combined score, and the features behind each alert's ('' elsewhere). The feature matrix
+    (a float per feature and report) lives only here."""
+    forest = None
+    forest_score = np.zeros(len(tracks))
+    drivers = pd.Series("", index=tracks.index, dtype="str")
+    if cfg.detect.use_forest and len(tracks) >= cfg.forest.min_reports:
+        X = features(tracks, vessels)
+        if cfg.detect.forest_model:
+            forest = InterferenceForest.load(cfg.detect.forest_model)
+            forest_score = forest.score_samples(X)
+        else:
+            f = cfg.forest
+            forest = InterferenceForest(n_estimators=f.n_estimators, max_samples=f.max_samples,
+                                        calibration_quantile=f.calibration_quantile, random_state=f.random_state)
+            forest_score = forest.fit_score_samples(X, clean=n_fired == 0)
+    score = combine(rule, forest_score, n_fired)
+    flagged = score >= ALERT_THRESHOLD
+    if forest is not None and flagged.any():
+        contrib = forest.feature_contributions(X[flagged], top=3)
+        names = contrib[[c for c in contrib.columns if c.startswith("feature_")]].fillna("").astype(str)
+        joined = names.iloc[:, 0].str.cat([names[c] for c in names.columns[1:]], sep=";")
+        drivers[flagged] = joined.str.strip(";").to_numpy()
+    return forest, forest_score, score, drivers
 
 
 def _all_events(spoof: pd.DataFrame, jam: pd.DataFrame) -> pd.DataFrame:

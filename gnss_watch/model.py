@@ -173,40 +173,48 @@ def features(tracks: pd.DataFrame, vessels: pd.DataFrame | None = None) -> pd.Da
     mmsi = tracks["mmsi"].to_numpy()
     second = tracks["second"].to_numpy(dtype=int) if "second" in tracks.columns else np.full(n, -1)
 
-    out: dict[str, np.ndarray] = {}
-    out.update(_baseline_features(tracks, t_s, valid))
-    out["turn_rate_deg_s"] = np.abs(tracks["turn_deg_s"].to_numpy(dtype=float))
+    # Filled a column at a time into the one block the frame wraps: no copies of the whole set.
+    block = np.empty((len(FEATURES), n))
+
+    def put(name: str, values: np.ndarray) -> None:
+        block[FEATURES.index(name)] = values
+
+    for name, values in _baseline_features(tracks, t_s, valid).items():
+        put(name, values)
+    put("turn_rate_deg_s", np.abs(tracks["turn_deg_s"].to_numpy(dtype=float)))
     # SOG of each fix's predecessor in its segment (valid fixes only).
     fixes = pd.DataFrame({"sog": tracks["sog"], "segment": tracks["segment"], "mmsi": tracks["mmsi"]})[valid]
     prev_sog = fixes.groupby("segment")["sog"].shift().reindex(tracks.index).to_numpy(dtype=float)
     dt = tracks["dt_s"].to_numpy(dtype=float)
-    out["accel_kn_s"] = np.abs(sog - prev_sog) / np.maximum(dt, MIN_STEP_S)
-    out["jump_excess_m"] = _jump_excess_m(tracks, valid, fixes, prev_sog)
+    put("accel_kn_s", np.abs(sog - prev_sog) / np.maximum(dt, MIN_STEP_S))
+    put("jump_excess_m", _jump_excess_m(tracks, valid, fixes, prev_sog))
+    del fixes, prev_sog, dt  # intermediates go once used: each is a float per report
     gap = np.full(n, np.nan)
     same_mmsi = np.zeros(n, dtype=bool)
     same_mmsi[1:] = mmsi[1:] == mmsi[:-1]
     gap[1:] = np.where(same_mmsi[1:], t_s[1:] - t_s[:-1], np.nan)
-    out["log_gap_s"] = np.log1p(np.clip(gap, 0.0, None))
-    out["inland_m"] = np.where(valid, distance_inland_m(np.where(valid, lon, 0.0), np.where(valid, lat, 0.0)), 0.0)
+    put("log_gap_s", np.log1p(np.clip(gap, 0.0, None)))
+    del gap, same_mmsi
+    put("inland_m", np.where(valid, distance_inland_m(np.where(valid, lon, 0.0), np.where(valid, lat, 0.0)), 0.0))
     x, y = project(np.where(valid, lon, 20.0), np.where(valid, lat, 60.0))
-    out["log_nearest_other_m"] = np.log1p(_nearest_other_m(x, y, t_s, mmsi, valid))
+    put("log_nearest_other_m", np.log1p(_nearest_other_m(x, y, t_s, mmsi, valid)))
+    del x, y
     degraded = ~tracks["pos_valid"].to_numpy(dtype=bool) | (second >= 60)
-    out["cell_degraded_share"] = _cell_degraded_share(tracks, t_s, degraded)
-    out["pos_unavailable"] = (~tracks["pos_valid"].to_numpy(dtype=bool)).astype(float)
-    out["second_class"] = np.where((second >= 60) & (second <= 63), second - 59, 0).astype(float)
+    put("cell_degraded_share", _cell_degraded_share(tracks, t_s, degraded))
+    put("pos_unavailable", ~tracks["pos_valid"].to_numpy(dtype=bool))
+    put("second_class", np.where((second >= 60) & (second <= 63), second - 59, 0))
     acc = tracks["accuracy"].to_numpy(dtype=int) if "accuracy" in tracks.columns else np.full(n, -1)
     raim = tracks["raim"].to_numpy(dtype=int) if "raim" in tracks.columns else np.full(n, -1)
-    out["low_accuracy"] = (acc == 0).astype(float)
-    out["raim_in_use"] = (raim == 1).astype(float)
-    out["sog_kn"] = sog
-    out["fast_craft"] = _fast_craft(tracks, vessels)
+    put("low_accuracy", acc == 0)
+    put("raim_in_use", raim == 1)
+    put("sog_kn", sog)
+    put("fast_craft", _fast_craft(tracks, vessels))
 
     neutral = {"log_gap_s": np.log1p(NOMINAL_GAP_S), "log_nearest_other_m": np.log1p(NEAREST_CAP_M)}
-    frame = pd.DataFrame({f: out[f] for f in FEATURES}, index=tracks.index)
-    for col in FEATURES:
-        v = frame[col].to_numpy(dtype=float)
-        frame[col] = np.where(np.isfinite(v), v, neutral.get(col, 0.0))
-    return frame
+    for k, col in enumerate(FEATURES):
+        v = block[k]
+        v[~np.isfinite(v)] = neutral.get(col, 0.0)
+    return pd.DataFrame(block.T, index=tracks.index, columns=FEATURES, copy=False)
 
 
 def _baseline_features(tracks: pd.DataFrame, t_s: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:

@@ -598,6 +598,21 @@ def test_erratic_fix_sees_sustained_scatter_below_the_jump_tolerance():
     assert not res["erratic_fix"].iloc[:25].any() and not res["erratic_fix"].iloc[95:].any()
 
 
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_fix_scatter_in_blocks_is_the_same(block, monkeypatch):
+    # Blocks bound its memory on large inputs; any size gives the same metres, two
+    # segments (and two vessels) included.
+    from gnss_watch.checks import fix
+
+    tr = build(scattered(sigma_m=300.0), scattered(mmsi=230000002, seed=1, every_s=7))
+    ctx = Context(tr, None, None, gnss_watch.config.ChecksConfig())
+    rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
+    whole = fix.fix_scatter(ctx, rows)
+    monkeypatch.setattr(fix, "_SCATTER_BLOCK", block)
+    np.testing.assert_array_equal(fix.fix_scatter(ctx, rows), whole)
+    assert np.isfinite(whole).sum() > 200
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_erratic_fix_holds_a_quiet_receiver_to_its_own_noise(seed):
     # 120 m of scatter at 10 s: its median scatter sits near 100 m, so only a limit set by the

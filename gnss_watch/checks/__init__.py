@@ -107,9 +107,9 @@ def run_checks(
     for name, check in CHECKS.items():
         fired, mag = check(ctx)
         out[name] = fired
-        out[f"{name}_mag"] = mag.astype(np.float64)
+        out[f"{name}_mag"] = mag.astype(np.float64, copy=False)
     out["jump_from_m"] = jump_analysis(ctx).from_m
-    frame = pd.DataFrame(out, index=tracks.index)
+    frame = pd.DataFrame(out, index=tracks.index, copy=False)  # the arrays are the checks' own
     # One string per distinct combination of fired checks (a bit mask), not per row.
     mask = np.zeros(len(tracks), dtype=np.int64)
     for bit, name in enumerate(CHECKS):

@@ -273,6 +273,10 @@ def _spikes(
     return b, east, north
 
 
+#: Fixes per block of :func:`fix_scatter`.
+_SCATTER_BLOCK = 1 << 18
+
+
 def fix_scatter(ctx: Context, rows: np.ndarray) -> np.ndarray:
     """How far each of ``rows`` (one track segment after another, time order) lies off the
     motion its neighbours and its own SOG and COG allow, metres; NaN at a segment's ends.
@@ -300,25 +304,28 @@ def fix_scatter(ctx: Context, rows: np.ndarray) -> np.ndarray:
     cog, sog = ctx.cog[rows], ctx.sog[rows]
     scatter = np.full(n, np.inf)
     for k in (1, 2):
-        a, b, c = np.arange(n - 2 * k), np.arange(k, n - k), np.arange(2 * k, n)
-        xb, yb = local_xy(lat[b], lon[b], lat[a], lon[a])
-        xc, yc = local_xy(lat[c], lon[c], lat[a], lon[a])
-        chord = np.hypot(xc, yc)
-        detour = np.hypot(xb, yb) + np.hypot(xc - xb, yc - yb) - chord
-        dt = t[c] - t[a]
-        f = np.where(dt > 0, (t[b] - t[a]) / np.where(dt > 0, dt, 1.0), 0.5)
-        rx, ry = xb - f * xc, yb - f * yc
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ux, uy = np.where(chord > 0, xc / chord, 0.0), np.where(chord > 0, yc / chord, 0.0)
-        along = np.abs(rx * ux + ry * uy)
-        across = np.where(chord > 0, np.abs(rx * uy - ry * ux), np.hypot(rx, ry))
-        turn = np.fmax.reduce([np.abs(angle_diff_deg(cog[a], cog[b])), np.abs(angle_diff_deg(cog[b], cog[c])),
-                               np.abs(angle_diff_deg(cog[a], cog[c]))])
-        across -= 0.5 * chord * np.tan(np.radians(np.minimum(turn, 179.0)) / 2)
-        fast = np.fmax.reduce([sog[a], sog[b], sog[c]])
-        along -= ((fast - np.fmin.reduce([sog[a], sog[b], sog[c]])) * dt / 2 + fast * cfg.erratic_fix_age_s) * KNOT_MS
-        off = np.hypot(np.nan_to_num(np.maximum(across, 0.0)), np.nan_to_num(np.maximum(along, 0.0)))
-        scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], np.fmax(off, detour), np.nan))
+        for lo in range(k, n - k, _SCATTER_BLOCK):  # blocks bound the temporaries (dozens of floats a fix)
+            b = np.arange(lo, min(lo + _SCATTER_BLOCK, n - k))
+            a, c = b - k, b + k
+            xb, yb = local_xy(lat[b], lon[b], lat[a], lon[a])
+            xc, yc = local_xy(lat[c], lon[c], lat[a], lon[a])
+            chord = np.hypot(xc, yc)
+            detour = np.hypot(xb, yb) + np.hypot(xc - xb, yc - yb) - chord
+            dt = t[c] - t[a]
+            f = np.where(dt > 0, (t[b] - t[a]) / np.where(dt > 0, dt, 1.0), 0.5)
+            rx, ry = xb - f * xc, yb - f * yc
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ux, uy = np.where(chord > 0, xc / chord, 0.0), np.where(chord > 0, yc / chord, 0.0)
+            along = np.abs(rx * ux + ry * uy)
+            across = np.where(chord > 0, np.abs(rx * uy - ry * ux), np.hypot(rx, ry))
+            turn = np.fmax.reduce([np.abs(angle_diff_deg(cog[a], cog[b])), np.abs(angle_diff_deg(cog[b], cog[c])),
+                                   np.abs(angle_diff_deg(cog[a], cog[c]))])
+            across -= 0.5 * chord * np.tan(np.radians(np.minimum(turn, 179.0)) / 2)
+            fast = np.fmax.reduce([sog[a], sog[b], sog[c]])
+            slow = np.fmin.reduce([sog[a], sog[b], sog[c]])
+            along -= ((fast - slow) * dt / 2 + fast * cfg.erratic_fix_age_s) * KNOT_MS
+            off = np.hypot(np.nan_to_num(np.maximum(across, 0.0)), np.nan_to_num(np.maximum(along, 0.0)))
+            scatter[b] = np.fmin(scatter[b], np.where(seg[a] == seg[c], np.fmax(off, detour), np.nan))
     scatter[~np.isfinite(scatter)] = np.nan
     return scatter
 

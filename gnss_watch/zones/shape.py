@@ -266,7 +266,8 @@ def _largest_best_disc(
         # from the last ship in to the next one out, or open_radius_m off if none is near.
         nxt = np.where(i + 1 < ds.shape[1], ds[k, np.minimum(i + 1, ds.shape[1] - 1)], np.inf)
         gains.append(gain[k, i])
-        reaches.append(np.maximum(np.where(nxt <= cfg.open_radius_m, (ds[k, i] + nxt) / 2, cfg.open_radius_m), ds[k, i]))
+        last = ds[k, i]
+        reaches.append(np.maximum(np.where(nxt <= cfg.open_radius_m, (last + nxt) / 2, cfg.open_radius_m), last))
         centres.append(k + b0)
     if not gains:
         return None
