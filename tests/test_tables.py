@@ -574,6 +574,18 @@ def test_semicolon_csv_fields_keep_their_commas_and_bad_numbers_cost_their_row()
     assert static.iloc[0][["name", "destination"]].tolist() == ["NORD; STAR", "KOTKA, FI"]
 
 
+def test_generic_csv_flags_and_labels_read_per_value_as_per_row() -> None:
+    # Conversions run once per distinct text, never merging numbers that compare equal:
+    # '-0' is no accuracy flag (0 or 1), whichever row comes first.
+    rows = ["mmsi,time,lat,lon,sog,cog,accuracy,Nav Status"]
+    for k, (acc, nav) in enumerate([("-0", "At anchor"), ("0", "at anchor "), ("1", "AT ANCHOR"), ("0", "moored"),
+                                    ("-0", ""), ("1.0", "Moored")]):
+        rows.append(f"230000001,2024-06-01T00:00:{10 * k:02d}Z,60.0,25.00{k},1,90,{acc},{nav}")
+    pos = run(read_generic, "\n".join(rows).encode())[0]
+    assert pos.accuracy.tolist() == [-1, 0, 1, 0, -1, 1]
+    assert pos.nav_status.tolist() == [1, 1, 1, 5, -1, 5]
+
+
 @pytest.mark.parametrize("header", [
     "mmsi;date_time_utc;lon;lat;sog;cog;true_heading;nav_status;rot;message_nr;source",  # Norwegian Kystverket
     "mmsi,timestamp,latitude,longitude,speed,course,heading,navstat,name",  # Spire-like

@@ -619,6 +619,9 @@ def test_share_disc_in_blocks_of_centres_is_the_same_disc(seed: int, block: int)
         whole = share_disc(*args)
         shape_mod._SHARE_BLOCK = block
         assert share_disc(*args) == whole
+        # A NaN weight makes no disc better than another, in any block: the seed stays.
+        nan_weight = np.r_[np.ones(n_jam - 1), np.nan]
+        assert share_disc(*args, jam_weight=nan_weight) == args[4:]
     finally:
         shape_mod._SHARE_BLOCK = saved
 

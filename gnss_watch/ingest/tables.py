@@ -544,6 +544,11 @@ def _per_value(f: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
     string methods behind ``f`` run in Python per element."""
     @functools.wraps(f)
     def once(s: pd.Series, *args: Any) -> pd.Series:
+        # Text only: factorize takes -0.0 for 0.0 and 1 for True, which f may tell apart.
+        text = isinstance(s.dtype, pd.StringDtype) or (
+            s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"))
+        if not text:
+            return f(s, *args)
         codes, _ = pd.factorize(s, use_na_sentinel=False)  # NaN too is a value
         first = np.unique(codes, return_index=True)[1]  # codes number values by first row
         return f(s.iloc[first], *args).iloc[codes].set_axis(s.index)

@@ -258,6 +258,8 @@ def _largest_best_disc(
         gain = np.cumsum(w[order], axis=1)
         gain = np.where((ds >= cfg.min_radius_m) & (ds <= cfg.max_radius_m), gain, -np.inf)
         top = gain.max()
+        if np.isnan(top):
+            return None  # a NaN weight: no disc is better than another (as over one block)
         if not np.isfinite(top):
             continue
         # This block's near-best discs: a superset of those equal to the best of all blocks.
