@@ -206,18 +206,13 @@ def share_disc(
     ships keeping their fix bound it): the disc maximising
     ``sum_in jammed x (1 - share) - sum_in good x share`` over centres within
     half ``radius_m`` of (``centre_lat``, ``centre_lon``) (a grid of
-    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Each disc
-    reaches halfway from its last ship in to the next one out, or
-    ``open_radius_m`` where no ship bounds it: the area where the interference
-    is, not only where ships happened to be. Of the discs that fit the
-    evidence alike (the same ships in and out), the one about the tied centre
-    nearest the tied centres' mean, at its largest reach: where ships saw a
-    zone from one lane, nothing tells on which side of it the jammer was, and
-    the middle of the candidates gives the largest expected overlap (a lane
-    crossing a disc at a random offset, the side unknown: mean IoU 0.49 with
-    the crossing as diameter, 0.34 with the centre one half-crossing off the
-    lane, 0.18 two off), where the largest candidate puts the zone wholly on
-    one side. Returns centre lat, lon and radius (metres).
+    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Of the
+    discs that fit the evidence alike (the same ships in and out), the
+    largest: each reaches halfway from its last ship in to the next one out,
+    or ``open_radius_m`` where no ship bounds it -- the area where the
+    interference is, not only where ships happened to be (the smallest such
+    disc shrinks a coastal jammer's zone onto the shipping lane). Returns
+    centre lat, lon and radius (metres).
     """
     cfg = config or ZonesConfig()
     if not len(jam_lat):
@@ -234,7 +229,7 @@ def share_disc(
         g = np.arange(-span, span + step / 2, step)
         gx_, gy_ = np.meshgrid(g, g)
         cx, cy = best[0] + gx_.ravel(), best[1] + gy_.ravel()
-        found = _middle_best_disc(x, y, w, cx, cy, cfg)
+        found = _largest_best_disc(x, y, w, cx, cy, cfg)
         if found is not None:
             best = (float(cx[found[0]]), float(cy[found[0]]), found[1])
         span, step = step, cfg.share_grid_m
@@ -242,19 +237,18 @@ def share_disc(
     return lat, lon, best[2]
 
 
-#: Centres x samples per block of :func:`_middle_best_disc`: its distance, order and gain
+#: Centres x samples per block of :func:`_largest_best_disc`: its distance, order and gain
 #: matrices stay near 100 MB however many ships a long zone saw.
 _SHARE_BLOCK = 2_000_000
 
 
-def _middle_best_disc(
+def _largest_best_disc(
     x: np.ndarray, y: np.ndarray, w: np.ndarray, cx: np.ndarray, cy: np.ndarray, cfg: ZonesConfig
 ) -> tuple[int, float] | None:
     """Of the discs about centres (``cx``, ``cy``) with the largest ``sum_in w`` over samples
-    (``x``, ``y``) (metres, local plane), radii ``min_radius_m``..``max_radius_m``, the one about
-    the centre nearest those discs' centres' mean, at its largest reach (see :func:`share_disc`):
-    (centre's position, reach in metres), the first in centre order of equal ones; None when no
-    radius is allowed. Centres go in blocks (:data:`_SHARE_BLOCK`)."""
+    (``x``, ``y``) (metres, local plane), radii ``min_radius_m``..``max_radius_m``, the largest:
+    (centre's position, reach in metres), the first in centre then radius order of equal ones;
+    None when no radius is allowed. Centres go in blocks (:data:`_SHARE_BLOCK`)."""
     gains, reaches, centres = [], [], []
     per = max(1, _SHARE_BLOCK // max(len(x), 1))
     for b0 in range(0, len(cx), per):
@@ -270,8 +264,8 @@ def _middle_best_disc(
             continue
         # This block's near-best discs: a superset of those equal to the best of all blocks.
         k, i = np.nonzero(gain >= top - 1e-6 * max(abs(top), 1.0))
-        # The boundary lies halfway from the last ship in to the next one out, or
-        # open_radius_m off if none is near.
+        # Of the discs holding the same ships, the largest: the boundary lies halfway
+        # from the last ship in to the next one out, or open_radius_m off if none is near.
         nxt = np.where(i + 1 < ds.shape[1], ds[k, np.minimum(i + 1, ds.shape[1] - 1)], np.inf)
         gains.append(gain[k, i])
         last = ds[k, i]
@@ -281,10 +275,7 @@ def _middle_best_disc(
         return None
     gain, reach, centre = np.concatenate(gains), np.concatenate(reaches), np.concatenate(centres)
     top = gain.max()
-    same = gain >= top - 1e-9 * max(abs(top), 1.0)
-    tied = np.unique(centre[same])
-    middle = tied[np.argmin(np.hypot(cx[tied] - cx[tied].mean(), cy[tied] - cy[tied].mean()))]
-    pick = int(np.argmax(np.where(same & (centre == middle), reach, -np.inf)))
+    pick = int(np.argmax(np.where(gain >= top - 1e-9 * max(abs(top), 1.0), reach, -np.inf)))
     return int(centre[pick]), float(reach[pick])
 
 
