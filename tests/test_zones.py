@@ -20,7 +20,7 @@ from gnss_watch.geo import KNOT_MS, destination, haversine_m
 from gnss_watch.outputs import write_csv
 from gnss_watch.zones import (
     GRID_COLUMNS, JAM_EVENT_COLUMNS, ZONE_COLUMNS, build_jamming, disc_polygon, fit_disc, grid, share_disc,
-    write_zones_geojson,
+    share_discs, write_zones_geojson,
 )
 
 CENTRE = (60.0, 26.0)  # lat, lon
@@ -590,7 +590,7 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     # Seeded 10 km off with half the radius, as an enclosing circle of few points would be.
     slat, slon = destination(*CENTRE, 45.0, 10_000.0)
     lat, lon, r = share_disc(jlat, jlon, glat, glon, float(slat), float(slon), 15_000.0)
-    # The largest disc between the jammed ships and the ring leans a little towards its widest gap.
+    # The disc between the jammed ships and the ring: near the true one, whatever the seed.
     assert haversine_m(lat, lon, *CENTRE) < 7_000 and 25_000 < r < 36_000
     assert iou(disc_polygon(lat, lon, r), disc_polygon(*CENTRE, RADIUS)) > 0.65
     # One immune ship reporting all the time at the centre does not carve the zone up.
@@ -598,6 +598,29 @@ def test_share_disc_grows_to_the_jammed_ships_and_stops_where_many_keep_their_fi
     lat2, lon2, r2 = share_disc(jlat, jlon, np.r_[glat, ilat], np.r_[glon, ilon], float(slat), float(slon), 15_000.0,
                                 good_weight=np.r_[np.ones(40), np.full(50, 1 / 50)])
     assert haversine_m(lat2, lon2, lat, lon) < 1_000 and abs(r2 - r) < 3_000
+
+
+def test_share_disc_seen_from_one_lane_is_centred_on_it() -> None:
+    # One lane crosses the zone: ships lost the fix along 40 km of it and kept it beyond,
+    # and nothing else was seen. Discs centred anywhere on the crossing's bisector fit
+    # alike; nothing tells on which side the jammer was, so the zone is the middle one
+    # (the crossing as diameter), not the largest, drawn wholly to one side. The largest
+    # is kept as the reach of the ships the zone explains without evidence of their own.
+    along = np.arange(-20_000.0, 20_001.0, 1_000.0)
+    jlat, jlon = destination(*CENTRE, np.where(along < 0, 270.0, 90.0), np.abs(along))
+    beyond = np.r_[np.arange(-60_000.0, -24_000.0, 2_000.0), np.arange(26_000.0, 60_001.0, 2_000.0)]
+    glat, glon = destination(*CENTRE, np.where(beyond < 0, 270.0, 90.0), np.abs(beyond))
+    # Seeded as fit_disc seeds it: the enclosing circle of the crossing.
+    discs = share_discs(jlat, jlon, glat, glon, *CENTRE, 20_000.0)
+    lat, lon, r = discs["middle"]
+    assert (lat, lon, r) == share_disc(jlat, jlon, glat, glon, *CENTRE, 20_000.0)
+    assert haversine_m(lat, lon, *CENTRE) <= 2_500 and 20_000 <= r <= 26_000  # one grid step (2 km)
+    wlat, wlon, wr = discs["largest"]
+    assert wr > r + 3_000 and haversine_m(wlat, wlon, *CENTRE) > 10_000
+    # Both discs hold the whole crossing and none of the fixes kept beyond it.
+    for clat, clon, radius in (discs["middle"], discs["largest"]):
+        assert (haversine_m(jlat, jlon, clat, clon) <= radius).all()
+        assert (haversine_m(glat, glon, clat, clon) > radius).all()
 
 
 @settings(max_examples=25, deadline=None)
@@ -616,12 +639,12 @@ def test_share_disc_in_blocks_of_centres_is_the_same_disc(seed: int, block: int)
     saved = shape_mod._SHARE_BLOCK
     try:
         shape_mod._SHARE_BLOCK = 10**12
-        whole = share_disc(*args)
+        whole = share_discs(*args)
         shape_mod._SHARE_BLOCK = block
-        assert share_disc(*args) == whole
+        assert share_discs(*args) == whole
         # A NaN weight makes no disc better than another, in any block: the seed stays.
         nan_weight = np.r_[np.ones(n_jam - 1), np.nan]
-        assert share_disc(*args, jam_weight=nan_weight) == args[4:]
+        assert share_discs(*args, jam_weight=nan_weight) == {"middle": args[4:], "largest": args[4:]}
     finally:
         shape_mod._SHARE_BLOCK = saved
 

@@ -20,9 +20,9 @@ The stages, one module each, in the order :func:`.build.build_jamming` runs them
 from .build import JAM_EVENT_COLUMNS, ZONE_COLUMNS, build_jamming, write_zones_geojson
 from .episodes import JAMMING_CHECKS, LOST_FIX_CHECKS
 from .grid import GRID_COLUMNS, grid
-from .shape import disc_polygon, fit_disc, share_disc
+from .shape import disc_polygon, fit_disc, share_disc, share_discs
 
 __all__ = [
     "GRID_COLUMNS", "JAMMING_CHECKS", "JAM_EVENT_COLUMNS", "LOST_FIX_CHECKS", "ZONE_COLUMNS", "build_jamming",
-    "disc_polygon", "fit_disc", "grid", "share_disc", "write_zones_geojson",
+    "disc_polygon", "fit_disc", "grid", "share_disc", "share_discs", "write_zones_geojson",
 ]

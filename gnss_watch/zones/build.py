@@ -15,12 +15,14 @@ from ..outputs import write_json
 from ..schema import iso_utc
 from .cluster import _cluster, _merge_cotimed, _own_windows, _split_cluster, _split_space
 from .episodes import _episodes, _good_fixes
-from .shape import _sample_times, disc_polygon, fit_disc, share_disc
+from .shape import _sample_times, disc_polygon, fit_disc, share_discs
 from .witnesses import _base_station_support, _held_fixes, _lone_losses, _silences, _station_outage_window
 
 ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence", "centre_lon", "centre_lat",
                 "radius_km", "method", "n_base_station_reports", "geometry"]
 JAM_EVENT_COLUMNS = EVENT_COLUMNS[:11]  # the events.csv columns
+#: A zone's columns -> those of the largest disc its evidence allows, kept while building.
+_WITNESS_DISC = {"centre_lat": "reach_lat", "centre_lon": "reach_lon", "radius_km": "reach_radius_km"}
 
 
 def build_jamming(
@@ -113,8 +115,9 @@ def build_jamming(
         jv = e["mmsi"].to_numpy()[ok][rep]
         jw = 1.0 / pd.Series(jv).map(pd.Series(jv).value_counts()).to_numpy()
         gw = 1.0 / pd.Series(mmsi[near]).map(pd.Series(mmsi[near]).value_counts()).to_numpy()
-        clat, clon, radius = share_disc(jlat, jlon, lat[near], lon[near], disc["centre_lat"], disc["centre_lon"],
-                                        disc["radius_m"], cfg, jam_weight=jw, good_weight=gw)
+        discs = share_discs(jlat, jlon, lat[near], lon[near], disc["centre_lat"], disc["centre_lon"],
+                            disc["radius_m"], cfg, jam_weight=jw, good_weight=gw)
+        (clat, clon, radius), (wlat, wlon, wradius) = discs["middle"], discs["largest"]
         disc.update(centre_lat=clat, centre_lon=clon, radius_m=radius)
         n_vessels = int(e["mmsi"].nunique())
         if disc["method"].startswith("circle_fit"):
@@ -128,10 +131,14 @@ def build_jamming(
             "centre_lon": disc["centre_lon"], "centre_lat": disc["centre_lat"],
             "radius_km": disc["radius_m"] / 1000.0, "method": disc["method"],
             "geometry": disc_polygon(disc["centre_lat"], disc["centre_lon"], disc["radius_m"], cfg.polygon_vertices),
+            **dict(zip(_WITNESS_DISC.values(), (wlat, wlon, wradius / 1000.0))),
         })
-    z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:])
-    z["start_s"], z["end_s"] = _station_outage_window(z, bs_flags, cfg)
-    z["n_base_station_reports"] = _base_station_support(z, bs_flags, cfg)
+    z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:] + list(_WITNESS_DISC.values()))
+    # Ships and stations a zone explains without evidence of their own are judged against the
+    # largest disc its evidence allows (see shape.share_discs).
+    reach = z.assign(**{c: z[w] for c, w in _WITNESS_DISC.items()})
+    z["start_s"], z["end_s"] = _station_outage_window(reach, bs_flags, cfg)
+    z["n_base_station_reports"] = _base_station_support(reach, bs_flags, cfg)
     z["confidence"] = np.where(z["n_base_station_reports"] > 0,
                                z["confidence"] + (1.0 - z["confidence"]) * cfg.bs_support_weight, z["confidence"])
     rank = np.lexsort((z["centre_lon"].to_numpy(), z["start_s"].to_numpy()))
@@ -140,12 +147,14 @@ def build_jamming(
     z.insert(0, "zone_id", zone_ids)
     z.insert(1, "start", to_time(z["start_s"].to_numpy()))
     z.insert(2, "end", to_time(z["end_s"].to_numpy()))
-    z = z.iloc[rank].reset_index(drop=True)[ZONE_COLUMNS]
+    witness = z.iloc[rank].reset_index(drop=True)
+    z = witness[ZONE_COLUMNS]
 
     ep_zone = np.full(len(episodes), "", dtype=object)
     for label, k in zone_of_label.items():
         ep_zone[zone_label == label] = zone_ids[k]
-    zs = z.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]))
+    zs = witness.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]),
+                        **{c: witness[w] for c, w in _WITNESS_DISC.items()})
     zoned = episodes.assign(zone_id=ep_zone)
     e = pd.concat([zoned, _silences(df, t, zs, zoned, good_fix, cfg)], ignore_index=True)
     e = pd.concat([e, _held_fixes(df, t, zs, e, good_fix, cfg)], ignore_index=True)

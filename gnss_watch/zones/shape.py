@@ -19,6 +19,9 @@ Zone shape
     lost the fix, so ships keeping their fix bound the zone where many agree
     and the zone is not limited to the few points jammed ships reported;
     where no ship bounds it (a coast, an empty sea) it reaches ``open_radius_m``.
+    Of discs that fit alike (a zone seen from one lane), the middle one is
+    drawn, and the largest bounds the ships the zone explains without
+    evidence of their own (:func:`share_discs`).
     The radius is held to ``min_radius_m``..``max_radius_m``;
     the centre estimates the emitter area. start/end are the first and last
     jammed report (but of ships in two zones' discs whose loss or recovery
@@ -206,49 +209,75 @@ def share_disc(
     ships keeping their fix bound it): the disc maximising
     ``sum_in jammed x (1 - share) - sum_in good x share`` over centres within
     half ``radius_m`` of (``centre_lat``, ``centre_lon``) (a grid of
-    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Of the
-    discs that fit the evidence alike (the same ships in and out), the
-    largest: each reaches halfway from its last ship in to the next one out,
-    or ``open_radius_m`` where no ship bounds it -- the area where the
-    interference is, not only where ships happened to be (the smallest such
-    disc shrinks a coastal jammer's zone onto the shipping lane). Returns
-    centre lat, lon and radius (metres).
+    ``share_grid_m``) and radii ``min_radius_m``..``max_radius_m``. Each disc
+    reaches halfway from its last ship in to the next one out, or
+    ``open_radius_m`` where no ship bounds it: the area where the interference
+    is, not only where ships happened to be. Of the discs that fit the
+    evidence alike (the same ships in and out), the one about the tied centre
+    nearest the tied centres' mean, at its largest reach: where ships saw a
+    zone from one lane, nothing tells on which side of it the jammer was, and
+    the middle of the candidates gives the largest expected overlap (a lane
+    crossing a disc at a random offset, the side unknown: mean IoU 0.49 with
+    the crossing as diameter, 0.34 with the centre one half-crossing off the
+    lane, 0.18 two off), where the largest candidate puts the zone wholly on
+    one side. Returns centre lat, lon and radius (metres); :func:`share_discs`
+    gives the largest candidate too.
     """
+    return share_discs(jam_lat, jam_lon, good_lat, good_lon, centre_lat, centre_lon, radius_m, config,
+                       jam_weight, good_weight)["middle"]
+
+
+def share_discs(
+    jam_lat: np.ndarray, jam_lon: np.ndarray, good_lat: np.ndarray, good_lon: np.ndarray,
+    centre_lat: float, centre_lon: float, radius_m: float, config: ZonesConfig | None = None,
+    jam_weight: np.ndarray | None = None, good_weight: np.ndarray | None = None,
+) -> dict[str, tuple[float, float, float]]:
+    """:func:`share_disc`'s disc ('middle') and the largest of those that fit the evidence alike
+    ('largest'), each (centre lat, lon, radius in metres). Ships a zone explains without
+    evidence of their own (silences, held fixes, stations losing GNSS time) are judged against
+    the largest: any of the discs the evidence allows may be the jammer's."""
     cfg = config or ZonesConfig()
     if not len(jam_lat):
-        return centre_lat, centre_lon, radius_m
+        return dict.fromkeys(("middle", "largest"), (centre_lat, centre_lon, radius_m))
     jx, jy = local_xy(np.asarray(jam_lat, float), np.asarray(jam_lon, float), centre_lat, centre_lon)
     gx, gy = local_xy(np.asarray(good_lat, float), np.asarray(good_lon, float), centre_lat, centre_lon)
     x, y = np.r_[jx, gx], np.r_[jy, gy]
     jw = np.ones(len(jx)) if jam_weight is None else np.asarray(jam_weight, float)
     gw = np.ones(len(gx)) if good_weight is None else np.asarray(good_weight, float)
     w = np.r_[jw * (1.0 - cfg.zone_jammed_share), -gw * cfg.zone_jammed_share]
-    best = (0.0, 0.0, radius_m)
-    span, step = max(radius_m / 2, cfg.min_radius_m), cfg.share_grid_m * 4
-    for _ in range(2):  # coarse grid, then a fine one about the best coarse centre
+
+    def search(about: tuple[float, float, float], span: float, step: float) -> dict[str, tuple[float, float, float]]:
         g = np.arange(-span, span + step / 2, step)
         gx_, gy_ = np.meshgrid(g, g)
-        cx, cy = best[0] + gx_.ravel(), best[1] + gy_.ravel()
-        found = _largest_best_disc(x, y, w, cx, cy, cfg)
-        if found is not None:
-            best = (float(cx[found[0]]), float(cy[found[0]]), found[1])
-        span, step = step, cfg.share_grid_m
-    lat, lon = _from_local(best[0], best[1], centre_lat, centre_lon)
-    return lat, lon, best[2]
+        cx, cy = about[0] + gx_.ravel(), about[1] + gy_.ravel()
+        found = _best_discs(x, y, w, cx, cy, cfg)
+        if found is None:
+            return dict.fromkeys(("middle", "largest"), about)
+        return {pick: (float(cx[k]), float(cy[k]), reach) for pick, (k, reach) in found.items()}
+
+    # A coarse grid, then a fine one about each pick's coarse centre.
+    coarse = search((0.0, 0.0, radius_m), max(radius_m / 2, cfg.min_radius_m), cfg.share_grid_m * 4)
+    out = {}
+    for pick, about in coarse.items():
+        x_, y_, r = search(about, cfg.share_grid_m * 4, cfg.share_grid_m)[pick]
+        out[pick] = (*_from_local(x_, y_, centre_lat, centre_lon), r)
+    return out
 
 
-#: Centres x samples per block of :func:`_largest_best_disc`: its distance, order and gain
+#: Centres x samples per block of :func:`_best_discs`: its distance, order and gain
 #: matrices stay near 100 MB however many ships a long zone saw.
 _SHARE_BLOCK = 2_000_000
 
 
-def _largest_best_disc(
+def _best_discs(
     x: np.ndarray, y: np.ndarray, w: np.ndarray, cx: np.ndarray, cy: np.ndarray, cfg: ZonesConfig
-) -> tuple[int, float] | None:
+) -> dict[str, tuple[int, float]] | None:
     """Of the discs about centres (``cx``, ``cy``) with the largest ``sum_in w`` over samples
-    (``x``, ``y``) (metres, local plane), radii ``min_radius_m``..``max_radius_m``, the largest:
-    (centre's position, reach in metres), the first in centre then radius order of equal ones;
-    None when no radius is allowed. Centres go in blocks (:data:`_SHARE_BLOCK`)."""
+    (``x``, ``y``) (metres, local plane), radii ``min_radius_m``..``max_radius_m``: 'largest',
+    the largest, and 'middle', the one about the centre nearest their centres' mean at its
+    largest reach (see :func:`share_disc`); each (centre's position, reach in metres), the first
+    in centre then radius order of equal ones. None when no radius is allowed. Centres go in
+    blocks (:data:`_SHARE_BLOCK`)."""
     gains, reaches, centres = [], [], []
     per = max(1, _SHARE_BLOCK // max(len(x), 1))
     for b0 in range(0, len(cx), per):
@@ -264,8 +293,8 @@ def _largest_best_disc(
             continue
         # This block's near-best discs: a superset of those equal to the best of all blocks.
         k, i = np.nonzero(gain >= top - 1e-6 * max(abs(top), 1.0))
-        # Of the discs holding the same ships, the largest: the boundary lies halfway
-        # from the last ship in to the next one out, or open_radius_m off if none is near.
+        # The boundary lies halfway from the last ship in to the next one out, or
+        # open_radius_m off if none is near.
         nxt = np.where(i + 1 < ds.shape[1], ds[k, np.minimum(i + 1, ds.shape[1] - 1)], np.inf)
         gains.append(gain[k, i])
         last = ds[k, i]
@@ -275,8 +304,12 @@ def _largest_best_disc(
         return None
     gain, reach, centre = np.concatenate(gains), np.concatenate(reaches), np.concatenate(centres)
     top = gain.max()
-    pick = int(np.argmax(np.where(gain >= top - 1e-9 * max(abs(top), 1.0), reach, -np.inf)))
-    return int(centre[pick]), float(reach[pick])
+    same = gain >= top - 1e-9 * max(abs(top), 1.0)
+    tied = np.unique(centre[same])
+    middle = tied[np.argmin(np.hypot(cx[tied] - cx[tied].mean(), cy[tied] - cy[tied].mean()))]
+    picks = {"middle": same & (centre == middle), "largest": same}
+    return {name: (int(centre[k]), float(reach[k]))
+            for name, k in ((name, int(np.argmax(np.where(ok, reach, -np.inf)))) for name, ok in picks.items())}
 
 
 def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:

@@ -2,7 +2,9 @@
 
 Silences between two good fixes, lone losses, fixes held at anchor, and base
 stations losing GNSS time: each counts only near a zone found from reported
-evidence (:mod:`.episodes`), never on its own.
+evidence (:mod:`.episodes`), never on its own. "Near" is judged against the
+largest disc the zone's evidence allows (:func:`.shape.share_discs`), not the
+zone drawn: any of the discs that fit alike may be the jammer's.
 """
 
 from __future__ import annotations
