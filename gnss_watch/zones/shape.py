@@ -307,9 +307,11 @@ def _best_discs(
     same = gain >= top - 1e-9 * max(abs(top), 1.0)
     tied = np.unique(centre[same])
     middle = tied[np.argmin(np.hypot(cx[tied] - cx[tied].mean(), cy[tied] - cy[tied].mean()))]
-    picks = {"middle": same & (centre == middle), "largest": same}
-    return {name: (int(centre[k]), float(reach[k]))
-            for name, k in ((name, int(np.argmax(np.where(ok, reach, -np.inf)))) for name, ok in picks.items())}
+    out = {}
+    for name, ok in (("middle", same & (centre == middle)), ("largest", same)):
+        k = int(np.argmax(np.where(ok, reach, -np.inf)))
+        out[name] = (int(centre[k]), float(reach[k]))
+    return out
 
 
 def disc_polygon(lat: float, lon: float, radius_m: float, vertices: int = 72) -> Polygon:
