@@ -21,8 +21,8 @@ from .witnesses import _base_station_support, _held_fixes, _lone_losses, _silenc
 ZONE_COLUMNS = ["zone_id", "start", "end", "n_vessels", "n_reports", "confidence", "centre_lon", "centre_lat",
                 "radius_km", "method", "n_base_station_reports", "geometry"]
 JAM_EVENT_COLUMNS = EVENT_COLUMNS[:11]  # the events.csv columns
-#: A zone's columns -> those of the largest disc its evidence allows, kept while building.
-_WITNESS_DISC = {"centre_lat": "reach_lat", "centre_lon": "reach_lon", "radius_km": "reach_radius_km"}
+#: The largest disc a zone's evidence allows (see :func:`_at_reach`), kept while building.
+_REACH_COLUMNS = ["reach_lat", "reach_lon", "reach_radius_km"]
 
 
 def build_jamming(
@@ -131,14 +131,11 @@ def build_jamming(
             "centre_lon": disc["centre_lon"], "centre_lat": disc["centre_lat"],
             "radius_km": disc["radius_m"] / 1000.0, "method": disc["method"],
             "geometry": disc_polygon(disc["centre_lat"], disc["centre_lon"], disc["radius_m"], cfg.polygon_vertices),
-            **dict(zip(_WITNESS_DISC.values(), (wlat, wlon, wradius / 1000.0))),
+            **dict(zip(_REACH_COLUMNS, (wlat, wlon, wradius / 1000.0))),
         })
-    z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:] + list(_WITNESS_DISC.values()))
-    # Ships and stations a zone explains without evidence of their own are judged against the
-    # largest disc its evidence allows (see shape.share_discs).
-    reach = z.assign(**{c: z[w] for c, w in _WITNESS_DISC.items()})
-    z["start_s"], z["end_s"] = _station_outage_window(reach, bs_flags, cfg)
-    z["n_base_station_reports"] = _base_station_support(reach, bs_flags, cfg)
+    z = pd.DataFrame(zones, columns=["start_s", "end_s"] + ZONE_COLUMNS[3:] + _REACH_COLUMNS)
+    z["start_s"], z["end_s"] = _station_outage_window(_at_reach(z), bs_flags, cfg)
+    z["n_base_station_reports"] = _base_station_support(_at_reach(z), bs_flags, cfg)
     z["confidence"] = np.where(z["n_base_station_reports"] > 0,
                                z["confidence"] + (1.0 - z["confidence"]) * cfg.bs_support_weight, z["confidence"])
     rank = np.lexsort((z["centre_lon"].to_numpy(), z["start_s"].to_numpy()))
@@ -147,14 +144,13 @@ def build_jamming(
     z.insert(0, "zone_id", zone_ids)
     z.insert(1, "start", to_time(z["start_s"].to_numpy()))
     z.insert(2, "end", to_time(z["end_s"].to_numpy()))
-    witness = z.iloc[rank].reset_index(drop=True)
-    z = witness[ZONE_COLUMNS]
+    ranked = z.iloc[rank].reset_index(drop=True)
+    z = ranked[ZONE_COLUMNS]
 
     ep_zone = np.full(len(episodes), "", dtype=object)
     for label, k in zone_of_label.items():
         ep_zone[zone_label == label] = zone_ids[k]
-    zs = witness.assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]),
-                        **{c: witness[w] for c, w in _WITNESS_DISC.items()})
+    zs = _at_reach(ranked).assign(start_s=epoch_s(z["start"]), end_s=epoch_s(z["end"]))
     zoned = episodes.assign(zone_id=ep_zone)
     e = pd.concat([zoned, _silences(df, t, zs, zoned, good_fix, cfg)], ignore_index=True)
     e = pd.concat([e, _held_fixes(df, t, zs, e, good_fix, cfg)], ignore_index=True)
@@ -179,6 +175,14 @@ def build_jamming(
     per_report = np.empty(len(df), dtype=object)
     per_report[order] = sorted_zone
     return events, z, pd.Series(per_report, index=reports.index, name="zone_id", dtype=object)
+
+
+def _at_reach(zones: pd.DataFrame) -> pd.DataFrame:
+    """``zones`` with the largest disc their evidence allows as centre and radius: ships and
+    stations a zone explains without evidence of their own are judged against it, since any of
+    the discs that fit alike may be the jammer's (:func:`.shape.share_discs`)."""
+    return zones.assign(centre_lat=zones["reach_lat"], centre_lon=zones["reach_lon"],
+                        radius_km=zones["reach_radius_km"])
 
 
 def write_zones_geojson(zones: pd.DataFrame, path: str | Path) -> Path:
