@@ -1203,3 +1203,31 @@ def test_a_ship_in_two_discs_does_not_start_or_end_the_later_zone(owned: bool) -
     windows = _own_windows(episodes(late), np.array([0, 0, 0, 1, 1, 1]), [(0.0, 9030.0), (5000.0, 9050.0)],
                            ZonesConfig())
     assert windows == [(0.0, 3010.0), (5000.0, 9050.0)]
+
+
+@pytest.mark.parametrize("second_on_s, chained", [(2_800.0, True), (3_100.0, True), (3_400.0, False)])
+def test_a_silence_from_one_zones_switch_on_to_an_overlapping_ones_switch_off_is_theirs(
+        second_on_s: float, chained: bool) -> None:
+    """Two jammers 30 km apart: A on from 0 to 3000 s, B from ``second_on_s`` to 6000 s. A boat
+    looping in the overlap of their discs is silent from A's switch-on to B's switch-off: jammed
+    all along when B came on before A went off, or less than ``recovery_min_s`` (180 s) after,
+    too soon to fix again. 400 s after, its fix was back in between, and the silence is
+    something else. A boat in reach of A only, silent as long, is not explained either way."""
+    from gnss_watch.zones.witnesses import _nearest_zone
+
+    a, b = CENTRE, destination(*CENTRE, 90.0, 30_000.0)
+    zones = pd.DataFrame({"zone_id": ["J001", "J002"], "start_s": [0.0, second_on_s], "end_s": [3_000.0, 6_000.0],
+                          "centre_lat": [a[0], float(b[0])], "centre_lon": [a[1], float(b[1])],
+                          "radius_km": [25.0, 25.0]})
+    overlap = destination(*CENTRE, 90.0, 12_000.0)  # 12 km from A, 18 km from B
+    only_a = destination(*CENTRE, 270.0, 20_000.0)  # 50 km from B: beyond 1.5 x 25 km
+    lat, lon = np.array([overlap[0], only_a[0]], float), np.array([overlap[1], only_a[1]], float)
+    t_i, t_j = np.array([10.0, 10.0]), np.array([5_990.0, 5_990.0])
+    for cross in (True, False):
+        got = _nearest_zone(t_i, t_j, (lat, lon), (lat, lon), zones, ZonesConfig(), cross=cross)
+        assert got.tolist() == [0 if chained else -1, -1]
+    # Either zone alone explains a silence within its own window.
+    got = _nearest_zone(np.array([10.0]), np.array([2_990.0]), (lat[:1], lon[:1]), (lat[:1], lon[:1]), zones,
+                        ZonesConfig())
+    assert got.tolist() == [0]
+    assert _nearest_zone(t_i, t_j, (lat, lon), (lat, lon), zones.iloc[:0], ZonesConfig()).tolist() == [-1, -1]

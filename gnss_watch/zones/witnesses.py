@@ -29,22 +29,39 @@ def _nearest_zone(
     off, was lost to something else) whose centre both fixes ``p`` and ``q`` ((lat, lon)
     arrays) lie within ``silence_reach_factor`` x its radius of, with (``cross``) the
     straight path between them crossing its disc; the nearest of several.
+
+    Two zones whose windows overlap, or leave less than ``recovery_min_s`` between them
+    (too short a time to regain a fix), are one window for fixes near both: a ship in
+    reach of both is jammed from the first switch-on to the last switch-off
+    (:func:`.cluster._spanning` reads ships' episodes alike).
     """
-    best = np.full(len(t_i), -1)
-    best_d = np.full(len(t_i), np.inf)
+    start, end = zones["start_s"].to_numpy(dtype=float), zones["end_s"].to_numpy(dtype=float)
+    near = np.zeros((len(zones), len(t_i)), dtype=bool)
+    far = np.full((len(zones), len(t_i)), np.inf)
     for k, z in enumerate(zones.itertuples(index=False)):  # a handful of zones
         r = z.radius_km * 1000.0
         px, py = local_xy(p[0], p[1], z.centre_lat, z.centre_lon)
         qx, qy = local_xy(q[0], q[1], z.centre_lat, z.centre_lon)
-        far = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
-        ok = ((t_i <= z.end_s) & (t_j >= z.start_s) & (t_i >= z.start_s - cfg.boundary_max_gap_s)
-              & (t_j <= z.end_s + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
-              & (far <= cfg.silence_reach_factor * r))
+        far[k] = np.maximum(np.hypot(px, py), np.hypot(qx, qy))
+        near[k] = far[k] <= cfg.silence_reach_factor * r
         if cross:
-            ok &= point_segment_m(0.0, 0.0, px, py, qx, qy) <= r
-        better = ok & (far < best_d)
-        best[better], best_d[better] = k, far[better]
-    return best
+            near[k] &= point_segment_m(0.0, 0.0, px, py, qx, qy) <= r
+
+    def active(on: float, off: float) -> np.ndarray:
+        return ((t_i <= off) & (t_j >= on) & (t_i >= on - cfg.boundary_max_gap_s)
+                & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s))
+
+    ok = np.array([near[k] & active(start[k], end[k]) for k in range(len(zones))]).reshape(far.shape)
+    for a, b in zip(*np.nonzero((start[:, None] < end[None, :] + cfg.recovery_min_s)
+                                & (start[None, :] < end[:, None] + cfg.recovery_min_s))):  # pairs of a handful
+        if a < b:
+            both = near[a] & near[b] & active(min(start[a], start[b]), max(end[a], end[b]))
+            ok[a] |= both
+            ok[b] |= both
+    if not len(zones):
+        return np.full(len(t_i), -1)
+    far = np.where(ok, far, np.inf)
+    return np.where(ok.any(axis=0), np.argmin(far, axis=0), -1)
 
 
 def _uncounted(mmsi: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, counted: pd.DataFrame) -> np.ndarray:
