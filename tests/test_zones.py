@@ -1212,7 +1212,8 @@ def test_a_silence_from_one_zones_switch_on_to_an_overlapping_ones_switch_off_is
     looping in the overlap of their discs is silent from A's switch-on to B's switch-off: jammed
     all along when B came on before A went off, or less than ``recovery_min_s`` (180 s) after,
     too soon to fix again. 400 s after, its fix was back in between, and the silence is
-    something else. A boat in reach of A only, silent as long, is not explained either way."""
+    something else. A boat in reach of A only, silent as long, is not explained either way,
+    nor one silent in the joint window but at neither of its switchings."""
     from gnss_watch.zones.witnesses import _nearest_zone
 
     a, b = CENTRE, destination(*CENTRE, 90.0, 30_000.0)
@@ -1226,6 +1227,11 @@ def test_a_silence_from_one_zones_switch_on_to_an_overlapping_ones_switch_off_is
     for cross in (True, False):
         got = _nearest_zone(t_i, t_j, (lat, lon), (lat, lon), zones, ZonesConfig(), cross=cross)
         assert got.tolist() == [0 if chained else -1, -1]
+    # Silent from 1000 to 5000 s in the overlap: inside the joint window but at neither of
+    # its switchings (a reception gap as likely as the jammers).
+    mid = _nearest_zone(np.array([1_000.0]), np.array([5_000.0]), (lat[:1], lon[:1]), (lat[:1], lon[:1]), zones,
+                        ZonesConfig())
+    assert mid.tolist() == [-1]
     # Either zone alone explains a silence within its own window.
     got = _nearest_zone(np.array([10.0]), np.array([2_990.0]), (lat[:1], lon[:1]), (lat[:1], lon[:1]), zones,
                         ZonesConfig())

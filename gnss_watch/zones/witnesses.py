@@ -33,7 +33,11 @@ def _nearest_zone(
     Two zones whose windows overlap, or leave less than ``recovery_min_s`` between them
     (too short a time to regain a fix), are one window for fixes near both: a ship in
     reach of both is jammed from the first switch-on to the last switch-off
-    (:func:`.cluster._spanning` reads ships' episodes alike).
+    (:func:`.cluster._spanning` reads ships' episodes alike). Over that longer window
+    unrelated silences fit more often, so the fixes must also show one of its switchings:
+    the first fix from ``boundary_max_gap_s`` before the first switch-on to
+    ``onset_window_s`` after it, or the second from ``onset_window_s`` before the last
+    switch-off to ``boundary_max_gap_s`` plus ``reacquire_max_s`` after it.
     """
     start, end = zones["start_s"].to_numpy(dtype=float), zones["end_s"].to_numpy(dtype=float)
     near = np.zeros((len(zones), len(t_i)), dtype=bool)
@@ -55,7 +59,11 @@ def _nearest_zone(
     for a, b in zip(*np.nonzero((start[:, None] < end[None, :] + cfg.recovery_min_s)
                                 & (start[None, :] < end[:, None] + cfg.recovery_min_s))):  # pairs of a handful
         if a < b:
-            both = near[a] & near[b] & active(min(start[a], start[b]), max(end[a], end[b]))
+            on, off = min(start[a], start[b]), max(end[a], end[b])
+            switching = (((t_i >= on - cfg.boundary_max_gap_s) & (t_i <= on + cfg.onset_window_s))
+                         | ((t_j >= off - cfg.onset_window_s)
+                            & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s)))
+            both = near[a] & near[b] & active(on, off) & switching
             ok[a] |= both
             ok[b] |= both
     if not len(zones):
