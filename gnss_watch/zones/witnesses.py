@@ -39,6 +39,8 @@ def _nearest_zone(
     ``onset_window_s`` after it, or the second from ``onset_window_s`` before the last
     switch-off to ``boundary_max_gap_s`` plus ``reacquire_max_s`` after it.
     """
+    if not len(zones):
+        return np.full(len(t_i), -1)
     start, end = zones["start_s"].to_numpy(dtype=float), zones["end_s"].to_numpy(dtype=float)
     near = np.zeros((len(zones), len(t_i)), dtype=bool)
     far = np.full((len(zones), len(t_i)), np.inf)
@@ -51,25 +53,32 @@ def _nearest_zone(
         if cross:
             near[k] &= point_segment_m(0.0, 0.0, px, py, qx, qy) <= r
 
-    def active(on: float, off: float) -> np.ndarray:
+    def active(on: np.ndarray | float, off: np.ndarray | float) -> np.ndarray:
         return ((t_i <= off) & (t_j >= on) & (t_i >= on - cfg.boundary_max_gap_s)
                 & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s))
 
-    ok = np.array([near[k] & active(start[k], end[k]) for k in range(len(zones))]).reshape(far.shape)
-    for a, b in zip(*np.nonzero((start[:, None] < end[None, :] + cfg.recovery_min_s)
-                                & (start[None, :] < end[:, None] + cfg.recovery_min_s))):  # pairs of a handful
-        if a < b:
-            on, off = min(start[a], start[b]), max(end[a], end[b])
-            switching = (((t_i >= on - cfg.boundary_max_gap_s) & (t_i <= on + cfg.onset_window_s))
-                         | ((t_j >= off - cfg.onset_window_s)
-                            & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s)))
-            both = near[a] & near[b] & active(on, off) & switching
-            ok[a] |= both
-            ok[b] |= both
-    if not len(zones):
-        return np.full(len(t_i), -1)
+    ok = near & active(start[:, None], end[:, None])
+    chained = (start[:, None] < end[None, :] + cfg.recovery_min_s) & (start[None, :] < end[:, None] + cfg.recovery_min_s)
+    for a, b in np.argwhere(np.triu(chained, 1)).tolist():  # pairs among a handful of zones
+        on, off = min(start[a], start[b]), max(end[a], end[b])
+        began, ended = _switched(t_i, t_j, on, off, cfg)
+        both = near[a] & near[b] & active(on, off) & (began | ended)
+        ok[a] |= both
+        ok[b] |= both
     far = np.where(ok, far, np.inf)
     return np.where(ok.any(axis=0), np.argmin(far, axis=0), -1)
+
+
+def _switched(
+    t_i: np.ndarray, t_j: np.ndarray, on: np.ndarray | float, off: np.ndarray | float, cfg: ZonesConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether fixes at ``t_i`` and ``t_j`` (epoch s) around a silence lie at a jammer's switch-on
+    at ``on`` (from ``boundary_max_gap_s`` before it to ``onset_window_s`` after) and at its
+    switch-off at ``off`` (from ``onset_window_s`` before it to ``boundary_max_gap_s`` plus
+    ``reacquire_max_s`` after): (began, ended)."""
+    began = (t_i >= on - cfg.boundary_max_gap_s) & (t_i <= on + cfg.onset_window_s)
+    ended = (t_j >= off - cfg.onset_window_s) & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s)
+    return began, ended
 
 
 def _uncounted(mmsi: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, counted: pd.DataFrame) -> np.ndarray:
@@ -134,8 +143,8 @@ def _silences(
 
     def with_switching(k: np.ndarray | int, on: np.ndarray, off: np.ndarray) -> np.ndarray:
         """Silences ``k`` began as a jammer switched on at ``on`` and ended as it switched off at ``off``."""
-        return ((t[i[k]] >= on - gap) & (t[i[k]] <= on + w) & (t[j[k]] >= off - w)
-                & (t[j[k]] <= off + gap + cfg.reacquire_max_s))
+        began, ended = _switched(t[i[k]], t[j[k]], on, off, cfg)
+        return began & ended
 
     switched = with_switching(np.arange(len(i)), on, off)
     # Where the zone's window spans a neighbour's, its own switchings show in its ships:
