@@ -1173,7 +1173,9 @@ def test_build_jamming_on_any_mix_of_reports_keeps_its_contract(reports: pd.Data
     assert (events["start"] <= events["end"]).all() and (zones["start"] <= zones["end"]).all()
     assert set(events["mmsi"]) <= set(reports["mmsi"])
     lost = events[~events["reasons"].isin(["silent", "held_fix"])]
-    assert (lost["n_reports"] >= cfg.min_episode_reports).all()
+    # ... or a single lost report inside a zone (a lone loss, see build_jamming)
+    lone = (lost["n_reports"] == 1) & (lost["start"] == lost["end"]) & (lost["zone_id"] != "")
+    assert ((lost["n_reports"] >= cfg.min_episode_reports) | lone).all()
     jammed = reports.loc[reports["kind"] == "jamming", "mmsi"].nunique()
     assert (zones["n_vessels"] >= cfg.min_zone_vessels).all() and (zones["n_vessels"] <= jammed).all()
     assert zones["radius_km"].between(cfg.min_radius_m / 1000, cfg.max_radius_m / 1000).all()
@@ -1237,3 +1239,17 @@ def test_a_silence_from_one_zones_switch_on_to_an_overlapping_ones_switch_off_is
                         ZonesConfig())
     assert got.tolist() == [0]
     assert _nearest_zone(t_i, t_j, (lat, lon), (lat, lon), zones.iloc[:0], ZonesConfig()).tolist() == [-1, -1]
+
+
+def test_a_zone_whose_points_all_coincide_is_a_disc_about_them() -> None:
+    """Ships held at one fix (frozen receivers at anchor together) can leave a zone's points at a
+    single position, where GEOS draws no enclosing circle: the disc is about that point, at the
+    smallest radius, not an error."""
+    from gnss_watch.zones.shape import enclosing_circle
+
+    assert enclosing_circle(np.full(4, 120.0), np.full(4, -30.0)) == (120.0, -30.0, 0.0)
+    cx, cy, r = enclosing_circle(np.array([0.0, 2_000.0, 1_000.0]), np.array([0.0, 0.0, 0.0]))
+    assert np.allclose([cx, cy, r], [1_000.0, 0.0, 1_000.0])
+    disc = fit_disc(np.array([]), np.array([]), np.full(7, 59.0), np.full(7, 20.0))
+    assert (disc["centre_lat"], disc["centre_lon"]) == pytest.approx((59.0, 20.0))
+    assert disc["radius_m"] == ZonesConfig().min_radius_m and disc["method"] == "enclosing_circle"

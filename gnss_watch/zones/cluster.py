@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.stats import poisson
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -43,6 +42,7 @@ from sklearn.cluster import DBSCAN
 from ..events import overlapping_pairs
 from ..config import ZonesConfig
 from ..geo import KNOT_MS, haversine_m, local_xy, point_segment_m
+from .shape import enclosing_circle
 
 
 def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -261,10 +261,8 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
             before = s < (t_on if t_on > s[chain].min() + cfg.switch_on_spread_s else t_on - w)
             active = np.flatnonzero(before & (f >= t_on - cfg.cluster_time_s))
             if len(active):
-                pts = shapely.multipoints(np.column_stack([x[active], y[active]]))
-                centre = shapely.centroid(shapely.minimum_bounding_circle(pts))
-                reach = float(shapely.minimum_bounding_radius(pts)) + cfg.boundary_sigma_m
-                inside = np.mean(np.hypot(x[k] - centre.x, y[k] - centre.y) <= reach) > 0.5
+                cx, cy, r = enclosing_circle(x[active], y[active])
+                inside = np.mean(np.hypot(x[k] - cx, y[k] - cy) <= r + cfg.boundary_sigma_m) > 0.5
                 if inside and not _beyond_chance(len(np.unique(mm[k])), s[seen], cfg):
                     continue
             seeds.append(k)

@@ -122,6 +122,17 @@ def _bisector_centre(
     return float(c[0]), float(c[1])
 
 
+def enclosing_circle(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Centre x, y and radius (metres, local plane) of the smallest circle enclosing the
+    points (at least one). Where they all coincide GEOS draws no circle: their position, radius 0."""
+    points = shapely.multipoints(np.column_stack([x, y]))
+    circle = shapely.minimum_bounding_circle(points)
+    if shapely.is_empty(circle):
+        return float(x[0]), float(y[0]), 0.0
+    centre = shapely.centroid(circle)
+    return centre.x, centre.y, float(shapely.minimum_bounding_radius(points))
+
+
 def fit_disc(
     boundary_lat: np.ndarray, boundary_lon: np.ndarray, all_lat: np.ndarray, all_lon: np.ndarray,
     config: ZonesConfig | None = None, chords: np.ndarray | None = None,
@@ -155,9 +166,7 @@ def fit_disc(
         if rel_error <= cfg.fit_max_rel_error and r <= cfg.max_radius_m and contained and arc:
             method = "circle_fit"
     if method == "enclosing_circle":
-        points = shapely.multipoints(np.column_stack([ax, ay]))
-        centre = shapely.centroid(shapely.minimum_bounding_circle(points))
-        cx, cy, r = centre.x, centre.y, float(shapely.minimum_bounding_radius(points))
+        cx, cy, r = enclosing_circle(ax, ay)
     ch = np.empty((0, 4)) if chords is None else np.asarray(chords, float).reshape(-1, 4)
     ch = ch[np.isfinite(ch).all(axis=1)]
     if len(ch) >= 2 and len(bx):
