@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nmea_helpers import position, tag
+from nmea_helpers import position, sentences, tag
 
 from gnss_watch.geo import KNOT_MS, destination
 from gnss_watch.pipeline import replay
@@ -23,10 +23,25 @@ STATES = ["good", "lost", "held", "reckoned", "jumped", "converged"]
 
 @st.composite
 def fleet_lines(draw: st.DrawFn) -> list[str]:
-    """Tag-blocked type 1 reports of 1-6 ships near one place, in runs of each state, in time order."""
+    """Tag-blocked position reports (Class A type 1 or Class B type 18) of 1-6 ships near one place,
+    heard by one of two stations, in runs of each state; a static report each; base stations
+    whose UTC may be 'not available' or whose position moves; in time order."""
     point = (59.5 + draw(st.floats(-0.2, 0.2)), 25.0 + draw(st.floats(-0.3, 0.3)))  # where converging ships go
     timed = []
+    for b in range(draw(st.integers(0, 2))):  # base stations every 10 s for ten minutes
+        bad_time, drift = draw(st.booleans()), draw(st.sampled_from([0.0, 0.01, 0.5]))
+        for k in range(60):
+            t = 10.0 * k
+            when = (dict(year=0, month=0, day=0, hour=24, minute=60, second=60) if bad_time and k % 2 else
+                    dict(zip(("year", "month", "day", "hour", "minute", "second"),
+                             pd.Timestamp(T0 + t, unit="s").timetuple()[:6])))
+            (line,) = sentences(4, mmsi=2_300_100 + b, lat=59.4 + drift * (k % 3), lon=24.9, epfd=7, **when)
+            timed.append((t, tag(line, s=f"RX{1 + b % 2}", c=int(T0 + t))))
     for v in range(draw(st.integers(1, 6))):
+        mmsi, msg_type, rx = 230_200_000 + v, draw(st.sampled_from([1, 18])), f"RX{draw(st.integers(1, 2))}"
+        name = draw(st.text(alphabet="ABC <>&\",.0123@", max_size=20))
+        for line in sentences(5, mmsi=mmsi, shipname=name, destination=name[::-1], ship_type=70):
+            timed.append((0.0, tag(line, s=rx, c=T0)))
         n = draw(st.integers(2, 30))
         every = draw(st.sampled_from([2.0, 10.0, 180.0]))
         ts = draw(st.floats(0, 1800)) + every * np.arange(n)
@@ -50,9 +65,9 @@ def fleet_lines(draw: st.DrawFn) -> list[str]:
                 fix = (fix[0] + 0.5, fix[1])
             else:
                 fix = point
-            line = position(230_200_000 + v, *fix, speed=speed, course=round(course, 1), second=second,
+            line = position(mmsi, *fix, msg_type=msg_type, speed=speed, course=round(course, 1), second=second,
                             accuracy=accuracy)
-            timed.append((float(ts[k]), tag(line, s="RX1", c=int(T0 + ts[k]))))
+            timed.append((float(ts[k]), tag(line, s=rx, c=int(T0 + ts[k]))))
     timed.sort(key=lambda x: x[0])
     return [line for _, line in timed]
 
