@@ -58,7 +58,8 @@ def _nearest_zone(
                 & (t_j <= off + cfg.boundary_max_gap_s + cfg.reacquire_max_s))
 
     ok = near & active(start[:, None], end[:, None])
-    chained = (start[:, None] < end[None, :] + cfg.recovery_min_s) & (start[None, :] < end[:, None] + cfg.recovery_min_s)
+    gap = cfg.recovery_min_s
+    chained = (start[:, None] < end[None, :] + gap) & (start[None, :] < end[:, None] + gap)
     for a, b in np.argwhere(np.triu(chained, 1)).tolist():  # pairs among a handful of zones
         on, off = min(start[a], start[b]), max(end[a], end[b])
         began, ended = _switched(t_i, t_j, on, off, cfg)
