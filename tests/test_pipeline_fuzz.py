@@ -1,7 +1,7 @@
 """The whole pipeline on random small fleets (hypothesis): whatever mix of good, lost, held,
 dead-reckoned, jumped and converging fixes the ships report, ``replay`` finishes, accounts for
-every line, and writes outputs that keep their contract. Hand-made corner cases found this way
-(all of a zone's points at one position) have their own tests in test_zones.py."""
+every line, and writes outputs that keep their contract. Corner cases the stage-level property
+tests found (all of a zone's points at one position) have their own tests in test_zones.py."""
 
 from __future__ import annotations
 
