@@ -656,6 +656,40 @@ def test_erratic_fix_sees_a_ship_at_anchor_scatter(seed):
     assert not check(build(at_anchor(seed=seed)), "erratic_fix")["erratic_fix"].any()
 
 
+def degrading(accuracy_drops: bool = True, far_m: float = 0.0) -> pd.DataFrame:
+    """A fast craft at 27 kn reporting every 2 s (ITU-R M.1371 above 23 kn) whose receiver
+    drops to low accuracy at report 40 and scatters 80-650 m for seven reports (each step
+    but two within the jump check's slack, no three of them out of reach of each other),
+    then dead reckons (UTC second 62) from report 47 on. ``accuracy_drops`` False: its
+    accuracy flag is low all along (no DGNSS). ``far_m``: report 44 lies that much
+    farther north."""
+    df = leg(230000001, 26.65, 56.17, 27, 50, 80, 2, accuracy=1 if accuracy_drops else 0)
+    offsets = [(0, 80), (40, 170), (290, 380), (100, 420), (220, 300), (250, 600), (10, 650)]
+    for k, (bearing, dist) in enumerate(offsets):
+        i = 40 + k
+        df.loc[i, "lat"], df.loc[i, "lon"] = destination(df.loc[i, "lat"], df.loc[i, "lon"], bearing, dist)
+    df.loc[44, "lat"], df.loc[44, "lon"] = destination(df.loc[44, "lat"], df.loc[44, "lon"], 0, far_m)
+    df.loc[40:, "accuracy"] = 0
+    df.loc[47:, "second"] = 62
+    df.loc[47:, "lat"], df.loc[47:, "lon"] = destination(df.loc[47:, "lat"], df.loc[47:, "lon"], 10, 650)
+    return df
+
+
+def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_lost_fix():
+    # Its own flags bracket the scatter: low accuracy, then dead reckoning. Before, two of
+    # the steps were an impossible jump and the fast craft a spoofing event (a scenario of
+    # the Strait of Hormuz generator, benchmarks/gulf_scenarios.py, seed 1).
+    vs = vessels({230000001: 40})
+    res = check(build(degrading()), "erratic_fix", vs)
+    assert res["erratic_fix"].iloc[40:47].all() and not res["erratic_fix"].iloc[:40].any()
+    assert res["erratic_fix_mag"].iloc[40:47].between(500, 2 * 3704).all()
+    # Without the drop in accuracy, or with a step beyond the integrity limit (a spoof's
+    # jump), the steps stay the jump check's.
+    for df in (degrading(accuracy_drops=False), degrading(far_m=8000.0)):
+        assert not check(build(df), "erratic_fix", vs)["erratic_fix"].any()
+        assert check(build(df), "impossible_jump", vs)["impossible_jump"].iloc[40:47].any()
+
+
 def test_erratic_fix_stretch_keeps_to_its_vessel():
     # Scatter shown by its median alone (no excursion anywhere), alone and next to
     # another vessel's jumps: the stretch neither fails nor reaches the other vessel.

@@ -330,6 +330,46 @@ def fix_scatter(ctx: Context, rows: np.ndarray) -> np.ndarray:
     return scatter
 
 
+def _degraded_then_lost(
+    ctx: Context, rows: np.ndarray, bad: np.ndarray, step: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of live fixes (``rows``: the kinematic rows in MMSI and time order; ``bad``,
+    ``step``: :func:`~gnss_watch.checks.motion.raw_steps`) from the receiver's drop of
+    the accuracy flag (1 to 0) to its own loss of the fix: the MMSI's next report dead
+    reckons, says positioning is inoperative, or has no position. Within
+    ``erratic_window_s``, never back to high accuracy, with a step out of reach and none
+    beyond ``2 * erratic_max_offset_m`` (a jump that far is a spoof's). The receiver says
+    twice that its fix failed; a spoofer's fix is one it locks onto. Returns each run's
+    first and last index into ``rows`` and its longest step, metres."""
+    cfg = ctx.cfg
+    mmsi, t = ctx.mmsi[rows], ctx.t[rows]
+    acc = ctx.tracks["accuracy"].to_numpy()[rows]
+    live = ~np.isin(ctx.second[rows], (SECOND_MANUAL, SECOND_DEAD_RECKONING, SECOND_INOPERATIVE))
+    low = (acc == 0) & live
+    new_mmsi = np.r_[True, mmsi[1:] != mmsi[:-1]]
+    first = np.flatnonzero(low & (~np.r_[False, low[:-1]] | new_mmsi))
+    last = np.flatnonzero(low & (~np.r_[low[1:], False] | np.r_[new_mmsi[1:], True]))
+    # Runs that begin with the drop: the fix before, of the same MMSI, live and high.
+    before = np.maximum(first - 1, 0)
+    drop = ~new_mmsi[first] & (acc[before] == 1) & live[before]
+    # What the receiver said next, in the whole table (a report without a position is not kinematic).
+    nxt = np.minimum(rows[last] + 1, ctx.n - 1)
+    lost = (rows[last] + 1 < ctx.n) & (ctx.mmsi[nxt] == mmsi[last]) & (
+        ~ctx.pos_valid[nxt] | np.isin(ctx.second[nxt], (SECOND_DEAD_RECKONING, SECOND_INOPERATIVE)))
+    # Steps within each run (the step into its first fix is from before the drop).
+    opens = np.zeros(len(rows), dtype=bool)
+    opens[first] = True
+    run = np.cumsum(opens) - 1
+    inner = np.flatnonzero(low & ~opens)
+    out_of_reach = np.zeros(len(first), dtype=bool)
+    np.logical_or.at(out_of_reach, run[inner], bad[inner])
+    longest = np.zeros(len(first))
+    np.maximum.at(longest, run[inner], step[inner])
+    keep = (drop & lost & out_of_reach & (longest <= 2 * cfg.erratic_max_offset_m)
+            & (t[last] - t[first] <= cfg.erratic_window_s))
+    return first[keep], last[keep], longest[keep]
+
+
 def _sustained_scatter(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Rows in runs of ``erratic_scatter_fixes`` consecutive fixes of a track segment, at
     most ``erratic_window_s`` long (or, reporting ``erratic_rest_sog_kn`` or less, none
@@ -399,7 +439,10 @@ def erratic_fix(ctx: Context) -> Result:
     * ``erratic_scatter_fixes`` consecutive fixes of a track segment whose
       median scatter (:func:`fix_scatter`, :func:`_sustained_scatter`) exceeds the
       receiver's limit: scatter below any impossible step, sustained, under way or
-      at anchor.
+      at anchor;
+    * fixes out of reach between the receiver's own drop to low accuracy and its
+      own loss of the fix (:func:`_degraded_then_lost`): a receiver tracking ever
+      weaker signals before it gives up.
 
     The stretch then reaches the vessel's other excursions (spikes, steps out
     of reach) within ``erratic_window_s`` before and after it: the same
@@ -447,6 +490,9 @@ def erratic_fix(ctx: Context) -> Result:
     sustained = np.searchsorted(rows, sustained_rows)  # rows are ascending table rows
     np.add.at(mark, sustained, 1)
     np.add.at(mark, sustained + 1, -1)
+    run_first, run_last, run_scatter = _degraded_then_lost(ctx, rows, bad, step)
+    np.add.at(mark, run_first, 1)
+    np.add.at(mark, run_last + 1, -1)
     evidence = np.cumsum(mark[:-1]) > 0
     if not evidence.any():
         return fired, mag
@@ -480,6 +526,7 @@ def erratic_fix(ctx: Context) -> Result:
     np.maximum.at(scatter, b, size)
     np.maximum.at(scatter, a[triple] + 1, wide[triple])
     np.maximum.at(scatter, sustained, sustained_level)
+    np.maximum.at(scatter, run_last, run_scatter)
     fired[rows[on]] = True
     mag[rows[on]] = pd.Series(scatter[on]).groupby(stretch[on]).transform("max").to_numpy()
     return fired, mag
