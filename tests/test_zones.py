@@ -250,6 +250,22 @@ def test_a_silence_while_its_station_heard_nobody_is_lost_reception(three_lanes:
     assert events.loc[events["reasons"] == "silent", "mmsi"].tolist() == [230_009_001]
 
 
+@pytest.mark.parametrize("gap_s, jammed", [(600, True), (1200, False)])
+def test_a_silence_no_longer_than_the_ship_goes_unheard_elsewhere_is_its_reception(
+        three_lanes: pd.DataFrame, gap_s: float, jammed: bool) -> None:
+    # A fast boat crossing the zone's edge, silent for the 14.5 min it is inside. Unheard
+    # for 20 min before the zone switched on, it tells nothing by falling silent (a Class B
+    # boat at its stations' range: a scenario of benchmarks/gulf_scenarios.py, seed 2);
+    # unheard for 10 min, it does.
+    boat = crossing(230_009_001, 60, 29_000, -500, speed_kn=30)
+    inside = (haversine_m(boat["lat"], boat["lon"], *CENTRE) <= RADIUS) & seconds(boat).between(1800, 9000)
+    assert 800 < np.ptp(seconds(boat[inside])) < 900
+    unheard = seconds(boat).between(-400, -400 + gap_s, inclusive="neither")
+    events, zones, _ = build_jamming(finish(pd.concat([three_lanes, boat[~inside & ~unheard]], ignore_index=True)))
+    assert len(zones) == 1
+    assert (events.loc[events["reasons"] == "silent", "mmsi"].tolist() == [230_009_001]) is jammed
+
+
 def test_a_single_lost_report_inside_a_zone_is_jammed_and_elsewhere_a_hiccup(three_lanes: pd.DataFrame) -> None:
     """One more crossing loses its fix for a single report (an episode needs two) in the
     middle of the zone while it is on; a ship 100 km away loses it for one report too."""

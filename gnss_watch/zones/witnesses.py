@@ -116,8 +116,9 @@ def _silences(
       zone's ships lost and regained its fix next to good fixes (a window
       merged with a neighbour's hides the jammer's own switchings, its ships
       show them).
-    - A silence the receiving stations' dead air explains (:func:`_dead_air`)
-      is lost reception, not a lost fix.
+    - A silence the receiving stations' dead air explains (:func:`_dead_air`),
+      or no longer than the vessel's own silences while no zone was on
+      (:func:`_habitual_gap`), is lost reception, not a lost fix.
 
     Needs zones found from reported evidence: silences alone never make a zone.
     """
@@ -164,6 +165,8 @@ def _silences(
     keep = best >= 0
     i, j, best, quiet, limit = i[keep], j[keep], best[keep], quiet[keep], limit[keep]
     keep = ~_dead_air(df, t, quiet, quiet + 1, limit, cfg)
+    # No longer than the vessel goes unheard while nothing jams: its reception, not its fix.
+    keep &= t[quiet + 1] - t[quiet] > _habitual_gap(t, mmsi, zones, cfg).reindex(mmsi[quiet]).fillna(0.0).to_numpy()
     i, j, best = i[keep], j[keep], best[keep]
     # Several silences between the same two good fixes are one episode.
     keep = ~pd.DataFrame({"i": i, "j": j}).duplicated().to_numpy()
@@ -177,6 +180,22 @@ def _silences(
         "p_lat": lat[i], "p_lon": lon[i], "q_lat": lat[j], "q_lon": lon[j],
         "zone_id": zones["zone_id"].to_numpy()[best],
     }).reindex(columns=cols)
+
+
+def _habitual_gap(t: np.ndarray, mmsi: np.ndarray, zones: pd.DataFrame, cfg: ZonesConfig) -> pd.Series:
+    """Per MMSI, its longest silence (seconds between two reports heard, epoch ``t`` in MMSI and
+    time order) while no zone was on, up to ``episode_max_silence_s``: a ship heard only now and
+    then (Class B at the edge of its stations' range, 2 W against Class A's 12.5 W) is as
+    silent inside a zone without losing its fix. Longer gaps are left out: a ship out of range
+    altogether says nothing of its reception in range."""
+    same = np.flatnonzero(mmsi[1:] == mmsi[:-1])
+    a, b = t[same], t[same + 1]
+    order = np.argsort(zones["start_s"].to_numpy(dtype=float))
+    on = np.r_[-np.inf, zones["start_s"].to_numpy(dtype=float)[order]]
+    off = np.maximum.accumulate(np.r_[-np.inf, zones["end_s"].to_numpy(dtype=float)[order]])
+    jammed = off[np.searchsorted(on, b) - 1] > a  # a zone on before the gap ended was still on at its start
+    free = ~jammed & (b - a <= cfg.episode_max_silence_s)
+    return pd.Series(b[free] - a[free]).groupby(mmsi[same][free]).max()
 
 
 def _dead_air(df: pd.DataFrame, t: np.ndarray, i: np.ndarray, j: np.ndarray, limit: np.ndarray,
