@@ -458,6 +458,11 @@ class EventsConfig:
     #: share a group: a displacement spoofer reports every victim at its one
     #: target point; GNSS noise and per-victim offsets are well under a km.
     group_distance_m: float = 2000.0
+    #: A jump out of this many identical fixes (or more) in a row, after a live fix that
+    #: moved into them, is the fix coming back, when within reach of the first of them: a
+    #: live fix wanders by metres (GNSS noise, a ship swinging at anchor) against AIS's
+    #: ~0.2 m resolution, so three equal ones are a held fix (ZonesConfig.held_min_reports).
+    held_min_reports: int = 3
     #: Two events' intervals are widened by this many seconds before testing
     #: overlap: victims enter the spoofer's range a report interval apart.
     group_time_slack_s: float = 60.0
@@ -860,6 +865,7 @@ _RANGES: dict[str, _Range] = {
     "events.return_tolerance_m": _NON_NEGATIVE,
     "events.return_speed_margin_kn": _NON_NEGATIVE,
     "events.group_time_slack_s": _NON_NEGATIVE,
+    "events.held_min_reports": _PAIR,  # a held fix repeats
     # zones
     "zones.switch_chance_p": _Range(0.0, 1.0, lo_open=True, hi_open=True),
     "zones.switch_lag_s": _NON_NEGATIVE,

@@ -27,7 +27,9 @@ Rules, in order:
    lost (reports without a position: spoofing handing over to jamming).
    Else, when it is the vessel's only jump, made straight from a live fix
    nothing flagged (not the fix coming back after an outage, nor the snap
-   back from a circle), and the vessel was heard with at least as many fixes
+   back from a circle, nor out of a held fix -- ``held_min_reports`` identical
+   fixes after a live fix moved into them -- within reach of the hold's start:
+   the fix coming back after the ship moved on), and the vessel was heard with at least as many fixes
    before it as after, none of them flagged (the track heard first and
    longest is taken as the real one when nothing says otherwise: a spoof
    still on when the recording ends), it runs to the last fix of the
@@ -186,12 +188,14 @@ class _Fixes:
     sog: np.ndarray  # knots, 0 where unknown, capped at the fastest vessel
     cog: np.ndarray  # degrees, 0 where unknown (SOG 0 then matters little)
     heard: np.ndarray  # number of the stretch of the vessel's reports (any) without a long silence
+    motion: np.ndarray  # (SOG, COG) as sent, NaN where not
 
     @classmethod
     def of(cls, df: pd.DataFrame, t: np.ndarray, cfg: EventsConfig) -> "_Fixes":
         rows = np.flatnonzero(df["pos_valid"].to_numpy(dtype=bool))
         sog = df["sog"].to_numpy(dtype=float)[rows]
         cog = df["cog"].to_numpy(dtype=float)[rows]
+        motion = np.c_[sog, cog]
         # Where SOG/COG are not sent, the track's own speed and bearing stand in.
         sog = np.where(np.isfinite(sog), sog, df["implied_sog_kn"].to_numpy(dtype=float)[rows])
         cog = np.where(np.isfinite(cog), cog, df["bearing_deg"].to_numpy(dtype=float)[rows])
@@ -199,7 +203,7 @@ class _Fixes:
         heard = np.cumsum(np.r_[True, (mmsi[1:] != mmsi[:-1]) | (np.diff(t) > cfg.max_silence_s)])
         return cls(rows, mmsi[rows], t[rows], df["lat"].to_numpy(dtype=float)[rows],
                    df["lon"].to_numpy(dtype=float)[rows], np.clip(np.nan_to_num(sog), 0.0, cfg.jump_speed_kn),
-                   np.nan_to_num(cog), heard[rows])
+                   np.nan_to_num(cog), heard[rows], motion)
 
     def near_track(self, a: np.ndarray, k: np.ndarray, cfg: EventsConfig) -> np.ndarray:
         """Fix ``k`` lies within reach of fix ``a``'s track extrapolated at its SOG/COG (indices into fixes)."""
@@ -207,6 +211,26 @@ class _Fixes:
         elat, elon = destination(self.lat[a], self.lon[a], self.cog[a], self.sog[a] * KNOT_MS * dt)
         tol = cfg.return_tolerance_m + (cfg.return_speed_margin_kn + self.sog[a]) * KNOT_MS * dt
         return haversine_m(self.lat[k], self.lon[k], elat, elon) <= tol
+
+    def held_then_left(self, begun: int, j: int, cfg: EventsConfig) -> bool:
+        """The fixes before fix ``j`` (from ``begun``, indices into fixes) end in a held fix:
+        at least ``held_min_reports`` identical ones, SOG and COG sent and identical too,
+        after a live fix that moved into it within reach, and fix ``j`` lies within reach of
+        the hold's start at the fastest plausible speed. The receiver stopped updating its
+        fix while the ship moved on (a ship at anchor weighing anchor: its SOG, held too,
+        says nothing), so a jump at ``j`` is the fix coming back, not a spoof's jump. A live
+        fix at rest repeating its position (a receiver's static filter) still sends the
+        noise of its COG."""
+        fix = np.c_[self.lat, self.lon, self.motion]
+        same = (fix[begun + 1: j] == fix[begun: j - 1]).all(axis=1)  # NaN (not sent) never equals
+        moved = np.flatnonzero(~same)
+        h = begun + (int(moved[-1]) + 1 if len(moved) else 0)  # the hold's first fix
+        if h == begun or j - h < cfg.held_min_reports:
+            return False  # no live fix before the hold: the whole stretch may be a spoofer's point
+        into = haversine_m(self.lat[h - 1], self.lon[h - 1], self.lat[h], self.lon[h])
+        out = haversine_m(self.lat[h], self.lon[h], self.lat[j], self.lon[j])
+        reach = lambda dt: cfg.jump_speed_kn * KNOT_MS * dt + cfg.jump_tolerance_m  # noqa: E731
+        return bool(into <= reach(self.t[h] - self.t[h - 1]) and out <= reach(self.t[j] - self.t[h]))
 
     def step_impossible(self, cfg: EventsConfig) -> np.ndarray:
         """Each fix is out of reach of the previous fix of its MMSI (False on an MMSI's first fix)."""
@@ -308,8 +332,9 @@ def _jump_stretches(
                     fill[fx.rows[j]: fx.rows[j + lost[0]] + 1] = True
                     done = j + lost[0]
                 elif len(ks) and only_jump and fx.rows[j] - fx.rows[j - 1] == 1:
-                    # The vessel's only jump, straight off a live fix nothing flagged: the
-                    # side heard longest, with nothing flagged, is the real one. With at
+                    # The vessel's only jump, straight off a live fix nothing flagged. Out
+                    # of a held fix, within reach of its start, it is the fix coming back.
+                    # Else the side heard longest, with nothing flagged, is the real one. With at
                     # least as many fixes before it as after, the spoof was still on when
                     # the recording (or the heard stretch) ended. With fewer before it in
                     # the heard stretch than after, made between reports heard in turn, and
@@ -317,6 +342,8 @@ def _jump_stretches(
                     # began: the jump is its return, and the evidence moves to the last
                     # spoofed fix.
                     begun = lo + int(np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="left"))
+                    if fx.held_then_left(begun, j, cfg):
+                        continue
                     if j - lo >= ks[-1] - j + 1 and live[lo:j].all():
                         fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
                         done = int(ks[-1])

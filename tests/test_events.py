@@ -247,6 +247,48 @@ def test_a_spoof_already_on_when_the_recording_begins_runs_from_its_start(second
         assert (events.loc[0, "true_lat"], events.loc[0, "true_lon"]) == (back["lat"], back["lon"])
 
 
+def anchored_then_held(heard_after_s: float, cog_noise: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+    """A ship at anchor, reporting every 3 min (ITU-R M.1371), whose fix freezes after 30 min
+    (position, SOG 0 and COG repeated exactly: the receiver holds its last output) while the
+    ship weighs anchor and leaves at 12 kn; 40 min later the fix comes back 8 km off, heard
+    for ``heard_after_s`` at 10 s. ``cog_noise``: the repeated position comes with the COG
+    noise a live fix at rest sends (a receiver's static filter)."""
+    g = np.random.default_rng(3)
+    at = track(230_000_031, 25.287, 56.616, 0, 0, 0, 1800, 180)
+    at["lat"] += g.normal(0, 3e-5, len(at))  # swinging and GNSS noise: metres
+    at["sog"], at["cog"] = g.uniform(0, 0.3, len(at)), g.uniform(0, 360, len(at))
+    held = track(230_000_031, 25.287, 56.616, 0, 0, 1980, 2400 - 180, 180)
+    held[["lat", "lon", "sog", "cog"]] = at.iloc[-1][["lat", "lon", "sog", "cog"]].to_numpy(dtype=float)
+    if cog_noise:
+        held["cog"] = g.uniform(0, 360, len(held))
+    lat, lon = destination(25.287, 56.616, 30, 8000.0)
+    away = track(230_000_031, float(lat), float(lon), 30, 12, 4200, heard_after_s, 10)
+    df = pd.concat([at, held, away], ignore_index=True)
+    jump = seconds(df) == 4200
+    flag(df, jump, "impossible_jump", score=0.9)
+    return finish(df), jump
+
+
+@pytest.mark.parametrize("heard_after_s", [200.0, 7200.0])
+def test_a_jump_out_of_a_held_fix_is_the_fix_coming_back(heard_after_s: float) -> None:
+    """Strait of Hormuz generator (benchmarks/gulf_scenarios.py), seeds 12 and 14: a ship at
+    anchor whose fix froze, then left. With more fixes before the jump than after, the track
+    after it was read as a spoof still on when the recording ended; with fewer, the
+    anchorage as a spoof already on when it began. A jump out of a held fix, within
+    reach of the hold's start, is the fix coming back: no event either way."""
+    df, jump = anchored_then_held(heard_after_s)
+    events, _ = events_of(df)
+    assert events.empty
+    # A position repeated with a live fix's COG noise is no held output: as before, the
+    # side heard longest is the real one.
+    df, jump = anchored_then_held(heard_after_s, cog_noise=True)
+    events, ids = events_of(df)
+    assert len(events) == 1
+    t = seconds(df).to_numpy()
+    spoofed = t >= 4200 if heard_after_s < 600 else t < 4200
+    assert (ids.to_numpy()[spoofed] == "S0001").all() and (ids.to_numpy()[~spoofed] == "").all()
+
+
 @pytest.mark.parametrize("before", ["dead_reckoning", "circle"])
 def test_a_jump_back_from_a_stale_or_spoofed_stretch_does_not_run_to_the_end(before: str) -> None:
     """The live fix coming back after dead reckoning and an outage, or the snap back from a
