@@ -22,8 +22,10 @@ how detection holds at a sparser reporting rate.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +147,8 @@ def clean_row(r: dict) -> str:
 
 def parser(doc: str, seeds: list[int], vessels: int, hours: float, clean_seed: int | None,
            thinning: bool = True) -> argparse.ArgumentParser:
-    """The options every scenario benchmark shares (this one, alt_scenarios.py, med_scenarios.py):
+    """The options every scenario benchmark shares (this one, alt_scenarios.py, med_scenarios.py,
+    gulf_scenarios.py):
     seeds, fleet size, length and clean seed with the script's defaults, and (``thinning``) the
     thinned replay options; the description is the first paragraph of ``doc``."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0].replace("\n", " "))
@@ -169,6 +172,48 @@ def parse(ap: argparse.ArgumentParser) -> argparse.Namespace:
     if getattr(args, "long_range", False) and not args.thin_s > 0:
         ap.error("--long-range needs --thin-s (type 27 is sent every 3 min: try --thin-s 180)")
     return args
+
+
+def write_truth_files(out: Path, truth: dict, rows: Iterable[tuple]) -> dict[str, Path]:
+    """An independent generator's ``truth.json`` and ``labels.csv``, as :mod:`gnss_watch.evaluate`
+    reads them, beside its ``scenario.nmea.gz``. ``rows``: one per position report heard (time as
+    ISO 8601 text, mmsi, label, event_id, zone_id, then true and reported lat, lon in degrees, NaN
+    where not available). Returns the three files."""
+    (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    fmt = lambda x: "NaN" if np.isnan(x) else f"{x:.6f}".rstrip("0").rstrip(".")  # noqa: E731
+    with open(out / "labels.csv", "w", encoding="utf-8") as fh:
+        fh.write("time,mmsi,label,event_id,zone_id,lat_true,lon_true,lat_reported,lon_reported\n")
+        for ts, mmsi, label, event_id, zone_id, *where in rows:
+            fh.write(f"{ts},{mmsi},{label},{event_id},{zone_id},{','.join(fmt(x) for x in where)}\n")
+    return {"nmea": out / "scenario.nmea.gz", "truth": out / "truth.json", "labels": out / "labels.csv"}
+
+
+def generator_main(doc: str, generate: Callable[..., dict[str, Path]], prefix: str, vessels: int) -> None:
+    """The command line of an independent generator (med_scenarios.py, gulf_scenarios.py): each
+    seed's scenario generated into ``WORK/PREFIX-SEED`` (``-clean`` for the clean seed; a
+    complete directory is reused) by ``generate(seed, out, vessels, hours, clean)``, replayed,
+    scored and printed as this table."""
+    ap = parser(doc, seeds=[1, 2], vessels=vessels, hours=3.0, clean_seed=None, thinning=False)
+    ap.add_argument("--work", type=Path, default=Path(f"/tmp/{prefix}"),
+                    help="keep scenarios and results here; scenarios found there are reused")
+    args = parse(ap)
+
+    def scenario(seed: int, clean: bool) -> tuple[Path, dict[str, Path]]:
+        out = args.work / f"{prefix}-{seed}{'-clean' if clean else ''}"
+        files = {"nmea": out / "scenario.nmea.gz", "truth": out / "truth.json", "labels": out / "labels.csv"}
+        done = all(p.is_file() for p in files.values())
+        return out, (files if done else generate(seed, out, args.vessels, args.hours, clean))
+
+    results = []
+    print(HEADER)
+    for seed in args.seeds:
+        out, files = scenario(seed, False)
+        results.append(score(seed, files, out))
+        print(row(results[-1]), flush=True)
+    print(company_line(results))
+    if args.clean_seed is not None:
+        out, files = scenario(args.clean_seed, True)
+        print(clean_row(score(args.clean_seed, files, out)))
 
 
 def main() -> None:

@@ -43,8 +43,6 @@ and ``labels.csv`` as ``gnss_watch.evaluate`` reads them, then replays and score
 from __future__ import annotations
 
 import gzip
-import json
-import sys
 from collections import namedtuple
 from functools import reduce
 from pathlib import Path
@@ -56,6 +54,8 @@ from pyais import encode_dict
 from shapely.geometry import Polygon
 
 from gnss_watch.geo import KNOT_MS, angle_diff_deg, bearing_deg, destination, haversine_m
+
+from eval_scenarios import generator_main, write_truth_files  # this folder's shared table and files
 
 START = 1710136800  # 2024-03-11T06:00:00Z
 NM = 1852.0
@@ -551,42 +551,13 @@ def generate(seed: int, out: Path, vessels: int = 140, hours: float = 3.0, clean
              "vessels": [{("gnss_response" if k == "gnss" else k): getattr(ships[i], k) for k in keys} for i in seen],
              "clean_mmsi": sorted(ships[i].mmsi for i in seen if ships[i].mmsi not in dirty),
              "spoofing_events": spoof, "jamming_zones": zone_json}
-    (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
-    fmt = lambda x: "NaN" if np.isnan(x) else f"{x:.6f}".rstrip("0").rstrip(".")  # noqa: E731
-    with open(out / "labels.csv", "w", encoding="utf-8") as fh:
-        fh.write("time,mmsi,label,event_id,zone_id,lat_true,lon_true,lat_reported,lon_reported\n")
-        for ts, r in zip(iso([r[0] for r in labels]), labels):
-            ids = f"{eid[r[8]] if r[2] else ''},{f'J{r[3] + 1:03d}' if r[1] == 'jammed' else ''}"
-            fh.write(f"{ts},{ships[r[8]].mmsi},{r[1]},{ids},{fmt(r[4])},{fmt(r[5])},{fmt(r[6])},{fmt(r[7])}\n")
-    return {"nmea": out / "scenario.nmea.gz", "truth": out / "truth.json", "labels": out / "labels.csv"}
-
-
-def scenario(seed: int, work: Path, vessels: int, hours: float, clean: bool) -> tuple[Path, dict[str, Path]]:
-    """The scenario directory and files, generated unless a complete one is there already."""
-    out = work / f"med-{seed}{'-clean' if clean else ''}"
-    files = {"nmea": out / "scenario.nmea.gz", "truth": out / "truth.json", "labels": out / "labels.csv"}
-    return out, (files if all(p.is_file() for p in files.values()) else generate(seed, out, vessels, hours, clean))
+    return write_truth_files(out, truth, ((ts, ships[r[8]].mmsi, r[1], eid[r[8]] if r[2] else "",
+                                           f"J{r[3] + 1:03d}" if r[1] == "jammed" else "", *r[4:8])
+                                          for ts, r in zip(iso([r[0] for r in labels]), labels)))
 
 
 def main() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import eval_scenarios as table
-
-    ap = table.parser(__doc__, seeds=[1, 2], vessels=140, hours=3.0, clean_seed=None, thinning=False)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/med"),
-                    help="keep scenarios and results here; scenarios found there are reused")
-    args = table.parse(ap)
-
-    results = []
-    print(table.HEADER)
-    for seed in args.seeds:
-        out, files = scenario(seed, args.work, args.vessels, args.hours, False)
-        results.append(table.score(seed, files, out))
-        print(table.row(results[-1]), flush=True)
-    print(table.company_line(results))
-    if args.clean_seed is not None:
-        out, files = scenario(args.clean_seed, args.work, args.vessels, args.hours, True)
-        print(table.clean_row(table.score(args.clean_seed, files, out)))
+    generator_main(__doc__, generate, "med", vessels=140)
 
 
 if __name__ == "__main__":

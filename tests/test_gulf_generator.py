@@ -6,36 +6,22 @@ they lose the fix, Class B boats at their stations' range."""
 from __future__ import annotations
 
 import gzip
-import json
-import sys
 from functools import reduce
-from pathlib import Path
 
 import pytest
+from generator_helpers import assert_truth_scores_perfectly, replayed
 
-from gnss_watch.evaluate import evaluate, truth_as_results
-from gnss_watch.pipeline import replay
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import gulf_scenarios  # noqa: E402  (a benchmark script beside eval_scenarios, not a package)
+import gulf_scenarios  # noqa: E402  (a benchmark script: generator_helpers puts benchmarks/ on the path)
 
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Seed 1, a development seed of the generator: its file is in the USCG format.
-    out = tmp_path_factory.mktemp("gulf")
-    files = gulf_scenarios.generate(1, out)
-    res = replay(str(files["nmea"]), out_dir=out / "results")
-    scored = evaluate(files["truth"], out / "results", labels=files["labels"])
-    return {"files": files, "res": res, "scored": scored, "out": out}
+    return replayed(gulf_scenarios, 1, tmp_path_factory.mktemp("gulf"))
 
 
 def test_its_truth_is_well_formed(scenario: dict) -> None:
-    f = scenario["files"]
-    perfect = evaluate(f["truth"], truth_as_results(f["truth"], f["labels"], scenario["out"] / "truth"),
-                       labels=f["labels"])
-    assert perfect["spoofing"]["precision"] == perfect["spoofing"]["recall"] == 1.0
-    assert all(z["found"] and z["timing_ok"] for z in perfect["zones"]["zones"])
+    assert_truth_scores_perfectly(scenario)
 
 
 def test_every_line_is_accounted_for_and_the_corrupted_ones_are_bad_checksums(scenario: dict) -> None:

@@ -4,35 +4,21 @@ shipped land, ITU-R M.1371 reporting rates, four shore receivers."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from generator_helpers import assert_truth_scores_perfectly, replayed
 
-from gnss_watch.evaluate import evaluate, truth_as_results
-from gnss_watch.pipeline import replay
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import med_scenarios  # noqa: E402  (a benchmark script beside eval_scenarios, not a package)
+import med_scenarios  # noqa: E402  (a benchmark script: generator_helpers puts benchmarks/ on the path)
 
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Seed 11: two jammers whose discs overlap, the second switching on two minutes after the
     # first switches off, so ships in the overlap stay jammed across both.
-    out = tmp_path_factory.mktemp("med")
-    files = med_scenarios.generate(11, out)
-    replay(str(files["nmea"]), out_dir=out / "results")
-    return {"files": files, "scored": evaluate(files["truth"], out / "results", labels=files["labels"]), "out": out}
+    return replayed(med_scenarios, 11, tmp_path_factory.mktemp("med"))
 
 
 def test_its_truth_is_well_formed(scenario: dict) -> None:
-    """The truth written as a prediction scores perfectly: the generator's files are what evaluate reads."""
-    f = scenario["files"]
-    perfect = evaluate(f["truth"], truth_as_results(f["truth"], f["labels"], scenario["out"] / "truth"),
-                       labels=f["labels"])
-    assert perfect["spoofing"]["precision"] == perfect["spoofing"]["recall"] == 1.0
-    assert all(z["found"] and z["timing_ok"] for z in perfect["zones"]["zones"])
+    assert_truth_scores_perfectly(scenario)
 
 
 def test_every_spoof_found_and_none_false(scenario: dict) -> None:
