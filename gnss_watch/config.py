@@ -150,6 +150,8 @@ class ChecksConfig:
     #: A fix's scatter (how far it lies off the motion its neighbours and its SOG and
     #: COG allow) allows it to be this much older than its report's receive time,
     #: seconds: the AIS time stamp is the whole second of the fix, the slot follows it.
+    #: A report whose fix is no older than this (a second either way for rounding) is
+    #: current, no late copy (``stale_window_s``).
     erratic_fix_age_s: float = 2.0
 
     # --- how fast can it go (impossible_jump, convergence) ---------------------------------
@@ -191,7 +193,9 @@ class ChecksConfig:
     #: A report that repeats a position the vessel held in the last this many seconds is
     #: a late copy, not a jump: satellite and network-forwarded receptions arrive minutes
     #: to about an hour late (store and forward until a ground station pass), stamped
-    #: with their receive time, past ingest's duplicate window.
+    #: with their receive time, past ingest's duplicate window -- unless its UTC second
+    #: agrees with that time (``erratic_fix_age_s``): a copy keeps its original's second,
+    #: a ship really back at its anchorage sends the current one.
     stale_window_s: float = 3600.0
     #: ... 'repeats' meaning within this distance, metres: a copy of a received report
     #: is identical, and one whose original was missed lies between two received

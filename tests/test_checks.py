@@ -559,11 +559,34 @@ def test_single_small_glitch_within_reach_is_not_a_jump():
 
 
 def test_late_satellite_copy_is_not_a_jump():
+    # Report 10 again, received 5 min 20 s late: its UTC second is its original's.
     df = leg(230000001, 57.0, 11.0, 20, 0, 60, 10)
-    late = df.iloc[[10]].assign(time=df["time"].iloc[40] + pd.Timedelta(seconds=3), station="AISSAT")
+    late = df.iloc[[10]].assign(time=df["time"].iloc[40] + pd.Timedelta(seconds=20), station="AISSAT")
     tr = build(df, late)
     assert not check(tr, "impossible_jump")["impossible_jump"].any()
     assert check(tr, "impossible_jump", cfg=ChecksConfig(stale_window_s=0))["impossible_jump"].sum() == 1
+    # With a UTC second that agrees with its receive time it is a current fix back at an old
+    # place: a jump.
+    current = late.assign(second=int(late["time"].iloc[0].second))
+    assert check(build(df, current), "impossible_jump")["impossible_jump"].sum() == 1
+
+
+def test_a_ship_at_anchor_pulled_off_and_back_is_a_jump_not_a_late_copy():
+    """Strait of Hormuz generator (benchmarks/gulf_scenarios.py), seeds 25 and 33: a spoofer pulls
+    an anchored tanker's position off at 3.4 kn, then lets it go back 5.6 km in 3 min. The fixes
+    back at the anchorage repeat the place it held within the hour, but their UTC seconds say
+    they are current: the pull-off is the displaced stretch. Before, the fixes back were taken
+    for late copies, and nothing was flagged."""
+    t = 180.0 * np.arange(60)
+    df = leg(230000001, 25.22, 56.52, 0, 0, 60, 180, nav_status=1)
+    g = np.random.default_rng(5)
+    df["lat"] += g.normal(0, 2e-5, 60)
+    off = (t >= 1800) & (t < 4860)  # 51 min pulled off at 3.4 kn, then let go
+    la, lo = destination(df.loc[off, "lat"], df.loc[off, "lon"], 160, 3.4 * KNOT_MS * (t[off] - 1800 + 180))
+    df.loc[off, "lat"], df.loc[off, "lon"], df.loc[off, "sog"], df.loc[off, "cog"] = la, lo, 3.4, 160.0
+    res = check(build(df), "impossible_jump", vessels({230000001: 80}))
+    flagged = res["impossible_jump"].to_numpy()
+    assert flagged[off].sum() >= 5 and not flagged[t < 1800].any()
 
 
 # --- erratic fix ---------------------------------------------------------------------------

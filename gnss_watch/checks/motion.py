@@ -78,14 +78,15 @@ def _identity_conflict(seg: np.ndarray, min_alternations: int, min_reports: int)
 
 def _anchor_pass(
     t: np.ndarray, t_fix: np.ndarray, lat: np.ndarray, lon: np.ndarray, limit_ms: np.ndarray, sog: np.ndarray,
-    bad: np.ndarray, ctx: Context,
+    current: np.ndarray, bad: np.ndarray, ctx: Context,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One direction of the jump analysis over one MMSI's usable reports.
 
     The anchor is the last accepted (plausible) report. A report the anchor can reach
     is accepted and becomes the anchor; one it cannot reach is flagged and opens a
     displaced stretch, unless it repeats a position accepted within ``stale_window_s``
-    (a late copy, see ``stale_match_m``). Inside a stretch a report the
+    (a late copy, see ``stale_match_m``) and its time stamp is not ``current``
+    (:func:`_current`). Inside a stretch a report the
     last flagged one can reach continues the stretch, and one only the anchor can
     reach ends it (the return); when both can, the nearer explanation (distance over
     reach) wins, so a stretch is not accepted merely because hours have made the
@@ -140,11 +141,22 @@ def _anchor_pass(
             a, f = i, -1
             accepted[i] = True
             continue
-        if stale(i):
+        if not current[i] and stale(i):
             continue
         f = f_open = i
         flagged[i], from_m[i], excess[i] = True, d, over
     return flagged, from_m, excess
+
+
+def _current(t: np.ndarray, second: np.ndarray, fix_age_s: float) -> np.ndarray:
+    """Whether each report's UTC second (ITU-R M.1371: the second of its fix, 0-59) agrees with
+    its receive time ``t`` (epoch seconds): the fix at most ``fix_age_s`` older, give or take a
+    second of receive-time rounding. A late copy, received minutes after it was sent, carries
+    its original's second, so (but one time in ten or so) it disagrees; a vessel really back at
+    a place it held an hour ago sends its current second."""
+    sec = second.astype(float)
+    age = np.mod(t - sec + 30.0, 60.0) - 30.0  # how old the fix is, within a minute either way
+    return (sec >= 0) & (sec <= 59) & (age >= -1.0) & (age <= fix_age_s + 1.0)
 
 
 def _fix_times(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, sog: np.ndarray, min_sog_kn: float) -> np.ndarray:
@@ -267,7 +279,8 @@ def jump_analysis(ctx: Context) -> Jumps:
         if not b.any():
             continue
         t_fix = _fix_times(ctx.t[r], ctx.lat[r], ctx.lon[r], ctx.sog[r], cfg.frozen_min_sog_kn)
-        args = (ctx.t[r], t_fix, ctx.lat[r], ctx.lon[r], limit_ms[r], ctx.sog[r])
+        args = (ctx.t[r], t_fix, ctx.lat[r], ctx.lon[r], limit_ms[r], ctx.sog[r],
+                _current(ctx.t[r], ctx.second[r], cfg.erratic_fix_age_s))
         fwd = _anchor_pass(*args, b, ctx)
         back_bad = np.append(b[1:], False)[::-1]  # step i->i+1 read backwards
         rev = (-args[0][::-1], -args[1][::-1], *(x[::-1] for x in args[2:]))
