@@ -963,6 +963,22 @@ def test_circle_fires_on_a_perfect_2_km_circle_at_12_kn():
     assert not res.loc[~on_circle, "circle"].iloc[:-6].any()  # the passage before (bar its last minute)
 
 
+@pytest.mark.parametrize("ship_type, fires", [(37, False), (30, False), (70, True), (None, True)])
+def test_a_whole_circle_by_a_pleasure_craft_or_fishing_vessel_is_its_outing(ship_type, fires):
+    """The own simulator's Baltic 1715: a Class B pleasure craft sailed a whole 5.7 km loop at
+    11.5 kn and was a spoofing event. Pleasure craft and fishing vessels (ITU-R M.1371 ship
+    types 37, 30) sail circles; a cargo ship, or a vessel of unknown type, is on passage."""
+    df = circle_track(5700, 11.5, 1.1, every_s=30).assign(device="B", heading=np.nan)
+    vs = vessels({230000001: ship_type}) if ship_type else None
+    assert bool(check(build(df), "circle", vs)["circle"].any()) is fires
+
+
+def test_a_partial_arc_the_heading_does_not_follow_counts_for_any_ship_type():
+    df = circle_track(2000, 12, 0.4)
+    df["heading"] = 0.0  # the hull never turned
+    assert check(build(df), "circle", vessels({230000001: 37}))["circle"].any()
+
+
 def test_circle_quiet_on_fishing_zig_zag_and_harbour_turns():
     # Trawler zig-zag: 60-degree legs alternating port and starboard at 9 kn.
     parts = [leg(230000001, 59.8, 22.0, 9, 30 if k % 2 else 90, 12, 10, t0_s=120 * k) for k in range(20)]

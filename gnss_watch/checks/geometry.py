@@ -164,6 +164,13 @@ def _arc_coverage_deg(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarr
 _MAX_WINDOWS, _POINTS = 256, 64
 
 
+#: Ship types (ITU-R M.1371 table 53) that sail circles by trade or for pleasure: fishing 30
+#: (a purse seiner rings a shoal), dredging or underwater operations 33, diving 34, military
+#: 35, sailing 36, pleasure craft 37, search and rescue 51, law enforcement 55. None of them
+#: is on passage, whatever its speed.
+LOOPING_SHIP_TYPES = (30, 33, 34, 35, 36, 37, 51, 55)
+
+
 def circle(ctx: Context) -> Result:
     """A segment's positions trace a circle while the vessel is on passage.
 
@@ -176,8 +183,9 @@ def circle(ctx: Context) -> Result:
     circle fit; the window fires when the radius is within
     ``circle_min_radius_m``..``circle_max_radius_m``, the RMS residual is below
     ``circle_max_residual_frac`` of it, the points cover ``circle_min_arc_deg`` of the
-    circle and the median speed is on-passage. Zig-zags (fishing, SAR), lane bends and
-    shuttles turn back and forth or do not lie on a circle.
+    circle and the median speed is on-passage, by a vessel whose type does not sail
+    circles (:data:`LOOPING_SHIP_TYPES`; unknown counts as on passage). Zig-zags
+    (fishing, SAR), lane bends and shuttles turn back and forth or do not lie on a circle.
 
     A partial arc (``circle_min_partial_arc_deg`` or more) passing the same fit fires
     when the reported true heading did not turn with the course: the hull's heading
@@ -228,6 +236,7 @@ def circle(ctx: Context) -> Result:
     # frozen by the spoofer, so the track's own speed counts too.
     underway = moving | (has_leg & (implied >= cfg.circle_lag_min_sog_kn))
     on_passage = underway & ((speed >= cfg.circle_min_sog_kn) | (implied >= cfg.circle_min_sog_kn))
+    on_passage &= ~np.isin(ctx.ship_type[rows], LOOPING_SHIP_TYPES)  # a pleasure craft's loop is its outing
     # Turning between consecutive moving chords of a segment (0 elsewhere).
     mv = np.flatnonzero(moving)
     brg = np.full(len(rows), np.nan)
