@@ -29,11 +29,11 @@ Rules, in order:
    nothing flagged (not the fix coming back after an outage, nor the snap
    back from a circle, nor out of a held fix -- ``held_min_reports`` identical
    fixes after a live fix moved into them -- within reach of the hold's start:
-   the fix coming back after the ship moved on), and the vessel was heard with at least as many fixes
-   before it as after, none of them flagged (the track heard first and
-   longest is taken as the real one when nothing says otherwise: a spoof
-   still on when the recording ends), it runs to the last fix of the
-   vessel's heard stretch. With fewer fixes before it in the heard
+   the fix coming back after the ship moved on), and the vessel was heard
+   with at least as many fixes before it as after, none of them flagged
+   (the track heard first and longest is taken as the real one when nothing
+   says otherwise: a spoof still on when the recording ends), it runs to the
+   last fix of the vessel's heard stretch. With fewer fixes before it in the heard
    stretch than after, made between reports heard in turn (``merge_gap_s``),
    and nothing else flagged on either side (a stretch showing a lost fix
    before it is the fix coming back), it is the return of a spoof already on

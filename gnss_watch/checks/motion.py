@@ -152,7 +152,7 @@ def _current(t: np.ndarray, second: np.ndarray, fix_age_s: float) -> np.ndarray:
     """Whether each report's UTC second (ITU-R M.1371: the second of its fix, 0-59) agrees with
     its receive time ``t`` (epoch seconds): the fix at most ``fix_age_s`` older, give or take a
     second of receive-time rounding. A late copy, received minutes after it was sent, carries
-    its original's second, so (but one time in ten or so) it disagrees; a vessel really back at
+    its original's second, so (but about one time in twelve) it disagrees; a vessel really back at
     a place it held an hour ago sends its current second."""
     sec = second.astype(float)
     age = np.mod(t - sec + 30.0, 60.0) - 30.0  # how old the fix is, within a minute either way
