@@ -221,8 +221,8 @@ class _Fixes:
         says nothing), so a jump at ``j`` is the fix coming back, not a spoof's jump. A live
         fix at rest repeating its position (a receiver's static filter) still sends the
         noise of its COG."""
-        fix = np.c_[self.lat, self.lon, self.motion]
-        same = (fix[begun + 1: j] == fix[begun: j - 1]).all(axis=1)  # NaN (not sent) never equals
+        fix = np.c_[self.lat[begun:j], self.lon[begun:j], self.motion[begun:j]]
+        same = (fix[1:] == fix[:-1]).all(axis=1)  # NaN (not sent) never equals
         moved = np.flatnonzero(~same)
         h = begun + (int(moved[-1]) + 1 if len(moved) else 0)  # the hold's first fix
         if h == begun or j - h < cfg.held_min_reports:
