@@ -1223,6 +1223,43 @@ def test_a_ship_in_two_discs_does_not_start_or_end_the_later_zone(owned: bool) -
     assert windows == [(0.0, 3010.0), (5000.0, 9050.0)]
 
 
+@pytest.mark.parametrize("early_end_s, start_s", [(3300.0, 5300.0), (5800.0, 3000.0)])
+def test_a_loss_that_another_zones_window_holds_does_not_start_a_zone_before_its_switch_on(
+        early_end_s: float, start_s: float) -> None:
+    """Zone 0 is on from 0 to 5000 s (three ships). Zone 1 switches on at 5300 s around three
+    ships; its ship 9 lost the fix with zone 0's switch-on (in both discs), and its ship 12 was
+    jammed at 3000-3300 s, inside zone 0's window: zone 0's crossing, so zone 1 starts at its own
+    switch-on (Hormuz seed 51 of the ninth set: a second jammer at one site, 5 min after the
+    first stopped, drawn 94 min early). Jammed until 5800 s, after zone 0 stopped, ship 12 is
+    zone 1's from 3000 s: nothing else explains it."""
+    from gnss_watch.zones.cluster import _own_windows
+
+    zero = [(1, 0, 5000, 0, 10_000), (2, 30, 5000, 120, 15_000), (3, 60, 4990, 240, 20_000)]
+    one = [(9, 20, 8990, 90, 30_000), (12, 3000, early_end_s, 80, 35_000), (10, 5300, 9000, 80, 40_000),
+           (11, 5350, 9050, 95, 45_000), (13, 5400, 9020, 85, 42_000)]
+    zone = np.array([0, 0, 0, 1, 1, 1, 1, 1])
+    windows = _own_windows(episodes(zero + one), zone, [(0.0, 5000.0), (20.0, 9050.0)], ZonesConfig())
+    assert windows == [(0.0, 5000.0), (start_s, 9050.0)]
+
+
+def test_a_loss_at_a_switch_on_joins_its_zone_though_another_is_nearer() -> None:
+    """B switches on at 2700 s, 60 km east of A (on since 0 s). Ship 8, reporting every 10 s,
+    loses its fix 100 s after B's ships: later than one instant explains (a jammer's power
+    rising, a receiver holding its fix), but within one report interval of B's switch-on. It
+    lies nearer A's ships (28 km) than B's (37 km), and A is still on: the switching says B."""
+    from gnss_watch.zones.cluster import _split_onsets
+
+    e = pd.concat([episodes(SWITCH_A + SWITCH_B), episodes([(8, 2800, 6500, 60, 25_000)], 10.0)],
+                  ignore_index=True)
+    zone, windows = _split_onsets(e, ZonesConfig())
+    assert zone.tolist() == [0, 0, 0, 0, 1, 1, 1, 1] and windows == [(0.0, 5000.0), (2700.0, 8000.0)]
+    # Losing it 20 min later, it is a ship entering: the nearer zone still seen.
+    e = pd.concat([episodes(SWITCH_A + SWITCH_B), episodes([(8, 3900, 6500, 60, 25_000)], 10.0)],
+                  ignore_index=True)
+    zone, _ = _split_onsets(e, ZonesConfig())
+    assert zone[-1] == 0
+
+
 @pytest.mark.parametrize("second_on_s, chained", [(2_800.0, True), (3_100.0, True), (3_400.0, False)])
 def test_a_silence_from_one_zones_switch_on_to_an_overlapping_ones_switch_off_is_theirs(
         second_on_s: float, chained: bool) -> None:

@@ -224,7 +224,9 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
     inside its extent, and rarely many at once. An
     episode before the first new zone's switch-on seeds a zone of its own.
     Every episode joins the nearest (crossing middle to a zone's switch-on
-    losses) of the zones already on when it starts and still seen: one of its
+    losses) of the zones that switched on within ``switch_on_spread_s`` of its
+    start, within ``cluster_distance_m``; else of the zones already on when it
+    starts and still seen: one of its
     ships jammed (or silent without its fix back) within ``cluster_time_s``
     before, within ``cluster_distance_m``; else the nearest on (a zone nobody
     has seen for that long is no likelier than any other). Returns each episode's zone
@@ -267,8 +269,10 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
                     continue
             seeds.append(k)
     seeds.sort(key=lambda k: s[k].min())
+    switched = np.ones(len(seeds), dtype=bool)
     if seeds and (s < s[seeds[0]].min() - w).any():
         seeds.insert(0, np.flatnonzero(s < s[seeds[0]].min() - w))
+        switched = np.r_[False, switched]  # losses before the first switching
     if len(seeds) < 2:
         return whole
     on = np.array([s[k].min() for k in seeds])
@@ -290,10 +294,16 @@ def _split_onsets(e: pd.DataFrame, cfg: ZonesConfig) -> tuple[np.ndarray, list[t
         zone[k] = z
         last[z] = seen_to[k].max()
     # An episode joins the nearest zone seen within cluster_time_s before it (and
-    # cluster_distance_m), else the nearest one on.
+    # cluster_distance_m), else the nearest one on. A loss within one report interval of a
+    # switch-on is that switching's first, whatever zones were on near it: ships slower to
+    # show the loss than one instant explains (a jammer's power rising, a receiver holding
+    # its fix) are no entries.
+    at_on = switched[None, :] & (np.abs(s[:, None] - on[None, :]) <= cfg.switch_on_spread_s)
     for i in np.argsort(s, kind="stable").tolist():  # in time order: each join extends its zone
         if zone[i] < 0:
-            live = np.where(s[i] <= last + cfg.cluster_time_s, dist[i], np.inf)
+            own = np.where(at_on[i], dist[i], np.inf)
+            live = own if own.min() <= cfg.cluster_distance_m else np.where(
+                s[i] <= last + cfg.cluster_time_s, dist[i], np.inf)
             zone[i] = np.argmin(live) if live.min() <= cfg.cluster_distance_m else np.argmin(dist[i])
             last[zone[i]] = max(last[zone[i]], seen_to[i])
     used = np.unique(zone)
@@ -525,27 +535,41 @@ def _own_windows(
     that does not own its start has episodes that began within
     ``switch_on_spread_s`` of another zone's owned switch-on, while its other
     episodes all began more than ``onset_window_s`` later, that switch-on
-    explains them and they do not start this zone; ends likewise, backwards.
-    Returns the windows.
+    explains them and they do not start this zone. Nor do episodes before a
+    zone's own switch-on (``switch_min_vessels`` vessels beginning within
+    ``switch_on_spread_s``, not so explained) when another zone's window (within
+    ``onset_window_s``) holds every one of them: those are its crossings, and the
+    zone starts at its switch-on. Ends likewise, backwards. Returns the windows.
     """
     if len(windows) < 2:
         return windows
     win = np.array(windows, dtype=float).reshape(-1, 2)
     burst, w = cfg.switch_on_spread_s, cfg.onset_window_s
     mmsi = e["mmsi"].to_numpy()
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     out = win.copy()
-    for end, times in ((0, e["start_s"].to_numpy()), (1, e["end_s"].to_numpy())):
-        sign = 1.0 if end == 0 else -1.0  # ends: the same, time running backwards
-        t = sign * times
+    for end, (t, t_other) in ((0, (s, f)), (1, (-f, -s))):  # ends: the same, time running backwards
+        sign = 1.0 if end == 0 else -1.0
         first = sign * win[:, end]  # each zone's earliest start (latest end, negated)
+        last = sign * win[:, 1 - end]
         owned = np.array([len(np.unique(mmsi[(zone == z) & (np.abs(t - first[z]) <= burst)])) >= cfg.switch_min_vessels
                           for z in range(len(win))])
         for z in np.flatnonzero(~owned).tolist():  # a handful of zones
-            mine = t[zone == z]
+            mine, mine_other, ships = t[zone == z], t_other[zone == z], mmsi[zone == z]
+            explained = np.zeros(len(mine), dtype=bool)
             for y in np.flatnonzero(owned & (np.arange(len(win)) != z)).tolist():
                 shared = np.abs(mine - first[y]) <= burst
                 rest = mine[~shared]
                 if shared.any() and len(rest) and rest.min() > first[y] + w:
                     out[z, end] = sign * max(sign * out[z, end], rest.min())
+                    explained |= shared
+            # Losses before the zone's own switch-on that other zones' windows hold are theirs.
+            own_on = [x for x in np.sort(mine[~explained]) if len(np.unique(
+                ships[~explained & (mine >= x) & (mine <= x + burst)])) >= cfg.switch_min_vessels]
+            early = (mine < own_on[0]) & ~explained if own_on else np.zeros(len(mine), dtype=bool)
+            held = ((mine[early, None] >= first[None, :] - w) & (mine_other[early, None] <= last[None, :] + w)
+                    & (np.arange(len(win)) != z)[None, :]).any(axis=1)
+            if early.any() and held.all():
+                out[z, end] = sign * max(sign * out[z, end], own_on[0])
     out[out[:, 0] > out[:, 1]] = win[out[:, 0] > out[:, 1]]
     return [(float(a), float(b)) for a, b in out]
