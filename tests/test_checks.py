@@ -376,6 +376,26 @@ def test_the_true_track_beside_a_constant_offset_is_no_pull_off():
                                                                  145.0, 1900.0)
     assert not check(build(df), "track_divergence")["track_divergence"].any()
 
+def test_a_line_through_dead_reckoned_fixes_is_no_track_to_measure_a_pull_off_by():
+    """A ship at 10 kn on 79 deg; its receiver degrades (a live fix 250 m south, then one
+    570 m north, accuracy 0) and dead reckons on 77.5 deg from there for 40 min (UTC second
+    62) before the live fix returns to the true track. The reckoned line, extended back across
+    the step, lies beside the live track before it and meets its widening tolerance 8 min
+    back: the live fixes read as a pull-off that rejoined the line (a false spoof on the
+    fourth generator's 54)."""
+    live = leg(230000014, 25.81, 55.36, 10, 79, 180, 10)
+    true = leg(230000014, 25.81, 55.36, 10, 79, 450, 10)
+    live.loc[179, ["lat", "lon"]] = destination(live["lat"].iloc[179], live["lon"].iloc[179], 180.0, 250.0)
+    live.loc[179, "accuracy"] = 0  # the receiver degrading: 250 m south, then 570 m north
+    lat0, lon0 = destination(true["lat"].iloc[180], true["lon"].iloc[180], 0.0, 570.0)
+    reckoned = leg(230000014, float(lat0), float(lon0), 10, 77.5, 240, 10, t0_s=1800, second=62, accuracy=0)
+    reckoned.loc[0, ["second", "accuracy"]] = [0, 0]  # the degraded fix: live, off the track
+    back = true.iloc[420:]
+    res = run_checks(build(live, reckoned, back))
+    assert res["impossible_jump"].iloc[180] and res["dead_reckoning"].iloc[181:420].all()
+    assert not res["track_divergence"].iloc[:180].any()
+
+
 def test_track_divergence_quiet_on_turns_course_changes_glitches_and_stale_fixes():
     # A ship that turns 40 deg and keeps its new course: no line rejoined.
     a = leg(230000008, 55.0, 15.0, 14, 90, 60, 10)

@@ -337,7 +337,8 @@ def track_divergence(ctx: Context) -> Result:
       a pull-off's first minutes, still within the tolerance.
 
     Runs holding a held or dead-reckoned fix are left to frozen_position and
-    dead_reckoning. Magnitude: metres off the line.
+    dead_reckoning, and a line fitted through one is no track. Magnitude: metres
+    off the line.
     """
     fired = np.zeros(ctx.n, dtype=bool)
     mag = np.full(ctx.n, np.nan)
@@ -351,8 +352,8 @@ def track_divergence(ctx: Context) -> Result:
     held = same & (lat == np.roll(lat, 1)) & (lon == np.roll(lon, 1))
     stale = held | dead_reckoned(ctx)[rows]
     # Each side of a step runs to the next impossible step (or the MMSI's end) and is
-    # cut to the time the check looks at: a side that is too short, or that starts
-    # with a stale fix, needs no fit.
+    # cut to the time the check looks at: a side that is too short, or a test side that
+    # starts with a stale fix, needs no fit (nor a reference side holding one, below).
     cfg = ctx.cfg
     idx = np.arange(len(rows))
     lo = np.maximum(np.searchsorted(mmsi, mmsi, side="left"), np.maximum.accumulate(np.where(bad, idx, 0)))
@@ -362,7 +363,7 @@ def track_divergence(ctx: Context) -> Result:
     for i in np.flatnonzero(bad).tolist():  # impossible steps are rare
         before, after = np.arange(i - 1, lo[i - 1] - 1, -1), np.arange(i, hi[i])
         for ref, test in ((after, before), (before, after)):  # drifted off and snapped back; or the reverse
-            if len(ref) < n_min or len(test) < 2 * n_min or stale[ref[0]] or stale[test[0]]:
+            if len(ref) < n_min or len(test) < 2 * n_min or stale[test[0]]:
                 continue
             hit, off = _divergent_run(ctx, rows, t, lat, lon, stale, ref, test)
             fired[rows[hit]] = True
@@ -397,6 +398,10 @@ def _divergent_run(
             return None
         return np.array([x0, y0]), np.array([vx, vy])
 
+    # The line is the ship's own track: through a held or dead-reckoned fix it is the
+    # receiver's projection from wherever its fix last was (a degraded one, 500 m off).
+    if stale[ref[np.abs(t[ref] - t[ref[0]]) <= cfg.divergence_fit_s]].any():
+        return none
     test = test[np.abs(t[test] - t[ref[0]]) <= cfg.divergence_max_s]
     fit = line(ref)
     if fit is None or len(test) < 2 * n_min:
