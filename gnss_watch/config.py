@@ -467,6 +467,11 @@ class EventsConfig:
     #: live fix wanders by metres (GNSS noise, a ship swinging at anchor) against AIS's
     #: ~0.2 m resolution, so three equal ones are a held fix (ZonesConfig.held_min_reports).
     held_min_reports: int = 3
+    #: ... also a stretch the jump check flagged though no step into it was one no ship can
+    #: make, when the live fix before the hold made no more than this, knots: a receiver
+    #: that froze while the ship lay at anchor or moored (ITU-R M.1371's slowest rate is
+    #: for ships below 3 kn), the ship then sailing off on a frozen fix.
+    held_at_rest_kn: float = 3.0
     #: Two events' intervals are widened by this many seconds before testing
     #: overlap: victims enter the spoofer's range a report interval apart.
     group_time_slack_s: float = 60.0
@@ -870,6 +875,7 @@ _RANGES: dict[str, _Range] = {
     "events.return_speed_margin_kn": _NON_NEGATIVE,
     "events.group_time_slack_s": _NON_NEGATIVE,
     "events.held_min_reports": _PAIR,  # a held fix repeats
+    "events.held_at_rest_kn": _NON_NEGATIVE,
     # zones
     "zones.switch_chance_p": _Range(0.0, 1.0, lo_open=True, hi_open=True),
     "zones.switch_lag_s": _NON_NEGATIVE,

@@ -212,7 +212,7 @@ class _Fixes:
         tol = cfg.return_tolerance_m + (cfg.return_speed_margin_kn + self.sog[a]) * KNOT_MS * dt
         return haversine_m(self.lat[k], self.lon[k], elat, elon) <= tol
 
-    def held_then_left(self, begun: int, j: int, cfg: EventsConfig) -> bool:
+    def held_then_left(self, begun: int, j: int, cfg: EventsConfig, at_rest: bool = False) -> bool:
         """The fixes before fix ``j`` (from ``begun``, indices into fixes) end in a held fix:
         at least ``held_min_reports`` identical ones, SOG and COG sent and identical too,
         after a live fix that moved into it within reach, and fix ``j`` lies within reach of
@@ -220,7 +220,8 @@ class _Fixes:
         fix while the ship moved on (a ship at anchor weighing anchor: its SOG, held too,
         says nothing), so a jump at ``j`` is the fix coming back, not a spoof's jump. A live
         fix at rest repeating its position (a receiver's static filter) still sends the
-        noise of its COG."""
+        noise of its COG. ``at_rest``: the live fix before the hold made no more than
+        ``held_at_rest_kn`` too."""
         fix = np.c_[self.lat[begun:j], self.lon[begun:j], self.motion[begun:j]]
         same = (fix[1:] == fix[:-1]).all(axis=1)  # NaN (not sent) never equals
         moved = np.flatnonzero(~same)
@@ -230,7 +231,8 @@ class _Fixes:
         into = haversine_m(self.lat[h - 1], self.lon[h - 1], self.lat[h], self.lon[h])
         out = haversine_m(self.lat[h], self.lon[h], self.lat[j], self.lon[j])
         reach = lambda dt: cfg.jump_speed_kn * KNOT_MS * dt + cfg.jump_tolerance_m  # noqa: E731
-        return bool(into <= reach(self.t[h] - self.t[h - 1]) and out <= reach(self.t[j] - self.t[h]))
+        rest = not at_rest or self.motion[h - 1, 0] <= cfg.held_at_rest_kn  # NaN (not sent): not at rest
+        return bool(rest and into <= reach(self.t[h] - self.t[h - 1]) and out <= reach(self.t[j] - self.t[h]))
 
     def step_impossible(self, cfg: EventsConfig) -> np.ndarray:
         """Each fix is out of reach of the previous fix of its MMSI (False on an MMSI's first fix)."""
@@ -312,7 +314,8 @@ def _jump_stretches(
     handed: list[int] = []
     same_prev = np.r_[False, fx.mmsi[1:] == fx.mmsi[:-1]]
     run_start = jump & ~(np.r_[False, jump[:-1]] & same_prev)
-    is_step = run_start | fx.step_impossible(cfg)
+    stepped = fx.step_impossible(cfg)
+    is_step = run_start | stepped
     lo_hi = np.searchsorted(fx.mmsi, np.unique(fx.mmsi[jump]), side="left")
     for lo, hi in zip(lo_hi.tolist(), np.searchsorted(fx.mmsi, fx.mmsi[lo_hi], side="right").tolist()):
         # Per MMSI with a jump: sequential by nature (each return ends a stretch).
@@ -356,6 +359,14 @@ def _jump_stretches(
                         done = j
                 continue
             k = int(ks[hit[0]])
+            if not stepped[j] and fx.held_then_left(j - 1, k, cfg, at_rest=True):
+                # Entered by no step a ship cannot make and ending in a fix held since the ship
+                # lay still, left within reach: the fix coming back, not a spoof's return (a
+                # receiver frozen alongside while the ship sailed on, the check anchored on the
+                # track after it).
+                jump[j:k] = False
+                done = k
+                continue
             fill[fx.rows[j]: fx.rows[k]] = True
             ret[fx.rows[k]] = True
             flagged_after = np.flatnonzero(~jump[k:hi])

@@ -289,6 +289,32 @@ def test_a_jump_out_of_a_held_fix_is_the_fix_coming_back(heard_after_s: float) -
     assert (ids.to_numpy()[spoofed] == "S0001").all() and (ids.to_numpy()[~spoofed] == "").all()
 
 
+@pytest.mark.parametrize("moored", [True, False])
+def test_a_fix_frozen_alongside_is_no_spoof_when_the_check_flags_it_from_the_track_after(moored: bool) -> None:
+    """Strait of Hormuz generator, seeds 24 and 32: a ferry berths (SOG 0, every 3 min), its
+    fix freezes (position, SOG and COG repeated exactly) while it sails off, and 100 min later
+    the fix comes back 4.4 km out. The jump check anchors on the track after the step and
+    flags the berthing and the hold; no step into them was one no ship can make. A hold begun
+    at rest, left within reach, is the fix coming back: no event. Had the live fixes before the
+    hold made 12 kn (a spoofer's pull-off that stopped at a point), it stays a spoof."""
+    mmsi = 230_000_041
+    approach = track(mmsi, 27.16, 56.32, 287, 12, 0, 600, 10)
+    end = approach.iloc[-1]
+    rest = track(mmsi, float(end["lat"]), float(end["lon"]), 0, 0, 780, 360, 180)
+    rest["cog"] = [42.8, 308.7, 12.1]  # a live fix at rest sends COG noise
+    last = rest.iloc[-1] if moored else approach.iloc[-1]
+    held = track(mmsi, float(last["lat"]), float(last["lon"]), 0, 0, 1320, 6000, 30)
+    held[["sog", "cog"]] = [last["sog"], last["cog"]]
+    lat, lon = destination(float(last["lat"]), float(last["lon"]), 109, 4400.0)
+    away = track(mmsi, float(lat), float(lon), 109, 23, 7350, 900, 10)
+    df = pd.concat([approach, rest, held] if moored else [approach, held], ignore_index=True)
+    df = pd.concat([df, away], ignore_index=True)
+    t = seconds(df)
+    flag(df, (t >= 590) & (t < 7350), "impossible_jump", score=0.9)
+    events, _ = events_of(finish(df))
+    assert events.empty if moored else len(events) == 1
+
+
 @pytest.mark.parametrize("before", ["dead_reckoning", "circle"])
 def test_a_jump_back_from_a_stale_or_spoofed_stretch_does_not_run_to_the_end(before: str) -> None:
     """The live fix coming back after dead reckoning and an outage, or the snap back from a
