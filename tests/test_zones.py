@@ -1223,6 +1223,25 @@ def test_a_ship_in_two_discs_does_not_start_or_end_the_later_zone(owned: bool) -
     assert windows == [(0.0, 3010.0), (5000.0, 9050.0)]
 
 
+@pytest.mark.parametrize("second_loss_s, merged", [(1005.0, True), (1060.0, False)])
+def test_ships_too_far_apart_to_cluster_that_lost_the_fix_at_one_instant_share_a_zone(
+        second_loss_s: float, merged: bool) -> None:
+    """Two ships 80 km apart, each alone in its cluster (one jammer's disc seen at its two
+    edges), reporting every 10 s, lose the fix 5 s apart: one instant lies between each one's
+    last good fix and first lost report, so one switch-on explains both, though one left the
+    disc long before the other regained its fix (Hormuz seed 25: a 64-km zone off Jask seen
+    by two ships at its edges, found by neither alone). Losses 60 s apart at that rate share
+    no instant: two ships' own losses."""
+    from gnss_watch.zones.cluster import _merge_cotimed
+
+    e = episodes([(1, 1000, 5000, 270, 40_000), (2, second_loss_s, 2500, 90, 40_000)], report_s=10.0)
+    good = pd.DataFrame({"lat": [], "lon": [], "t": [], "mmsi": []})
+    zone, windows = _merge_cotimed(e, np.array([0, 1]), [(1000.0, 5000.0), (second_loss_s, 2500.0)], good,
+                                   ZonesConfig())
+    assert (zone.tolist(), windows) == (([0, 0], [(1000.0, 5000.0)]) if merged else
+                                        ([0, 1], [(1000.0, 5000.0), (second_loss_s, 2500.0)]))
+
+
 @pytest.mark.parametrize("early_end_s, start_s", [(3300.0, 5300.0), (5800.0, 3000.0)])
 def test_a_loss_that_another_zones_window_holds_does_not_start_a_zone_before_its_switch_on(
         early_end_s: float, start_s: float) -> None:

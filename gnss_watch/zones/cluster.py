@@ -24,9 +24,9 @@ Clustering
     A zone's window starts with its own switch-on and ends with its own
     switch-off, not with a ship in two discs that lost or regained its fix with
     a neighbour's (:func:`_own_windows`). Conversely, zones that switched on and
-    off together, within a radio horizon's diameter, are merged unless ships
-    kept their fix between them: one wide jammer seen by ships too far apart to
-    cluster (:func:`_merge_cotimed`).
+    off together, or on (or off) at one instant, within a radio horizon's
+    diameter, are merged unless ships kept their fix between them: one wide
+    jammer seen by ships too far apart to cluster (:func:`_merge_cotimed`).
 
 """
 
@@ -427,7 +427,9 @@ def _merge_cotimed(
     A wide zone sampled on opposite sides (ships anchored 70 km apart) gives
     clusters too far apart to link, yet both lose the fix at the one switch-on
     and regain it at the one switch-off. Windows whose starts and ends both lie
-    within ``switch_on_spread_s`` (one report interval) of each other, with
+    within ``switch_on_spread_s`` (one report interval) of each other, or that
+    switched on (or off) at one instant (:func:`_one_instant`: ships at a wide
+    zone's edges leave it at different times), with
     every crossing end of either within a radio horizon's diameter
     (2 x ``open_radius_m``) of every one of the other, are merged -- unless
     ships kept their fix between them (:func:`_kept_apart`; ``good``: lat, lon,
@@ -441,6 +443,7 @@ def _merge_cotimed(
     burst = cfg.switch_on_spread_s
     a, b = np.triu_indices(len(win), 1)
     same = (np.abs(win[a, 0] - win[b, 0]) <= burst) & (np.abs(win[a, 1] - win[b, 1]) <= burst)
+    same |= _one_instant(e, zone, win, a, b, cfg)
     pts = np.r_[e[["p_lat", "p_lon"]].to_numpy(dtype=float), e[["q_lat", "q_lon"]].to_numpy(dtype=float)]
     of = np.r_[zone, zone]
     for k in np.flatnonzero(same).tolist():  # a pair or two of co-timed windows at most
@@ -452,6 +455,28 @@ def _merge_cotimed(
     _, merged = connected_components(graph, directed=False)
     new = np.where(zone >= 0, merged[np.maximum(zone, 0)], -1)
     return new, [(float(win[merged == m, 0].min()), float(win[merged == m, 1].max())) for m in range(merged.max() + 1)]
+
+
+def _one_instant(e: pd.DataFrame, zone: np.ndarray, win: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 cfg: ZonesConfig) -> np.ndarray:
+    """Pairs of windows (``a``, ``b``; rows of ``win``) that switched on (or off) at one
+    instant: a loss by a vessel of each, within ``switch_on_spread_s`` of its window's start,
+    each next to a good fix, which one instant explains (between each one's last good fix and
+    its first lost report, less ``switch_lag_s``: see :func:`_stabbed`); recoveries at the
+    windows' ends alike. Ships far apart rarely lose a fix within the same seconds by chance;
+    one jammer switching does it to every ship in reach."""
+    s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
+    mm = e["mmsi"].to_numpy()
+    out = np.zeros(len(a), dtype=bool)
+    for lo, hi, seen, at, edge in ((e["on_from"].to_numpy(), s, e["entry_lat"].notna().to_numpy(), s, win[:, 0]),
+                                   (f, e["off_to"].to_numpy(), e["exit_lat"].notna().to_numpy(), f, win[:, 1])):
+        near = [np.flatnonzero((zone == w) & seen & (np.abs(at - edge[w]) <= cfg.switch_on_spread_s))
+                for w in range(len(win))]
+        close = np.abs(edge[a] - edge[b]) <= 2 * cfg.switch_on_spread_s
+        for p in np.flatnonzero(close).tolist():  # windows switching within minutes: a few pairs
+            i, j = near[a[p]][:, None], near[b[p]][None, :]
+            out[p] |= bool(((mm[i] != mm[j]) & (np.maximum(lo[i], lo[j]) < np.minimum(hi[i], hi[j]))).any())
+    return out
 
 
 def _kept_apart(e: pd.DataFrame, a: np.ndarray, b: np.ndarray, good: pd.DataFrame, cfg: ZonesConfig) -> bool:
