@@ -519,9 +519,11 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     """Two groups (0, 1) of a cluster of crossings where ships kept their fix between them
     (:func:`_kept_apart`), else all 0. The groups are split at the widest gap between the
     crossings' extents along the cluster's longest axis (principal component of the
-    crossings' middles)."""
+    crossings' middles). Each needs only the vessels a zone needs (``min_zone_vessels``), not
+    a switching's: the ships keeping their fix are the evidence, and a jammer seen by two
+    ships 60 km from another's is no part of it."""
     group = np.zeros(len(e), dtype=int)
-    if len(e) < 2 * cfg.switch_min_vessels:
+    if len(e) < 2 * cfg.min_zone_vessels:
         return group
     plat, plon, qlat, qlon = (e[c].to_numpy(dtype=float) for c in ("p_lat", "p_lon", "q_lat", "q_lon"))
     lat0, lon0 = float(np.nanmean(plat)), float(np.nanmean(plon))
@@ -540,7 +542,7 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     group[order[cut:]] = 1
     a, b = np.flatnonzero(group == 0), np.flatnonzero(group == 1)
     mm = e["mmsi"].to_numpy()
-    few = min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.switch_min_vessels
+    few = min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.min_zone_vessels
     if few or not _kept_apart(e, a, b, good, cfg):
         group[:] = 0
     return group
