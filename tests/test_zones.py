@@ -1132,6 +1132,28 @@ def test_ships_keeping_their_fix_between_two_jammers_split_them(two_jammers: boo
         assert iou(zones["geometry"].iloc[0], disc_polygon(*CENTRE, 60_000)) > 0.3
 
 
+def test_two_ships_kept_apart_from_a_jammer_by_ships_keeping_their_fix_are_a_zone_of_their_own() -> None:
+    """A 25-km jammer seen by three lanes and, 4 min later (no one instant), a 20-km one 60 km
+    east of it seen by two ships only: their crossings chain into one cluster. Six ships on a
+    lane between the discs keep their fix all along, and a jammer's disc is convex, so the two
+    ships are a zone of their own, though too few to show a switching (Gulf 1745: drawn as
+    one, the smaller jammer's other ships were missed)."""
+    west, east = destination(*CENTRE, 270, 35_000), destination(*CENTRE, 90, 25_000)
+    west, east = (float(west[0]), float(west[1])), (float(east[0]), float(east[1]))
+    traffic = pd.concat([
+        lanes([(0, 0), (0, 10_000), (20, -8000)], per_lane=6, every_s=1200, mmsi0=230_000_000, centre=west,
+              radius=25_000.0),
+        lanes([(0, 0)], per_lane=2, every_s=600, mmsi0=230_100_000, centre=east, radius=20_000.0),
+        lanes([(0, 0)], per_lane=6, every_s=900, mmsi0=230_200_000, first_s=-10_000.0, radius=60_000.0),
+    ], ignore_index=True)
+    df = finish(jam(jam(traffic, 1800, 9000, centre=west, radius=25_000), 2040, 9000, centre=east, radius=20_000))
+    events, zones, _ = build_jamming(df)
+    assert len(zones) == 2
+    two = zones.iloc[int(np.argmin(haversine_m(zones["centre_lat"], zones["centre_lon"], *east)))]
+    assert haversine_m(two["centre_lat"], two["centre_lon"], *east) < 15_000 and two["n_vessels"] == 2
+    assert set(events.loc[events["zone_id"] == two["zone_id"], "mmsi"]) == {230_100_000, 230_100_001}
+
+
 def test_slow_recoveries_chained_to_a_switching_do_not_hide_it() -> None:
     """A switches on at 0 s and off at 9000 s around three ships; B, 60 km east, from 3000
     to 12000 s. Two more of A's ships lose the fix within 3 min of its switch-on but regain
