@@ -253,10 +253,12 @@ class ChecksConfig:
     #: at a waypoint during a spoofed stretch (2.5 kn at 14 kn); a track crossing the
     #: line at a wider angle is on another course, whatever fixes lie near the crossing.
     divergence_rejoin_kn: float = 3.0
-    #: The track must rejoin the line within this long of the jump, seconds: spoofed
-    #: stretches last minutes to tens of minutes, and over an hour a ship's course
-    #: changes are no longer evidence.
-    divergence_max_s: float = 3600.0
+    #: The track must rejoin the line within this long of the jump, seconds. Ships on
+    #: passage hold one course along a traffic lane for hours (lanes of a traffic
+    #: separation scheme run 50-100 km, 3-7 h at 15 kn), while a pull-off slow enough to
+    #: pass as real drifts a ship only 7 km an hour at 4 kn; beyond two hours a ship's
+    #: course changes are no longer evidence.
+    divergence_max_s: float = 7200.0
 
     # --- on land ----------------------------------------------------------------------------
     #: A position counts as on land only this far inland, metres. Natural Earth 10m draws

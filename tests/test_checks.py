@@ -367,6 +367,28 @@ def test_track_divergence_flags_a_pull_off_that_snaps_back():
     assert not check(build(teleport_track()), "track_divergence")["track_divergence"].any()
 
 
+def test_track_divergence_flags_a_pull_off_of_over_an_hour():
+    """75 min at 3 kn off a 14 kn passage, 7 km off when it snaps back: the track before it,
+    80 min back, is the same line (the fourth generator's 63 and 44: pull-offs of 63-70 min
+    missed while the line had to be rejoined within an hour)."""
+    hit = np.flatnonzero(check(build(pulled_off(n=700, start=100, end=550, drift_kn=3.0)),
+                               "track_divergence")["track_divergence"])
+    assert len(hit) and hit.min() == 100 and hit.max() == 549
+
+
+def test_a_pull_off_begun_just_after_a_turn_is_still_one():
+    """A ship turns from 30 to 90 deg 7 min before a pull-off begins. The run reaches back over
+    the pull-off's first minutes (within the tolerance, but SOG/COG off the line) to where it
+    began, and the track beyond that, through the turn, is no straight line: the run without
+    the reach-back, whose track beyond is straight, still fires (the fourth generator's 23 lost
+    its pull-off otherwise)."""
+    lat0, lon0 = destination(55.0, 15.0, 210.0, 14 * KNOT_MS * 600)
+    turn = leg(230000007, float(lat0), float(lon0), 14, 30, 60, 10, t0_s=-600)
+    df = pd.concat([turn, pulled_off(n=180, start=40, end=120)], ignore_index=True)
+    hit = np.flatnonzero(check(build(df), "track_divergence")["track_divergence"])
+    assert len(hit) and 120 < hit.min() < 140 and hit.max() == 179
+
+
 def test_the_true_track_beside_a_constant_offset_is_no_pull_off():
     """Reports 416-582 displaced 1.9 km (a constant offset) over 33 min: the true track before
     them runs parallel to the spoofed stretch's line and meets its widening tolerance 52 min

@@ -422,12 +422,16 @@ def _divergent_run(
     with np.errstate(invalid="ignore"):
         leaves = np.hypot(sog * np.sin(rad) - v[0], sog * np.cos(rad) - v[1]) > cfg.divergence_tolerance_kn * KNOT_MS
     longer = run + (int(np.argmin(leaves[run:])) if not leaves[run:].all() else len(leaves) - run)
-    if longer + n_min <= len(away) and not away[longer: longer + n_min].any():
-        run = longer
+    runs = [longer, run] if longer + n_min <= len(away) and not away[longer: longer + n_min].any() else [run]
     # The track beyond the run is the same straight motion, not a line crossing it at an
-    # angle (a course change over a long silence puts a few fixes near the line too).
-    rejoin = line(test[run:])
-    if rejoin is None or np.hypot(*(rejoin[1] - v)) > cfg.divergence_rejoin_kn * KNOT_MS:
+    # angle (a course change over a long silence puts a few fixes near the line too). Where
+    # it is not beyond the reach-back (the ship turning before the pull-off), the run
+    # without it is tried.
+    for run in runs:  # one or two
+        rejoin = line(test[run:])
+        if rejoin is not None and np.hypot(*(rejoin[1] - v)) <= cfg.divergence_rejoin_kn * KNOT_MS:
+            break
+    else:
         return none
     # The run is live: a held or dead-reckoned fix lags the ship (frozen_position's and
     # dead_reckoning's), its return is no spoof's end.
