@@ -1154,6 +1154,22 @@ def test_two_ships_kept_apart_from_a_jammer_by_ships_keeping_their_fix_are_a_zon
     assert set(events.loc[events["zone_id"] == two["zone_id"], "mmsi"]) == {230_100_000, 230_100_001}
 
 
+def test_a_ship_at_anchor_repeating_its_fix_does_not_set_crossings_apart() -> None:
+    """One 40-km jammer over two anchorages 40 km apart, four ships at each. Between them two
+    ships keep their fix (receivers it does not reach) and a third lies at anchor repeating one
+    fix exactly: held, for all anyone can tell. Two live ships are too few to set the
+    anchorages apart, so they stay one zone; counting the held fix split them (Baltic 1731)."""
+    ships = [anchored(230_009_400 + 10 * side + k, *map(float, destination(*destination(*CENTRE, bearing, 20_000),
+                                                                          0.0, 6000.0 * k - 9000.0)), None, k)
+             for side, bearing in enumerate((270.0, 90.0)) for k in range(4)]
+    kept = lanes([(0, 0)], per_lane=2, every_s=1800, mmsi0=230_200_000, first_s=-6000.0, radius=40_000.0)
+    lat, lon = destination(*CENTRE, 90, 5000)
+    at_anchor = track(230_300_000, float(lat), float(lon), 0.0, 0.0, -3000, 15_000, 180)
+    df = pd.concat([jam(pd.concat(ships), 1800, 9000, radius=40_000), kept, at_anchor], ignore_index=True)
+    _, zones, _ = build_jamming(finish(df))
+    assert len(zones) == 1 and zones["n_vessels"].iloc[0] == 8
+
+
 def test_slow_recoveries_chained_to_a_switching_do_not_hide_it() -> None:
     """A switches on at 0 s and off at 9000 s around three ships; B, 60 km east, from 3000
     to 12000 s. Two more of A's ships lose the fix within 3 min of its switch-on but regain

@@ -59,9 +59,13 @@ def build_jamming(
 
     mmsi = df["mmsi"].to_numpy()
     lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
-    # Good fixes outside any episode of the vessel: ships keeping their fix.
+    # Good fixes outside any episode of the vessel: ships keeping their fix. To set two
+    # groups of crossings apart a fix must be seen live: one repeating the vessel's last
+    # report exactly may be held (a ship at anchor holding it reads as a good fix).
     free = good_fix & (row_ep < 0)
-    good = pd.DataFrame({"lat": lat[free], "lon": lon[free], "t": t[free], "mmsi": mmsi[free]}).sort_values(
+    repeat = np.r_[False, (mmsi[1:] == mmsi[:-1]) & (lat[1:] == lat[:-1]) & (lon[1:] == lon[:-1])]
+    live = free & ~repeat
+    good = pd.DataFrame({"lat": lat[live], "lon": lon[live], "t": t[live], "mmsi": mmsi[live]}).sort_values(
         "t", kind="stable", ignore_index=True)
 
     # Split clusters where ships kept their fix between two groups, then where jammers
