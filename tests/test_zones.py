@@ -1280,6 +1280,25 @@ def test_ships_too_far_apart_to_cluster_that_lost_the_fix_at_one_instant_share_a
                                         ([0, 1], [(1000.0, 5000.0), (second_loss_s, 2500.0)]))
 
 
+@pytest.mark.parametrize("b_ships_at_on, merged", [(3, False), (2, True)])
+def test_zones_that_switched_on_apart_are_not_merged_by_ships_in_their_overlap(b_ships_at_on: int,
+                                                                                merged: bool) -> None:
+    """A switches on at 0 s around three ships, B at 3000 s, 40 km east, around three others.
+    A's ship in the overlap of the discs regains its fix at 9000 s with B's: one instant,
+    but each zone switched on on its own, minutes apart, so two jammers (Gulf 1765: drawn as
+    one). Seen switching on by two ships only, B may be A's far edge: merged as before."""
+    from gnss_watch.zones.cluster import _merge_cotimed
+
+    b_on = [3000.0, 3010.0, 3020.0][:b_ships_at_on] + [3900.0] * (3 - b_ships_at_on)
+    e = episodes([(1, 0, 5000, 270, 15_000), (2, 5, 5200, 250, 20_000), (3, 10, 9000, 90, 20_000),
+                  (4, b_on[0], 9005, 90, 45_000), (5, b_on[1], 9010, 80, 50_000), (6, b_on[2], 9020, 100, 55_000)],
+                 report_s=10.0)
+    good = pd.DataFrame({"lat": [], "lon": [], "t": [], "mmsi": []})
+    zone, windows = _merge_cotimed(e, np.array([0, 0, 0, 1, 1, 1]), [(0.0, 9000.0), (3000.0, 9020.0)], good,
+                                   ZonesConfig())
+    assert len(windows) == (1 if merged else 2)
+
+
 @pytest.mark.parametrize("early_end_s, start_s", [(3300.0, 5300.0), (5800.0, 3000.0)])
 def test_a_loss_that_another_zones_window_holds_does_not_start_a_zone_before_its_switch_on(
         early_end_s: float, start_s: float) -> None:

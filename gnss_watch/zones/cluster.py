@@ -464,17 +464,24 @@ def _one_instant(e: pd.DataFrame, zone: np.ndarray, win: np.ndarray, a: np.ndarr
     each next to a good fix, which one instant explains (between each one's last good fix and
     its first lost report, less ``switch_lag_s``: see :func:`_stabbed`); recoveries at the
     windows' ends alike. Ships far apart rarely lose a fix within the same seconds by chance;
-    one jammer switching does it to every ship in reach."""
+    one jammer switching does it to every ship in reach. Not where both windows own a
+    switching at their other ends (``switch_min_vessels`` vessels each, next to good fixes,
+    within ``switch_on_spread_s`` of the edge) minutes apart: two jammers switched on apart,
+    whose ships in the overlap of their discs regained the fix with the last to switch off."""
     s, f = e["start_s"].to_numpy(), e["end_s"].to_numpy()
     mm = e["mmsi"].to_numpy()
     out = np.zeros(len(a), dtype=bool)
-    for lo, hi, seen, at, edge in ((e["on_from"].to_numpy(), s, e["entry_lat"].notna().to_numpy(), s, win[:, 0]),
-                                   (f, e["off_to"].to_numpy(), e["exit_lat"].notna().to_numpy(), f, win[:, 1])):
-        near = [np.flatnonzero((zone == w) & seen & (np.abs(at - edge[w]) <= cfg.switch_on_spread_s))
-                for w in range(len(win))]
-        close = np.abs(edge[a] - edge[b]) <= 2 * cfg.switch_on_spread_s
+    ends = ((e["on_from"].to_numpy(), s, e["entry_lat"].notna().to_numpy(), s, win[:, 0]),
+            (f, e["off_to"].to_numpy(), e["exit_lat"].notna().to_numpy(), f, win[:, 1]))
+    near = [[np.flatnonzero((zone == w) & seen & (np.abs(at - edge[w]) <= cfg.switch_on_spread_s))
+             for w in range(len(win))] for _, _, seen, at, edge in ends]
+    owned = [np.array([len(np.unique(mm[k])) >= cfg.switch_min_vessels for k in by_win]) for by_win in near]
+    for side, (lo, hi, _, _, edge) in enumerate(ends):
+        other = win[:, 1 - side]
+        apart = owned[1 - side][a] & owned[1 - side][b] & (np.abs(other[a] - other[b]) > 2 * cfg.switch_on_spread_s)
+        close = (np.abs(edge[a] - edge[b]) <= 2 * cfg.switch_on_spread_s) & ~apart
         for p in np.flatnonzero(close).tolist():  # windows switching within minutes: a few pairs
-            i, j = near[a[p]][:, None], near[b[p]][None, :]
+            i, j = near[side][a[p]][:, None], near[side][b[p]][None, :]
             out[p] |= bool(((mm[i] != mm[j]) & (np.maximum(lo[i], lo[j]) < np.minimum(hi[i], hi[j]))).any())
     return out
 
