@@ -190,6 +190,25 @@ def test_dead_reckoning_without_second_62_or_a_held_fix(n_reckoned, noise_m, fir
     assert not check(build(df, *quiet), "dead_reckoning")["dead_reckoning"].any()
 
 
+def test_a_track_drawn_exactly_across_changes_of_speed_and_course_is_not_dead_reckoning():
+    """A spoofer's fake track moving exactly as its own SOG and COG say, which it changes a
+    tenth at a time every 200 s: each stretch between changes looks reckoned, but a receiver
+    reckons on from a live fix, and these start from a drawn one (the fourth generator's 71:
+    a 83 min pull-off read as dead reckoning, so no spoof). The stretch after the live fixes
+    stays ambiguous."""
+    ships = [noisy_leg(230000010 + k, 59.5 + 0.05 * k, 60, seed=k) for k in range(4)]
+    live = noisy_leg(230000001, 59.9, 20, seed=9)
+    lat, lon, t0 = float(live["lat"].iloc[-1]), float(live["lon"].iloc[-1]), 200
+    drawn = []
+    for k in range(4):
+        part = leg(230000001, lat, lon, 12 + 0.1 * k, 90 + 0.1 * k, 21, 10, t0_s=t0).iloc[1:]
+        lat, lon, t0 = float(part["lat"].iloc[-1]), float(part["lon"].iloc[-1]), t0 + 200
+        drawn.append(part)
+    res = check(build(pd.concat([live, *drawn], ignore_index=True), *ships), "dead_reckoning")
+    fired = np.flatnonzero(res.loc[res["mmsi"] == 230000001, "dead_reckoning"].to_numpy())
+    assert not (fired >= 40).any()
+
+
 def test_degraded_fix_on_accuracy_drop_and_raim_toggle():
     df = leg(230000001, 59.9, 24.0, 12, 90, 10, 10)
     df.loc[3:, "accuracy"] = 0  # 1 -> 0 at row 3

@@ -97,14 +97,21 @@ def _reckoned(ctx: Context) -> np.ndarray:
     from_held = np.zeros(len(first) + 1, dtype=bool)
     from_held[1:] = held[first - 1]
     out[rows] = step & from_held[run]
-    # ... or when it is long and exact, in a feed whose other fixes carry noise.
+    # ... or when it is long and exact, in a feed whose other fixes carry noise, and begins
+    # at a live fix: a track moving exactly as its own SOG and COG say into the run, across
+    # their changes (two steps before it), is drawn, not reckoned by a receiver from its fix.
     start = exact & ~np.r_[False, exact[:-1]]
     run = np.cumsum(start) * exact
     first = np.flatnonzero(start)
     n = np.bincount(run, minlength=len(first) + 1)[1:]
     last = first + n - 1
+    with np.errstate(invalid="ignore"):
+        drawn = np.r_[False, (seg[1:] == seg[:-1]) & (miss <= cfg.reckoned_exact_m + rounding)]
+    drawn &= ~np.r_[False, ctx.coarse[rows[1:]]]
+    before = np.maximum(first - 1, 0)
+    live = ~(drawn[before] & drawn[np.maximum(first - 2, 0)])
     long = np.zeros(len(first) + 1, dtype=bool)
-    long[1:] = (n >= cfg.reckoned_min_reports) & (t[last] - t[first - 1] >= cfg.reckoned_min_s)
+    long[1:] = (n >= cfg.reckoned_min_reports) & (t[last] - t[first - 1] >= cfg.reckoned_min_s) & live
     mmsi = ctx.mmsi[rows]
     under_way = np.unique(mmsi[sog >= cfg.frozen_min_sog_kn], return_counts=True)
     n_under_way = int((under_way[1] >= cfg.reckoned_min_reports).sum())
