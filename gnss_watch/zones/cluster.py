@@ -527,8 +527,9 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     (:func:`_kept_apart`), else all 0. The groups are split at the widest gap between the
     crossings' extents along the cluster's longest axis (principal component of the
     crossings' middles). Each needs only the vessels a zone needs (``min_zone_vessels``), not
-    a switching's: the ships keeping their fix are the evidence, and a jammer seen by two
-    ships 60 km from another's is no part of it."""
+    a switching's (``switch_min_vessels``): the ships keeping their fix are the evidence, and a
+    jammer seen by two ships 60 km from another's is no part of it, unless they lost the fix
+    within ``switch_on_spread_s`` of the other group's first loss (one switch-on)."""
     group = np.zeros(len(e), dtype=int)
     if len(e) < 2 * cfg.min_zone_vessels:
         return group
@@ -549,8 +550,13 @@ def _split_space(e: pd.DataFrame, good: pd.DataFrame, cfg: ZonesConfig) -> np.nd
     group[order[cut:]] = 1
     a, b = np.flatnonzero(group == 0), np.flatnonzero(group == 1)
     mm = e["mmsi"].to_numpy()
-    few = min(len(np.unique(mm[a])), len(np.unique(mm[b]))) < cfg.min_zone_vessels
-    if few or not _kept_apart(e, a, b, good, cfg):
+    n = min(len(np.unique(mm[a])), len(np.unique(mm[b])))
+    # A group too small to show a switching of its own stands apart only if it did not lose
+    # the fix with the other's first losses: a switch-on takes every receiver in reach at once,
+    # and ships keeping their fix beside a few may be receivers at its edge it did not reach.
+    s = e["start_s"].to_numpy()
+    with_other = abs(s[a].min() - s[b].min()) <= cfg.switch_on_spread_s
+    if n < cfg.min_zone_vessels or (n < cfg.switch_min_vessels and with_other) or not _kept_apart(e, a, b, good, cfg):
         group[:] = 0
     return group
 
