@@ -774,6 +774,25 @@ def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_lo
         assert check(build(df), "impossible_jump", vs)["impossible_jump"].iloc[40:47].any()
 
 
+@pytest.mark.parametrize("silence_s, erratic", [(1200.0, True), (150.0, False)])
+def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_silence(silence_s: float,
+                                                                                     erratic: bool) -> None:
+    """The same receiver, but its transponder then sends nothing (some send nothing without a
+    fix) for 20 min and comes back on its track: the scatter before the silence is the
+    receiver's (the fourth generator's 72: an offshore vessel's last fix, 1.2 km back, read as
+    a spoof to the end of the recording). A gap within ITU-R M.1371's 3 min is a missed report
+    or two, no loss: the steps stay the jump check's."""
+    vs = vessels({230000001: 40})
+    before = degrading().iloc[:47]
+    t0 = 92.0 + silence_s
+    lat, lon = destination(26.65, 56.17, 50.0, 27 * KNOT_MS * t0)
+    df = pd.concat([before, leg(230000001, float(lat), float(lon), 27, 50, 30, 2, t0_s=t0)], ignore_index=True)
+    res = check(build(df), "erratic_fix", vs)
+    assert res["erratic_fix"].iloc[40:47].all() == erratic and not res["erratic_fix"].iloc[:40].any()
+    if not erratic:
+        assert check(build(df), "impossible_jump", vs)["impossible_jump"].iloc[40:47].any()
+
+
 def test_erratic_fix_stretch_keeps_to_its_vessel():
     # Scatter shown by its median alone (no excursion anywhere), alone and next to
     # another vessel's jumps: the stretch neither fails nor reaches the other vessel.
