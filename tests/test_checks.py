@@ -793,6 +793,21 @@ def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_si
         assert check(build(df), "impossible_jump", vs)["impossible_jump"].iloc[40:47].any()
 
 
+def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_a_held_fix():
+    """The same receiver, but then it holds one fix 300 m off the track (high accuracy again, the
+    position repeated exactly at 27 kn): it stopped updating it, which is the loss too (the
+    fourth generator's 64: a patrol boat's scatter before its held fix read as a spoof)."""
+    vs = vessels({230000001: 40})
+    df = degrading()
+    df.loc[47:, "second"] = leg(230000001, 26.65, 56.17, 27, 50, 80, 2)["second"].iloc[47:]
+    df.loc[47:, "accuracy"] = 1
+    lat, lon = destination(df.loc[47, "lat"], df.loc[47, "lon"], 180.0, 300.0)
+    df.loc[47:, "lat"], df.loc[47:, "lon"] = float(lat), float(lon)
+    res = run_checks(build(df), vs)
+    assert res["frozen_position"].iloc[48:70].all()
+    assert res["erratic_fix"].iloc[40:47].all() and not res["erratic_fix"].iloc[:30].any()
+
+
 def test_erratic_fix_stretch_keeps_to_its_vessel():
     # Scatter shown by its median alone (no excursion anywhere), alone and next to
     # another vessel's jumps: the stretch neither fails nor reaches the other vessel.

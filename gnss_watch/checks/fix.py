@@ -343,8 +343,8 @@ def _degraded_then_lost(
     """Runs of live fixes (``rows``: the kinematic rows in MMSI and time order; ``bad``,
     ``step``: :func:`~gnss_watch.checks.motion.raw_steps`) from the receiver's drop of
     the accuracy flag (1 to 0) to its own loss of the fix: the MMSI's next report dead
-    reckons, says positioning is inoperative, or has no position, or comes after a silence
-    longer than ``erratic_run_gap_s``. Within
+    reckons, says positioning is inoperative, has no position or a held one, or comes after
+    a silence longer than ``erratic_run_gap_s``. Within
     ``erratic_window_s``, never back to high accuracy, with a step out of reach and none
     beyond ``2 * erratic_max_offset_m`` (a jump that far is a spoof's). The receiver says
     twice that its fix failed; a spoofer's fix is one it locks onto. Returns each run's
@@ -363,10 +363,11 @@ def _degraded_then_lost(
     # What the receiver said next, in the whole table (a report without a position is not
     # kinematic); or it said nothing for longer than any nominal interval (ITU-R M.1371's
     # 3 min, ``erratic_run_gap_s``): some transponders send nothing without a fix.
+    # Or its next fix is held (:func:`frozen_position`): the receiver stopped updating it.
     nxt = np.minimum(rows[last] + 1, ctx.n - 1)
     lost = (rows[last] + 1 < ctx.n) & (ctx.mmsi[nxt] == mmsi[last]) & (
         ~ctx.pos_valid[nxt] | np.isin(ctx.second[nxt], (SECOND_DEAD_RECKONING, SECOND_INOPERATIVE))
-        | (ctx.t[nxt] - t[last] > cfg.erratic_run_gap_s))
+        | (ctx.t[nxt] - t[last] > cfg.erratic_run_gap_s) | frozen_position(ctx)[0][nxt])
     # Steps within each run (the step into its first fix is from before the drop).
     opens = np.zeros(len(rows), dtype=bool)
     opens[first] = True
