@@ -297,7 +297,7 @@ def _jump_seeds(
 
 
 def _jump_stretches(
-    fx: _Fixes, jump: np.ndarray, live: np.ndarray, n: int, cfg: EventsConfig
+    fx: _Fixes, jump: np.ndarray, live: np.ndarray, stale: np.ndarray, n: int, cfg: EventsConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Table rows inside a jump-away..jump-back stretch, the rows that are the returns, and
     the returns (indices into ``fx``) of stretches already on when the vessel's heard
@@ -307,7 +307,8 @@ def _jump_stretches(
     in place: a flagged run that starts at a return is the check anchoring on
     the displaced stretch and judging the real track from there, so its flags
     are cleared. Each flagged run's first fix is a jump away; only MMSIs with
-    one are visited (a few). ``live`` (per fix): neither flagged nor stale.
+    one are visited (a few). ``live`` (per fix): neither flagged nor stale; ``stale``: a fix
+    that is no live one (:data:`UNRELIABLE_FIX_CHECKS`).
     """
     fill = np.zeros(n, dtype=bool)
     ret = np.zeros(n, dtype=bool)
@@ -347,6 +348,13 @@ def _jump_stretches(
                     begun = lo + int(np.searchsorted(fx.heard[lo:hi], fx.heard[j], side="left"))
                     if fx.held_then_left(begun, j, cfg):
                         continue
+                    # A spoof begun as the receiver's hold or reckoning ended (jammed first, then
+                    # spoofed: the usual order) is heard from there, as from the recording's start,
+                    # when the jump is wider than a track's slack (a reckoning's drift is not).
+                    held = np.flatnonzero(stale[begun:j])
+                    wide = haversine_m(fx.lat[j - 1], fx.lon[j - 1], fx.lat[j], fx.lon[j]) > cfg.return_tolerance_m
+                    if len(held) and wide and live[begun + held[-1] + 1: j].all():
+                        begun = begun + int(held[-1]) + 1
                     if j - lo >= ks[-1] - j + 1 and live[lo:j].all():
                         fill[fx.rows[j]: fx.rows[ks[-1]] + 1] = True
                         done = int(ks[-1])
@@ -426,7 +434,7 @@ def build_spoofing_events(
     snap = np.r_[False, div[:-1] & (fx.mmsi[1:] == fx.mmsi[:-1])] & ~div
     seeds &= ~snap
     quiet = ~df["kind"].astype(str).isin(["spoofing", "jamming"]).to_numpy() & ~unreliable
-    fill, ret, handed = _jump_stretches(fx, seeds, quiet[fx.rows], n, cfg)
+    fill, ret, handed = _jump_stretches(fx, seeds, quiet[fx.rows], unreliable[fx.rows], n, cfg)
     ret[fx.rows[snap]] = True
     jump = np.zeros(n, dtype=bool)
     jump[fx.rows] = seeds

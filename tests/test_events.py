@@ -247,6 +247,24 @@ def test_a_spoof_already_on_when_the_recording_begins_runs_from_its_start(second
         assert (events.loc[0, "true_lat"], events.loc[0, "true_lon"]) == (back["lat"], back["lon"])
 
 
+def test_a_spoof_begun_as_a_held_fix_ended_runs_from_the_end_of_the_hold() -> None:
+    """Gulf 1783 (twelfth set): a ship at 17 kn jammed for 30 min (its fix held at 14 kn, SOG and
+    COG repeated), then spoofed for 15 min along a fake track 14 km from the hold, then an
+    impossible jump back onto its real track, heard for an hour more. Jammed first, then
+    spoofed: the stretch from the hold's end is read as one heard since the recording began,
+    so the jump is the spoof's return (before, with the hold flagged, nothing was filled)."""
+    df = track(230_000_043, 59.97, 26.5, 92, 17, 0, 7200, 10)
+    t = seconds(df)
+    held = t.between(1800, 3600)
+    df.loc[held, ["lat", "lon"]] = df.loc[t == 1800, ["lat", "lon"]].to_numpy(dtype=float)[0]
+    df.loc[held, ["kind", "reasons", "score"]] = ["jamming", "frozen_position", 0.6]
+    spoofed = t.between(3610, 4500)
+    df.loc[spoofed, "lat"] += 0.05  # 5.6 km north of the real track
+    flag(df, t == 4510, "impossible_jump", score=0.9)
+    events, ids = events_of(finish(df))
+    assert len(events) == 1 and (ids.to_numpy() == np.where(spoofed, "S0001", "")).all()
+
+
 def anchored_then_held(heard_after_s: float, cog_noise: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """A ship at anchor, reporting every 3 min (ITU-R M.1371), whose fix freezes after 30 min
     (position, SOG 0 and COG repeated exactly: the receiver holds its last output) while the
