@@ -215,8 +215,17 @@ def frozen_position(ctx: Context) -> Result:
     vessel leaves by a step it could only make from the run's start is held too, and so
     is a run of two or more opening the MMSI's recording, at SOG of at least
     ``frozen_min_sog_kn``, left by a step out of reach (:func:`_held_then_jumped`).
-    Magnitude: the run's duration, seconds.
+    Magnitude: the run's duration, seconds. Computed once per context (dead reckoning and
+    erratic_fix read it too).
     """
+    if "frozen_position" not in ctx.cache:
+        ctx.cache["frozen_position"] = _frozen_position(ctx)
+    fired, mag = ctx.cache["frozen_position"]
+    return fired.copy(), mag.copy()
+
+
+def _frozen_position(ctx: Context) -> Result:
+    """:func:`frozen_position`, uncached."""
     cfg = ctx.cfg
     rows = ctx.seg_rows[ctx.kinematic[ctx.seg_rows]]
     seg, lat, lon, t, sog = ctx.segment[rows], ctx.lat[rows], ctx.lon[rows], ctx.t[rows], ctx.sog[rows]
