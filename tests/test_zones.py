@@ -339,6 +339,36 @@ def test_a_silence_counts_only_while_the_zone_was_on(three_lanes: pd.DataFrame) 
     assert quiet["mmsi"].tolist() == [230_009_021] and quiet["zone_id"].tolist() == [z["zone_id"]]
 
 
+def test_a_ship_heard_again_inside_the_zone_as_it_switched_off_was_jammed(three_lanes: pd.DataFrame) -> None:
+    # Ships at 2 kn closing the zone (on 1800-9000 s) from outside fall silent mid-window,
+    # when none of its ships lost the fix, their path no reach into the disc. One is heard
+    # again 60 s after the switch-off, 300 m outside the disc: its transponder spoke again
+    # as the fix came back. Not one heard 10 min after it, nor one heard as it switched
+    # off 3 km outside.
+    events, zones, _ = build_jamming(three_lanes)
+    z = zones.iloc[0]
+    r = z["radius_km"] * 1000.0
+    run = 2.0 * KNOT_MS
+    losses = np.sort((events["start"] - T0).dt.total_seconds().to_numpy())
+    k = int(np.argmax(np.diff(losses) * (losses[1:] < 8000)))
+    quiet_from = (losses[k] + losses[k + 1]) / 2  # the longest wait between losses
+    assert losses[k + 1] - losses[k] > 2 * ZonesConfig().onset_window_s
+
+    def closing(mmsi: int, bearing: float, heard_s: float, outside_m: float) -> pd.DataFrame:
+        """At 2 kn towards the centre from ``bearing``, silent from ``quiet_from`` until
+        ``heard_s``, ``outside_m`` outside the disc then."""
+        lat, lon = destination(z["centre_lat"], z["centre_lon"], bearing, r + outside_m + run * heard_s)
+        ship = track(mmsi, float(lat), float(lon), (bearing + 180) % 360, 2.0, 0.0, 10_800, 30)
+        return ship[~seconds(ship).between(quiet_from, heard_s - 1)]
+
+    ships = [closing(230_009_030, 60.0, 9060, 300), closing(230_009_031, 120.0, 9600, 300),
+             closing(230_009_032, 240.0, 9060, 3000)]
+    events, _, _ = build_jamming(finish(pd.concat([three_lanes, *ships], ignore_index=True)))
+    quiet = events[events["reasons"] == "silent"]
+    assert quiet["mmsi"].tolist() == [230_009_030] and quiet["zone_id"].tolist() == [z["zone_id"]]
+    assert (quiet["end"].iloc[0] - T0).total_seconds() == 9060
+
+
 def test_a_ship_silent_with_a_zone_ship_losing_and_regaining_its_fix_is_jammed(three_lanes: pd.DataFrame) -> None:
     # A second jammer on from 4000 to 6000 s inside the zone's window (1800-9000 s): a ship at
     # anchor inside the zone reports 'not available' with it, and one at anchor outside the

@@ -116,6 +116,10 @@ def _silences(
       zone's ships lost and regained its fix next to good fixes (a window
       merged with a neighbour's hides the jammer's own switchings, its ships
       show them).
+    - A silence begun while the zone was on counts, wherever it began, when the
+      vessel is heard again within ``switch_on_spread_s`` (one report interval)
+      of the switch-off, inside the zone's disc give or take ``boundary_sigma_m``:
+      its transponder spoke again as the fix came back.
     - A silence the receiving stations' dead air explains (:func:`_dead_air`),
       or no longer than the vessel's own silences while no zone was on
       (:func:`_habitual_gap`), is lost reception, not a lost fix.
@@ -149,6 +153,13 @@ def _silences(
         return began & ended
 
     switched = with_switching(np.arange(len(i)), on, off)
+    # A transponder that sends nothing without a fix speaks again when the fix returns: a
+    # silence begun while the zone was on, whose vessel is heard again inside it within one
+    # report interval of its switch-off, saw the jammer switch off, wherever it began.
+    c_lat, c_lon, r_km = (np.append(zones[c].to_numpy(dtype=float), np.nan)[held]
+                          for c in ("centre_lat", "centre_lon", "radius_km"))
+    back_in = haversine_m(lat[j], lon[j], c_lat, c_lon) <= r_km * 1000.0 + cfg.boundary_sigma_m
+    switched |= (t[i] < off) & (np.abs(t[j] - off) <= cfg.switch_on_spread_s) & back_in
     # Where the zone's window spans a neighbour's, its own switchings show in its ships:
     # one that lost and regained the fix next to good fixes, with the silence, saw the
     # same jammer switch on and off. A silence no longer than the windows that match its
