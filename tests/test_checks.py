@@ -774,6 +774,24 @@ def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_lo
         assert check(build(df), "impossible_jump", vs)["impossible_jump"].iloc[40:47].any()
 
 
+@pytest.mark.parametrize("jump_m, drops, erratic", [(950.0, True, True), (950.0, False, False),
+                                                     (8000.0, True, False)])
+def test_erratic_fix_sees_one_low_accuracy_fix_jump_before_the_receiver_dead_reckons(jump_m: float, drops: bool,
+                                                                                     erratic: bool) -> None:
+    """The receiver's first fix after its drop to low accuracy lies 950 m off the track, and it
+    dead reckons from there on: that fix is the degraded receiver's, not a spoof (the fourth
+    generator's 102: a fast craft's 95 minutes of dead reckoning read as a spoofing event).
+    Not without the drop, nor with a jump beyond the integrity limit (2 x 2 NM): a spoof's."""
+    vs = vessels({230000001: 40})
+    df = leg(230000001, 26.65, 56.17, 27, 50, 80, 2, accuracy=1 if drops else 0)
+    df.loc[40:, "lat"], df.loc[40:, "lon"] = destination(df.loc[40:, "lat"], df.loc[40:, "lon"], 210.0, jump_m)
+    df.loc[40:, "accuracy"] = 0
+    df.loc[41:, "second"] = 62
+    res = run_checks(build(df), vs)
+    assert bool(res["erratic_fix"].iloc[40]) == erratic and not res["erratic_fix"].iloc[:40].any()
+    assert res["impossible_jump"].iloc[40]
+
+
 @pytest.mark.parametrize("silence_s, erratic", [(1200.0, True), (150.0, False)])
 def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_silence(silence_s: float,
                                                                                      erratic: bool) -> None:

@@ -354,8 +354,9 @@ def _degraded_then_lost(
     the accuracy flag (1 to 0) to its own loss of the fix: the MMSI's next report dead
     reckons, says positioning is inoperative, has no position or a held one, or comes after
     a silence longer than ``erratic_run_gap_s``. Within
-    ``erratic_window_s``, never back to high accuracy, with a step out of reach and none
-    beyond ``2 * erratic_max_offset_m`` (a jump that far is a spoof's). The receiver says
+    ``erratic_window_s``, never back to high accuracy, with a step out of reach (the one
+    into the run's first fix counts: a single degraded fix may be the scattered one) and
+    none beyond ``2 * erratic_max_offset_m`` (a jump that far is a spoof's). The receiver says
     twice that its fix failed; a spoofer's fix is one it locks onto. Returns each run's
     first and last index into ``rows`` and its longest step, metres."""
     cfg = ctx.cfg
@@ -377,11 +378,12 @@ def _degraded_then_lost(
     lost = (rows[last] + 1 < ctx.n) & (ctx.mmsi[nxt] == mmsi[last]) & (
         ~ctx.pos_valid[nxt] | np.isin(ctx.second[nxt], (SECOND_DEAD_RECKONING, SECOND_INOPERATIVE))
         | (ctx.t[nxt] - t[last] > cfg.erratic_run_gap_s) | frozen_position(ctx)[0][nxt])
-    # Steps within each run (the step into its first fix is from before the drop).
+    # Steps within each run, and into its first fix: the first degraded fix may be the
+    # one that scattered.
     opens = np.zeros(len(rows), dtype=bool)
     opens[first] = True
     run = np.cumsum(opens) - 1
-    inner = np.flatnonzero(low & ~opens)
+    inner = np.flatnonzero(low)
     out_of_reach = np.zeros(len(first), dtype=bool)
     np.logical_or.at(out_of_reach, run[inner], bad[inner])
     longest = np.zeros(len(first))
