@@ -341,10 +341,10 @@ def test_a_silence_counts_only_while_the_zone_was_on(three_lanes: pd.DataFrame) 
 
 def test_a_ship_heard_again_inside_the_zone_as_it_switched_off_was_jammed(three_lanes: pd.DataFrame) -> None:
     # Ships at 2 kn closing the zone (on 1800-9000 s) from outside fall silent mid-window,
-    # when none of its ships lost the fix, their path no reach into the disc. One is heard
-    # again 60 s after the switch-off, 300 m outside the disc: its transponder spoke again
-    # as the fix came back. Not one heard 10 min after it, nor one heard as it switched
-    # off 3 km outside.
+    # minutes from any loss of the zone's own ships (so none of their switchings matches),
+    # their path no reach into the disc. One is heard again 60 s after the switch-off, 300 m
+    # outside the disc: its transponder spoke again as the fix came back. Not one heard 10
+    # min after it, nor one heard as it switched off 3 km outside.
     events, zones, _ = build_jamming(three_lanes)
     z = zones.iloc[0]
     r = z["radius_km"] * 1000.0
