@@ -553,6 +553,7 @@ def main() -> None:
                            args.long_range))
         print(table.row(results[-1]), flush=True)
     print(table.company_line(results))
+    print(table.bars_line(results))
     print(table.clean_row(run(args.clean_seed, args.vessels, args.hours, True, args.work, args.scatter_m,
                               args.held_sog_zero, args.thin_s, args.dr_silent, tuple(args.radius_km),
                               tuple(args.offset_km), args.waters, args.long_range)))

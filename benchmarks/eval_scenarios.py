@@ -136,6 +136,12 @@ def company_line(results: list[dict]) -> str:
     return "zones found on time: " + ", ".join(f"{k.replace('_', ' ')} {a} of {n}" for k, (a, n) in tally.items())
 
 
+def bars_line(results: list[dict]) -> str:
+    """How many of the seeds met every quality bar (``gnss_watch.evaluate``'s ``bars``), and which."""
+    met = [r["seed"] for r in results if r["eval"]["bars"]["all"]]
+    return f"met every bar: {len(met)} of {len(results)}" + (f" ({', '.join(map(str, met))})" if met else "")
+
+
 def clean_row(r: dict) -> str:
     """The clean scenario's share of vessels with a spoofing event, and its zones."""
     d = r["summary"]["detection"]
@@ -211,6 +217,7 @@ def generator_main(doc: str, generate: Callable[..., dict[str, Path]], prefix: s
         results.append(score(seed, files, out))
         print(row(results[-1]), flush=True)
     print(company_line(results))
+    print(bars_line(results))
     if args.clean_seed is not None:
         out, files = scenario(args.clean_seed, True)
         print(clean_row(score(args.clean_seed, files, out)))
@@ -234,6 +241,7 @@ def main() -> None:
         results.append(run(seed, args.profile, args.vessels, args.hours, False, work, args.thin_s, args.long_range))
         print(row(results[-1]), flush=True)
     print(company_line(results))
+    print(bars_line(results))
     print(clean_row(run(args.clean_seed, args.profile, args.vessels, args.hours, True, work, args.thin_s,
                         args.long_range)))
 

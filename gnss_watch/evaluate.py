@@ -139,6 +139,13 @@ class EvalConfig:
     #: default: events.csv is the detector's vessel-level claim, while a single
     #: noisy anomaly row should not make a vessel 'jammed'.
     jammed_from_anomalies: bool = False
+    #: The quality bars of a scenario (issue 4): spoofing-event recall and precision at
+    #: least these, every truth zone found and on time, jammed-vessel recall at least
+    #: ``bar_jammed_recall``. A score with nothing to count (no truth event, no
+    #: prediction, no zone) holds its bar.
+    bar_spoofing_recall: float = 0.95
+    bar_spoofing_precision: float = 0.90
+    bar_jammed_recall: float = 0.90
 
 
 # --------------------------------------------------------------------------- parsing
@@ -648,6 +655,9 @@ def evaluate(
     events = _load_events(rdir / "events.csv")
     zones = _load_zones(rdir / "zones.geojson")
     anomalies = _load_anomalies(rdir / "anomalies.csv")
+    spoofing = _score_spoofing(t, events, cfg)
+    zone_scores = _score_zones(t, zones, cfg)
+    jammed = _score_jammed_vessels(t, events, anomalies, cfg)
     return {
         "version": 1,
         "inputs": {
@@ -657,11 +667,26 @@ def evaluate(
         },
         "missing_files": missing,
         "config": dataclasses.asdict(cfg),
-        "spoofing": _score_spoofing(t, events, cfg),
-        "zones": _score_zones(t, zones, cfg),
-        "jammed_vessels": _score_jammed_vessels(t, events, anomalies, cfg),
+        "spoofing": spoofing,
+        "zones": zone_scores,
+        "jammed_vessels": jammed,
         "reports": _score_reports(_load_labels(Path(labels)), anomalies, cfg) if labels is not None else None,
+        "bars": _bars(spoofing, zone_scores, jammed, cfg),
     }
+
+
+def _bars(spoofing: dict[str, Any], zones: dict[str, Any], jammed: dict[str, Any], cfg: EvalConfig) -> dict[str, bool]:
+    """Which of the quality bars (:class:`EvalConfig`) the scores hold, and ``all``."""
+    def at_least(x: float | None, bar: float) -> bool:
+        return x is None or x >= bar
+
+    bars = {
+        "spoofing_recall": at_least(spoofing["recall"], cfg.bar_spoofing_recall),
+        "spoofing_precision": at_least(spoofing["precision"], cfg.bar_spoofing_precision),
+        "zones_on_time": all(z["found"] and z["timing_ok"] for z in zones["zones"]),
+        "jammed_recall": at_least(jammed["recall"], cfg.bar_jammed_recall),
+    }
+    return {**bars, "all": all(bars.values())}
 
 
 def write_evaluation(result: dict[str, Any], path: str | Path) -> Path:
@@ -808,4 +833,13 @@ def format_table(result: dict[str, Any]) -> str:
                         for c in ("any", "spoofed", "jammed")])
         lines.append(f"  {rp['n_labels']} labels; {rp['n_unmatched_rows']} anomaly rows matched no label; "
                      f"{rp['n_other_rows']} 'other' rows not scored")
+    b = result.get("bars")
+    if b is not None:  # absent in evaluations written before the bars were scored
+        held = [name.replace("_", " ") for name, ok in b.items() if name != "all" and ok]
+        failed = [name.replace("_", " ") for name, ok in b.items() if name != "all" and not ok]
+        lines += ["", f"Quality bars (spoofing recall >= {cfg.get('bar_spoofing_recall', 0.95):g}, precision >= "
+                      f"{cfg.get('bar_spoofing_precision', 0.9):g}; every zone found on time; jammed-vessel recall >= "
+                      f"{cfg.get('bar_jammed_recall', 0.9):g}): "
+                      + ("all met" if b["all"] else "missed: " + ", ".join(failed))
+                      + (f" (held: {', '.join(held)})" if held and not b["all"] else "")]
     return "\n".join(lines) + "\n"

@@ -118,6 +118,16 @@ def test_perfect_prediction_scores_one_everywhere(truth_path: Path, perfect: Pat
         assert (r["reports"][c]["precision"], r["reports"][c]["recall"]) == (1.0, 1.0)
     n_spoofed = sum(int((b - a) * 2) + 1 for *_, a, b in SPOOF)  # one label per 30 s, ends inclusive
     assert r["reports"]["spoofed"]["n_truth"] == n_spoofed
+    assert r["bars"] == dict.fromkeys(("spoofing_recall", "spoofing_precision", "zones_on_time", "jammed_recall",
+                                       "all"), True)
+    assert "Quality bars" in format_table(r) and ": all met" in format_table(r)
+
+
+def test_the_bars_follow_their_thresholds(truth_path: Path, perfect: Path) -> None:
+    r = evaluate(truth_path, perfect, config=EvalConfig(bar_spoofing_recall=1.01))  # above any recall
+    assert r["bars"]["spoofing_recall"] is False and r["bars"]["all"] is False
+    assert r["bars"]["spoofing_precision"] and r["bars"]["zones_on_time"] and r["bars"]["jammed_recall"]
+    assert "missed: spoofing recall" in format_table(r)
 
 
 def test_empty_results_dir_scores_zero_recall(truth_path: Path, tmp_path: Path) -> None:
@@ -132,6 +142,9 @@ def test_empty_results_dir_scores_zero_recall(truth_path: Path, tmp_path: Path) 
     assert r["jammed_vessels"]["recall"] == 0.0
     assert r["reports"]["any"]["recall"] == 0.0 and r["reports"]["any"]["precision"] is None
     assert "Missing result files" in format_table(r)
+    # Nothing predicted: no precision to fall short, every other bar missed.
+    assert r["bars"] == {"spoofing_recall": False, "spoofing_precision": True, "zones_on_time": False,
+                         "jammed_recall": False, "all": False}
     json.dumps(r, allow_nan=False)
 
 
