@@ -792,6 +792,23 @@ def test_erratic_fix_sees_one_low_accuracy_fix_jump_before_the_receiver_dead_rec
     assert res["impossible_jump"].iloc[40]
 
 
+def test_erratic_fix_sees_low_accuracy_fixes_just_before_positioning_fails():
+    """A tanker's receiver drops to low accuracy, puts two fixes 300 and 500 m off in 20 s (each
+    step within the jump check's 500 m slack), then reports 'not available' (no position) for
+    8 minutes and scatters when the fix comes back: the fourth generator's 125
+    (``tests/data/gulf125_636378615_degraded.csv``, see SOURCES.md). The run from the drop ends at
+    the reports without a position, and the jump check, anchored on the scatter after them, puts
+    the second fix out of reach: the receiver's scatter, not a spoof across the outage."""
+    df = pd.read_csv(Path(__file__).parent / "data" / "gulf125_636378615_degraded.csv")
+    df["time"] = pd.to_datetime(df["time"], utc=True)
+    res = run_checks(build(df), vessels({636378615: 84}))
+    t = df["time"].dt.strftime("%H:%M:%S")
+    lost = t.between("05:29:20", "05:38:10")
+    assert (df.loc[lost, "second"] == 63).all() and res.loc[t.isin(["05:29:19"]), "impossible_jump"].all()
+    assert res.loc[t.isin(["05:29:09", "05:29:19"]), "erratic_fix"].all()
+    assert not res.loc[t < "05:29:00", "erratic_fix"].any()
+
+
 @pytest.mark.parametrize("silence_s, erratic", [(1200.0, True), (150.0, False)])
 def test_erratic_fix_sees_a_receiver_scatter_between_its_low_accuracy_and_its_silence(silence_s: float,
                                                                                      erratic: bool) -> None:

@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..geo import KNOT_MS, angle_diff_deg, haversine_m, local_xy
 from ..schema import LONG_RANGE_POSITION_STEP_M, SECOND_DEAD_RECKONING, SECOND_INOPERATIVE, SECOND_MANUAL
 from .context import Context, window_first
-from .motion import raw_steps
+from .motion import jump_analysis, raw_steps
 
 Result = tuple[np.ndarray, np.ndarray]
 
@@ -354,9 +354,10 @@ def _degraded_then_lost(
     the accuracy flag (1 to 0) to its own loss of the fix: the MMSI's next report dead
     reckons, says positioning is inoperative, has no position or a held one, or comes after
     a silence longer than ``erratic_run_gap_s``. Within
-    ``erratic_window_s``, never back to high accuracy, with a step out of reach (the one
-    into the run's first fix counts: a single degraded fix may be the scattered one) and
-    none beyond ``2 * erratic_max_offset_m`` (a jump that far is a spoof's). The receiver says
+    ``erratic_window_s``, never back to high accuracy, with a step out of reach or a fix the
+    jump check flags (the step into the run's first fix counts: a single degraded fix may be
+    the scattered one) and none beyond ``2 * erratic_max_offset_m`` (a jump that far is a
+    spoof's). A report without a position ends the run. The receiver says
     twice that its fix failed; a spoofer's fix is one it locks onto. Returns each run's
     first and last index into ``rows`` and its longest step, metres."""
     cfg = ctx.cfg
@@ -365,8 +366,10 @@ def _degraded_then_lost(
     live = ~np.isin(ctx.second[rows], (SECOND_MANUAL, SECOND_DEAD_RECKONING, SECOND_INOPERATIVE))
     low = (acc == 0) & live
     new_mmsi = np.r_[True, mmsi[1:] != mmsi[:-1]]
-    first = np.flatnonzero(low & (~np.r_[False, low[:-1]] | new_mmsi))
-    last = np.flatnonzero(low & (~np.r_[low[1:], False] | np.r_[new_mmsi[1:], True]))
+    # A run also ends at reports without a position (not kinematic): the receiver's loss.
+    cut = new_mmsi | np.r_[False, rows[1:] != rows[:-1] + 1]
+    first = np.flatnonzero(low & (~np.r_[False, low[:-1]] | cut))
+    last = np.flatnonzero(low & (~np.r_[low[1:], False] | np.r_[cut[1:], True]))
     # Runs that begin with the drop: the fix before, of the same MMSI, live and high.
     before = np.maximum(first - 1, 0)
     drop = ~new_mmsi[first] & (acc[before] == 1) & live[before]
@@ -384,8 +387,9 @@ def _degraded_then_lost(
     opens[first] = True
     run = np.cumsum(opens) - 1
     inner = np.flatnonzero(low)
+    # Out of reach: a raw step, or a fix the jump check puts out of the vessel's reach.
     out_of_reach = np.zeros(len(first), dtype=bool)
-    np.logical_or.at(out_of_reach, run[inner], bad[inner])
+    np.logical_or.at(out_of_reach, run[inner], bad[inner] | jump_analysis(ctx).flagged[rows[inner]])
     longest = np.zeros(len(first))
     np.maximum.at(longest, run[inner], step[inner])
     keep = (drop & lost & out_of_reach & (longest <= 2 * cfg.erratic_max_offset_m)
